@@ -1,0 +1,206 @@
+"""Reading rows with located errors, and atomic writes."""
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Iterable, Iterator
+
+
+class InputError(Exception):
+    """A whole input cannot be used (missing, unreadable, wrong format)."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One bad input line; printed as `file:line: reason`."""
+
+    path: str
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.reason}"
+
+
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+MAX_FIELD_CHARS = 100_000  # longer text is not a contest row; it would only slow the regexes down
+
+
+def _check_fields(obj: Any, fields: tuple[str, ...]) -> str | None:
+    if not isinstance(obj, dict):
+        return f"expected a JSON object, got {type(obj).__name__}"
+    for name in fields:
+        if name not in obj:
+            return f"missing field '{name}'"
+        value = obj[name]
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"field '{name}' is {value!r}, not a string"
+        if not isinstance(value, str):
+            return f"field '{name}' is {type(value).__name__}, not a string"
+        if len(value) > MAX_FIELD_CHARS:
+            return f"field '{name}' is {len(value)} characters long (limit {MAX_FIELD_CHARS})"
+    return None
+
+
+def read_rows(
+    path: str | os.PathLike, errors: list[RowError], fields: tuple[str, ...] = ("problem", "solution")
+) -> Iterator[tuple[int, dict]]:
+    """Yield `(line, row)` from a JSON Lines file (or a JSON array); bad lines go to `errors`.
+
+    Raises InputError when the file itself cannot be read.
+    """
+    path = str(path)
+    try:
+        handle = open(path, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    with handle:
+        first = handle.read(1)
+        while first and first.isspace():
+            first = handle.read(1)
+        handle.seek(0)
+        if first == "[":
+            yield from _read_array(path, handle, errors, fields)
+            return
+        for lineno, line in enumerate(_lines(path, handle), start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line, parse_constant=_reject_constant)
+            except ValueError as exc:
+                errors.append(RowError(path, lineno, f"invalid JSON: {exc}"))
+                continue
+            problem = _check_fields(obj, fields)
+            if problem:
+                errors.append(RowError(path, lineno, problem))
+                continue
+            yield lineno, obj
+
+
+def _lines(path: str, handle: IO[str]) -> Iterator[str]:
+    try:
+        yield from handle
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _read_array(path: str, handle: IO[str], errors: list[RowError], fields: tuple[str, ...]):
+    try:
+        items = json.load(handle, parse_constant=_reject_constant)
+    except ValueError as exc:
+        raise InputError(f"{path}: invalid JSON array: {exc}") from None
+    if not isinstance(items, list):
+        raise InputError(f"{path}: expected a JSON array or JSON Lines")
+    for index, obj in enumerate(items, start=1):
+        problem = _check_fields(obj, fields)
+        if problem:
+            errors.append(RowError(path, index, f"item {index}: {problem}"))
+            continue
+        yield index, obj
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary sibling path; rename it onto `path` only if the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    os.close(fd)
+    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the file the usual permissions
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, path)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+@contextlib.contextmanager
+def atomic_open(path: str | os.PathLike, mode: str = "w") -> Iterator[IO]:
+    """Open a temporary sibling for writing; it replaces `path` only when the block succeeds."""
+    with atomic_path(path) as tmp:
+        encoding = None if "b" in mode else "utf-8"
+        with open(tmp, mode, encoding=encoding) as handle:
+            yield handle
+
+
+def write_json(path: str | os.PathLike, obj: Any, indent: int | None = 2) -> None:
+    """Write JSON (UTF-8, not ASCII-escaped) atomically."""
+    with atomic_open(path) as handle:
+        json.dump(obj, handle, ensure_ascii=False, indent=indent)
+        handle.write("\n")
+
+
+def write_jsonl(path: str | os.PathLike, rows: Iterable[dict]) -> int:
+    """Write JSON Lines atomically; return the row count."""
+    count = 0
+    with atomic_open(path) as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False))
+            handle.write("\n")
+            count += 1
+    return count
+
+
+def iter_json_array(path: str | os.PathLike, chunk_chars: int = 1 << 20) -> Iterator[tuple[int, Any]]:
+    """Yield `(line, item)` from a JSON array file without loading it whole.
+
+    Memory stays bounded by the largest item plus one chunk.
+    """
+    path = str(path)
+    decoder = json.JSONDecoder()
+    try:
+        handle = open(path, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    with handle:
+        buf, pos, line, started, eof = "", 0, 1, False, False
+
+        def refill() -> bool:
+            nonlocal buf, pos
+            more = handle.read(chunk_chars)
+            buf, pos = buf[pos:] + more, 0
+            return bool(more)
+
+        while True:
+            skip = _SEPARATORS.match(buf, pos).end()
+            line += buf.count("\n", pos, skip)
+            pos = skip
+            if len(buf) - pos < 64 and not eof:
+                eof = not refill()
+                continue
+            if pos == len(buf):
+                raise InputError(f"{path}:{line}: the JSON array is not closed with ']'"
+                                 if started else f"{path}: empty file, expected a JSON array")
+            if not started:
+                if buf[pos] != "[":
+                    raise InputError(f"{path}:{line}: expected a JSON array")
+                started, pos = True, pos + 1
+                continue
+            if buf[pos] == "]":
+                return
+            try:
+                item, end = decoder.raw_decode(buf, pos)
+            except ValueError as exc:
+                if not eof:  # the item may just be cut by the chunk boundary
+                    eof = not refill()
+                    continue
+                raise InputError(f"{path}:{line}: invalid JSON: {exc.msg}") from None
+            yield line, item
+            line += buf.count("\n", pos, end)
+            pos = end
+
+
+_SEPARATORS = re.compile(r"[\s,]*")

@@ -1,0 +1,146 @@
+"""Steps of the data path as importable functions; the CLI is a thin layer over these."""
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import dataclass
+from typing import Iterable
+
+from tqdm import tqdm
+
+from converters.categories import CATEGORIES, OTHER
+from converters.complete import complete
+from converters.conversations import contest_conversation, tool_conversation
+from converters.files import RowError, read_rows
+from converters.prompts import render_prompt
+from converters.select import (dedup, exact_key, parse_source, stratified_sample,
+                               trim_to_multiple, whitespace_key)
+from converters.verify import AGREE, DISAGREE, UNCHECKED, check
+
+
+def load_raw(specs: Iterable[str], errors: list[RowError], seed: int = 0) -> list[dict]:
+    """Rows from `file` or `file#N` specs (N rows sampled at random), each tagged with its source."""
+    rows: list[dict] = []
+    for spec in specs:
+        path, count = parse_source(spec)
+        got = [{"problem": r["problem"], "solution": r["solution"], "source": f"{path}:{line}"}
+               for line, r in read_rows(path, errors)]
+        if count is not None and count < len(got):
+            got = random.Random(seed).sample(got, count)
+        rows.extend(got)
+    return rows
+
+
+def check_rows(rows: list[dict], show_progress: bool = False) -> list[dict]:
+    """Add category, status, label, expected answer and our solution line to every row."""
+    out = []
+    for row in tqdm(rows, desc="check", unit="row", disable=not show_progress, mininterval=1):
+        c = check(row["problem"], row["solution"])
+        out.append({**row, "problem": c.problem, "category": c.category, "status": c.status,
+                    "label": c.label, "expected": c.expected, "final": c.solution,
+                    "args": list(c.args), "reason": c.reason})
+    return out
+
+
+@dataclass
+class SelectOptions:
+    n: int | None = None
+    seed: int = 0
+    min_per_category: int = 0
+    max_per_category: int | None = None
+    multiple_of: int = 1
+    drop_english: bool = False
+    keep_disagree: bool = False  # train on our recomputed answer instead of dropping the row
+
+
+Steps = list[tuple[str, int, int]]  # (step, rows removed, rows left)
+
+
+def _record(steps: Steps, name: str, before: list[dict], after: list[dict]) -> list[dict]:
+    steps.append((name, len(before) - len(after), len(after)))
+    return after
+
+
+def dedup_rows(rows: list[dict], steps: Steps) -> list[dict]:
+    """Exact, then whitespace-normalised (problem, solution) de-duplication, first row kept."""
+    if not steps:
+        steps.append(("input", 0, len(rows)))
+    rows = _record(steps, "exact duplicates", rows, dedup(rows, exact_key))
+    return _record(steps, "whitespace-normalised duplicates", rows, dedup(rows, whitespace_key))
+
+
+def select(rows: list[dict], opts: SelectOptions, steps: Steps) -> list[dict]:
+    """Filter checked rows, sample them by category and trim to a batch multiple, logging each step."""
+    if not steps:
+        steps.append(("input", 0, len(rows)))
+    usable = {AGREE, UNCHECKED} | ({DISAGREE} if opts.keep_disagree else set())
+    rows = _record(steps, "unparseable / other", rows,
+                   [r for r in rows if r["status"] != "unparseable" and r["category"] != OTHER])
+    rows = _record(steps, "label disagrees with the computed answer", rows,
+                   [r for r in rows if r["status"] in usable])
+    if opts.drop_english:
+        rows = _record(steps, "English (--drop-english)", rows, [r for r in rows if r["category"] != "english"])
+    if opts.n is not None or opts.max_per_category is not None:
+        n = len(rows) if opts.n is None else opts.n
+        rows = _record(steps, "stratified sample", rows, stratified_sample(
+            rows, n, opts.seed, opts.min_per_category, opts.max_per_category))
+    else:
+        rows = list(rows)
+        random.Random(opts.seed).shuffle(rows)
+    if opts.multiple_of > 1:
+        rows = _record(steps, f"trim to a multiple of {opts.multiple_of}", rows,
+                       trim_to_multiple(rows, opts.multiple_of))
+    return rows
+
+
+def format_steps(steps: Steps) -> str:
+    return "\n".join(f"  {name:<42} -{removed:<8} → {left}" for name, removed, left in steps)
+
+
+def complete_rows(rows: list[dict], style: str) -> list[dict]:
+    """Add `response` (and `code`/`output` for PoT) in the chosen style."""
+    from converters.verify import Checked
+
+    out = []
+    for r in rows:
+        checked = Checked(r["category"], r["status"], r["problem"], r["label"], r["expected"],
+                          r["final"], tuple(r["args"]), r["reason"])
+        out.append({**r, **complete(checked, style, r["solution"]), "style": style})
+    return out
+
+
+def conversations(rows: list[dict], template: str) -> tuple[list[dict], list[dict]]:
+    """The contest JSON items and the tool-call (sharegpt) items for completed rows."""
+    flat, tools = [], []
+    for i, r in enumerate(rows, start=1):
+        prompt = render_prompt(r["problem"], template)
+        flat.append(contest_conversation(i, prompt, r["response"]))
+        tools.append(tool_conversation(i, prompt, r))
+    return flat, tools
+
+
+def category_table(rows: list[dict]) -> list[dict]:
+    """Count, share and status counts per category, in the contest table's order."""
+    total = max(len(rows), 1)
+    by_cat = Counter(r["category"] for r in rows)
+    status = Counter((r["category"], r.get("status")) for r in rows)
+    table = []
+    for cat in [*CATEGORIES, OTHER]:
+        if not by_cat[cat]:
+            continue
+        entry = {"category": cat, "name": CATEGORIES.get(cat, "unmatched"), "count": by_cat[cat],
+                 "share": round(100 * by_cat[cat] / total, 2)}
+        entry.update({s: status[(cat, s)] for s in ("agree", "disagree", "unparseable", "unchecked")
+                      if status[(cat, s)]})
+        table.append(entry)
+    return table
+
+
+def format_table(table: list[dict]) -> str:
+    head = f"{'category':<11} {'count':>9} {'share':>7}  {'agree':>8} {'disagree':>8} {'unparse':>8} {'unchk':>6}"
+    lines = [head, "-" * len(head)]
+    for e in table:
+        lines.append(f"{e['category']:<11} {e['count']:>9} {e['share']:>6.2f}%  {e.get('agree', 0):>8} "
+                     f"{e.get('disagree', 0):>8} {e.get('unparseable', 0):>8} {e.get('unchecked', 0):>6}")
+    lines.append(f"{'total':<11} {sum(e['count'] for e in table):>9}")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""The `mathtune` command: one entry point over converters, training and evaluation."""
