@@ -71,6 +71,8 @@ _BY_PREFIX: dict[str, tuple[str, ...]] = {
     "某物": ("mass",),
     "将分": ("fraction",),
 }
+_ALL = tuple(RULES)
+_ORDER = {prefix: (*names, *(n for n in RULES if n not in names)) for prefix, names in _BY_PREFIX.items()}
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]{2}")
 _MEAN_ITEM = re.compile(rf"^{NUM}$")
@@ -86,8 +88,7 @@ class Parsed(NamedTuple):
 def categorise(text: str) -> Parsed:
     """Categorise one problem; unmatched problems are `other`, never dropped."""
     problem = strip_prompt(text)
-    likely = _BY_PREFIX.get(problem[:2], ())
-    for name in (*likely, *(n for n in RULES if n not in likely)):
+    for name in _ORDER.get(problem[:2], _ALL):
         match = RULES[name].match(problem)
         if match:
             args = tuple("" if g is None else g for g in match.groups())

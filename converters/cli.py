@@ -162,8 +162,7 @@ def write_dataset(conv_path: str, out: str, a, source: str | None = None) -> dic
                                        resolve_seq_length, write_mindrecord)
 
     tok = _tokenizer(a)
-    opts = EncodeOptions(chat=a.chat, label_mode=a.label_mode, mask_observation=not a.train_on_observation,
-                         truncate=a.truncate)
+    opts = EncodeOptions(chat=a.chat, label_mode=a.label_mode, mask_observation=not a.train_on_observation)
 
     def pairs():
         return ((h, g) for _, h, g in read_conversations(conv_path))

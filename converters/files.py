@@ -58,18 +58,25 @@ def read_rows(
     """
     path = str(path)
     try:
-        handle = open(path, encoding="utf-8")
+        handle = open(path, "rb")
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
     with handle:
-        first = handle.read(1)
-        while first and first.isspace():
-            first = handle.read(1)
+        head = handle.read(4096).lstrip()
         handle.seek(0)
-        if first == "[":
-            yield from _read_array(path, handle, errors, fields)
+        if head.startswith(b"["):
+            try:
+                text = handle.read().decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+            yield from _read_array(path, text, errors, fields)
             return
-        for lineno, line in enumerate(_lines(path, handle), start=1):
+        for lineno, raw in enumerate(handle, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                errors.append(RowError(path, lineno, f"not UTF-8 ({exc.reason} at byte {exc.start})"))
+                continue
             if not line.strip():
                 continue
             try:
@@ -84,20 +91,13 @@ def read_rows(
             yield lineno, obj
 
 
-def _lines(path: str, handle: IO[str]) -> Iterator[str]:
-    try:
-        yield from handle
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-
-
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def _read_array(path: str, handle: IO[str], errors: list[RowError], fields: tuple[str, ...]):
+def _read_array(path: str, text: str, errors: list[RowError], fields: tuple[str, ...]):
     try:
-        items = json.load(handle, parse_constant=_reject_constant)
+        items = json.loads(text, parse_constant=_reject_constant)
     except ValueError as exc:
         raise InputError(f"{path}: invalid JSON array: {exc}") from None
     if not isinstance(items, list):

@@ -33,7 +33,6 @@ class EncodeOptions:
     chat: str = "vicuna"  # vicuna | plain
     label_mode: str = "exact"  # exact | contest (MindFormers' script, byte for byte)
     mask_observation: bool = True
-    truncate: bool = False  # too-long samples: cut (as MindFormers does) instead of dropping
 
 
 @dataclass

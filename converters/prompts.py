@@ -22,11 +22,14 @@ def render_prompt(problem: str, template: str = "contest") -> str:
         raise ValueError(f"unknown prompt template {template!r}; choose from {sorted(TEMPLATES)}") from None
 
 
+_HEAD, _TAIL = CONTEST_HEAD.strip(), RESPONSE_TAIL.strip()
+
+
 def strip_prompt(text: str) -> str:
     """Remove a contest/short template wrapped around a problem; other text is returned stripped."""
     text = text.strip()
-    if text.startswith(CONTEST_HEAD.strip()):
-        text = text[len(CONTEST_HEAD.strip()):]
-    if text.endswith(RESPONSE_TAIL.strip()):
-        text = text[: -len(RESPONSE_TAIL.strip())]
-    return text.strip()
+    if text.startswith(_HEAD):
+        text = text[len(_HEAD):].strip()
+    if text.endswith(_TAIL):
+        text = text[: -len(_TAIL)].strip()
+    return text

@@ -4,7 +4,9 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
@@ -20,6 +22,10 @@ LLAMA3_SPECIAL = ["<|begin_of_text|>", "<|end_of_text|>", "<|reserved_special_to
                   "<|reserved_special_token_3|>", "<|start_header_id|>", "<|end_header_id|>",
                   "<|reserved_special_token_4|>", "<|eot_id|>"] + [
     f"<|reserved_special_token_{i}|>" for i in range(5, 251)]
+
+
+_POOL = ThreadPoolExecutor(2, thread_name_prefix="tokenize")
+_TIKTOKEN_LINE = re.compile(rb"[A-Za-z0-9+/]+=* \d+")
 
 
 class Tokenizer(Protocol):
@@ -64,7 +70,16 @@ class Llama3Tokenizer:
     def encode_batch(self, texts: list[str]) -> list[list[int]]:
         # NFC as MindFormers' wrapper does; special-token text in data stays plain text.
         texts = [unicodedata.normalize("NFC", t) for t in texts]
-        return self.enc.encode_ordinary_batch(texts, num_threads=2)
+        if len(texts) < 256:
+            return [self.enc.encode_ordinary(t) for t in texts]
+        # One chunk per core: tiktoken releases the GIL, and its own batch call makes a
+        # future per text, which costs more than the encoding itself.
+        half = len(texts) // 2
+        parts = _POOL.map(self._encode_list, (texts[:half], texts[half:]))
+        return [ids for part in parts for ids in part]
+
+    def _encode_list(self, texts: list[str]) -> list[list[int]]:
+        return [self.enc.encode_ordinary(t) for t in texts]
 
     def decode(self, ids: list[int]) -> str:
         return self.enc.decode([int(i) for i in ids])
@@ -182,7 +197,7 @@ def load_tokenizer(spec: str | None = None, digits: str = "single", bos: str | N
     if path.suffix == ".json":
         return HFTokenizer(path, bos, eos, pad)
     with open(path, "rb") as handle:
-        head = handle.read(64)
-    if head[:1] == b"\n" or (head and head.split(b" ")[0].replace(b"=", b"").isalnum() and b" " in head):
+        first_line = handle.read(256).split(b"\n", 1)[0]
+    if _TIKTOKEN_LINE.fullmatch(first_line):
         return Llama3Tokenizer(path, digits)
     return SentencePieceTokenizer(path)

@@ -43,7 +43,7 @@ def check(problem: str, solution: str) -> Checked:
     if label is None:
         return Checked(cat, DISAGREE, text, None, answer.value, answer.solution, args,
                        "the solution has no number")
-    if as_exact(label) == as_exact(answer.value):
+    if label == answer.value or as_exact(label) == as_exact(answer.value):
         return Checked(cat, AGREE, text, label, answer.value, answer.solution, args)
     return Checked(cat, DISAGREE, text, label, answer.value, answer.solution, args,
                    f"label {label} != computed {answer.value}")

