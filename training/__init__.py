@@ -1,0 +1,1 @@
+"""Training and checkpoint glue over MindFormers: configs, launch, CPU patches, checkpoint tools."""
