@@ -196,6 +196,19 @@ def cmd_mindrecord(a) -> int:
     return 0
 
 
+def cmd_tokenizer(a) -> int:
+    import string
+
+    from converters.chartok import build_char_tokenizer, conversation_texts
+
+    texts = (t for path in a.inputs for t in conversation_texts(path))
+    path = build_char_tokenizer(texts, a.out, extra=string.printable if a.printable else "")
+    from converters.tokenizers import load_tokenizer
+
+    print(f"wrote {path} ({load_tokenizer(str(path)).vocab_size} ids)")
+    return 0
+
+
 def cmd_stats(a) -> int:
     from converters.stats import format_stats, mindrecord_stats, plot_stats
 
@@ -330,6 +343,11 @@ def add_parser(sub) -> None:
     p.add_argument("input")
     p.add_argument("--out", required=True)
     _add_mindrecord_args(p)
+
+    p = step("tokenizer", cmd_tokenizer, "build a character-level tokenizer.json from conversations (small models)")
+    p.add_argument("inputs", nargs="+", help="conversations JSON files")
+    p.add_argument("--out", required=True, help="directory for tokenizer.json + tokenizer_config.json")
+    p.add_argument("--printable", action="store_true", help="also cover every printable ASCII character")
 
     p = step("stats", cmd_stats, "token lengths and padding efficiency of a MindRecord (+ PNG)")
     p.add_argument("input")

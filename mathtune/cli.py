@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from converters import cli as data_cli
+from training import cli as training_cli
 from converters.files import InputError
 
 
@@ -15,10 +17,13 @@ def build_parser() -> argparse.ArgumentParser:
                     "data → MindRecord → LoRA training → checkpoints → evaluation.")
     sub = parser.add_subparsers(dest="group", required=True, metavar="GROUP")
     data_cli.add_parser(sub)
+    training_cli.add_parser(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    # MindFormers writes its log and side files under ./output unless told otherwise
+    os.environ.setdefault("LOCAL_DEFAULT_PATH", os.path.abspath(os.path.join("logs", "mindformers")))
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

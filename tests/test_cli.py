@@ -5,7 +5,8 @@ import sys
 
 import pytest
 
-STEPS = ["synth", "categorise", "check", "select", "complete", "convert", "export", "mindrecord", "stats", "prepare"]
+STEPS = ["synth", "categorise", "check", "select", "complete", "convert", "export", "tokenizer", "mindrecord",
+         "stats", "prepare"]
 
 
 def run(*args, cwd=None, ok=True):

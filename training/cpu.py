@@ -20,6 +20,7 @@ CPU_MODEL_SETTINGS = {
     "rotary_dtype": "float32",
     "param_init_type": "float32",
     "embedding_init_type": "float32",
+    "use_past": False,  # the KV-cache kernels are Ascend-only; evaluation has its own CPU cache
 }
 CPU_TOP_SETTINGS = {("runner_config", "sink_mode"): False}
 

@@ -1,0 +1,1 @@
+"""Evaluation: prediction with sandboxed program execution, math scoring, SQuAD retention, GSM8K."""

@@ -1,0 +1,162 @@
+"""Run configs: the one loader, filling values from the data, and checks before a long run.
+
+A typo in an 8B config should fail here in a second, not after an hour on the NPUs.
+"""
+from __future__ import annotations
+
+import difflib
+import functools
+import os
+from pathlib import Path
+
+from converters.files import InputError
+
+# model_config keys beyond LlamaConfig's own parameters that MindFormers' YAMLs use
+MODEL_EXTRA_KEYS = {"type", "pet_config"}
+PET_EXTRA_KEYS = {"pet_type"}
+
+
+class ConfigError(InputError):
+    """A config that would fail (or silently misbehave) if a run started with it."""
+
+
+def load_config(path: str | os.PathLike):
+    """A YAML file → MindFormerConfig (MindFormers' own loader, attribute access)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config not found: {path}")
+    from mindformers import MindFormerConfig
+
+    try:
+        return MindFormerConfig(str(path))
+    except Exception as exc:  # the loader raises yaml and plain errors alike
+        raise ConfigError(f"{path}: cannot load: {exc}") from None
+
+
+@functools.lru_cache(maxsize=None)
+def _params(cls_path: str) -> frozenset[str]:
+    import importlib
+    import inspect
+
+    module, name = cls_path.rsplit(".", 1)
+    cls = getattr(importlib.import_module(module), name)
+    return frozenset(p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "kwargs"))
+
+
+@functools.lru_cache(maxsize=None)
+def _generation_keys() -> frozenset[str]:
+    """Generation settings MindFormers also reads from model_config (GenerationConfig's kwargs)."""
+    import re
+
+    import mindformers.generation.generation_config as gen
+
+    source = Path(gen.__file__).read_text(encoding="utf-8")
+    return frozenset(re.findall(r'kwargs\.pop\("([a-z_]+)"', source))
+
+
+def model_keys() -> frozenset[str]:
+    return _params("mindformers.models.llama.LlamaConfig") | _generation_keys() | MODEL_EXTRA_KEYS
+
+
+def lora_keys() -> frozenset[str]:
+    return _params("mindformers.pet.pet_config.LoraConfig") | PET_EXTRA_KEYS
+
+
+def _unknown(keys, known, where: str) -> list[str]:
+    problems = []
+    for key in keys:
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            problems.append(f"unknown key {where}.{key}" + (f" (did you mean {close[0]}?)" if close else ""))
+    return problems
+
+
+def lora_block(cfg) -> dict | None:
+    """The LoRA settings of a config, or None when it trains every parameter."""
+    pet = cfg.model.model_config.get("pet_config")
+    if not pet:
+        return None
+    return dict(pet)
+
+
+def check_config(cfg, train_data: str | None = None) -> list[str]:
+    """Every problem found, as sentences; empty when the run may start."""
+    problems = []
+    model_cfg = cfg.model.model_config
+    problems += _unknown(model_cfg.keys(), model_keys(), "model.model_config")
+    pet = model_cfg.get("pet_config")
+    if pet:
+        if "type" in pet and "pet_type" not in pet:
+            problems.append("model.model_config.pet_config has 'type' but no 'pet_type': MindFormers ignores "
+                            "'type: LoraConfig' there and trains every parameter; write 'pet_type: lora'")
+        elif pet.get("pet_type") != "lora":
+            problems.append(f"model.model_config.pet_config.pet_type is {pet.get('pet_type')!r}; only 'lora' is supported")
+        problems += _unknown([k for k in pet.keys() if k != "type"], lora_keys(), "model.model_config.pet_config")
+        for key, kind in (("lora_rank", int), ("lora_alpha", (int, float)), ("lora_dropout", (int, float))):
+            if key in pet and (not isinstance(pet[key], kind) or isinstance(pet[key], bool)):
+                problems.append(f"model.model_config.pet_config.{key} must be a number, got {pet[key]!r}")
+    for key in ("seq_length", "hidden_size", "num_layers", "num_heads", "vocab_size"):
+        if not isinstance(model_cfg.get(key), int) or model_cfg.get(key) <= 0:
+            problems.append(f"model.model_config.{key} must be a positive integer, got {model_cfg.get(key)!r}")
+    if isinstance(model_cfg.get("hidden_size"), int) and isinstance(model_cfg.get("num_heads"), int) \
+            and model_cfg.num_heads > 0 and model_cfg.hidden_size % model_cfg.num_heads:
+        problems.append(f"hidden_size {model_cfg.hidden_size} is not divisible by num_heads {model_cfg.num_heads}")
+    if train_data is not None:
+        problems += check_data(cfg, train_data)
+    return problems
+
+
+def check_data(cfg, train_data: str) -> list[str]:
+    """The MindRecord fits the model: row length, vocabulary, special ids, enough rows for a step."""
+    from converters.mindrecord import read_meta
+
+    path = Path(train_data)
+    if not path.exists():
+        return [f"train data not found: {path}"]
+    try:
+        meta = read_meta(path)
+    except InputError as exc:
+        return [str(exc)]
+    problems = []
+    model_cfg = cfg.model.model_config
+    if meta["row_length"] != model_cfg.seq_length + 1:
+        problems.append(f"{path} has rows of {meta['row_length']} tokens but model seq_length is "
+                        f"{model_cfg.seq_length} (needs rows of seq_length + 1 = {model_cfg.seq_length + 1})")
+    tok = meta["tokenizer"]
+    if tok.get("vocab_size", 0) > model_cfg.vocab_size:
+        problems.append(f"the data's tokenizer has {tok['vocab_size']} ids but vocab_size is {model_cfg.vocab_size}")
+    if tok.get("pad_id") is not None and tok["pad_id"] != model_cfg.pad_token_id:
+        problems.append(f"pad_token_id {model_cfg.pad_token_id} differs from the data's pad id {tok['pad_id']}")
+    batch = cfg.runner_config.batch_size * _data_parallel(cfg)
+    if meta["rows"] < batch:
+        problems.append(f"{path} has {meta['rows']} rows, fewer than one global batch of {batch}")
+    return problems
+
+
+def _data_parallel(cfg) -> int:
+    if not cfg.get("use_parallel"):
+        return 1
+    return int(cfg.parallel_config.get("data_parallel", 1))
+
+
+def fill_from_data(cfg, train_data: str) -> list[str]:
+    """Set seq_length, vocab size and special ids from the MindRecord's metadata; say what changed."""
+    from converters.mindrecord import read_meta
+
+    meta = read_meta(train_data)
+    model_cfg = cfg.model.model_config
+    notes = []
+
+    def put(key, value, why):
+        if model_cfg.get(key) != value:
+            notes.append(f"model.model_config.{key}: {model_cfg.get(key)!r} → {value!r} ({why})")
+            model_cfg[key] = value
+
+    put("seq_length", meta["seq_length"], f"rows of {meta['row_length']} = seq_length + 1")
+    tok = meta["tokenizer"]
+    if model_cfg.get("vocab_size", 0) < tok["vocab_size"]:
+        put("vocab_size", tok["vocab_size"], "the data's tokenizer")
+    for key, meta_key in (("pad_token_id", "pad_id"), ("bos_token_id", "bos_id"), ("eos_token_id", "eos_id")):
+        put(key, tok[meta_key], "the data's tokenizer")
+    cfg.train_dataset.data_loader.dataset_dir = str(train_data)
+    return notes

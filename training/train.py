@@ -1,0 +1,159 @@
+"""`mathtune train`: MindFormers' Trainer from a YAML, on Ascend or (patched) on CPU.
+
+Everything a run needs to be repeated or evaluated is kept in `logs/<run>/`: the resolved
+`config.yaml`, the data's `data.meta.json` (tokenizer, prompt template, chat format), MindFormers'
+logs and the checkpoints.
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from training.config import ConfigError, check_config, fill_from_data, load_config
+
+
+@dataclass
+class TrainArgs:
+    config: str
+    train_data: str
+    run_name: str = "run"
+    logs_dir: str = "logs"
+    load_checkpoint: str | None = None
+    run_mode: str = "finetune"  # finetune | train
+    use_parallel: bool = False
+    device: str = "auto"  # auto | cpu | ascend
+    resume: bool = False
+    epochs: int | None = None
+    overrides: list[str] = field(default_factory=list)  # key.path=value, applied last
+    dry_run: bool = False
+
+
+def pick_device(choice: str) -> str:
+    if choice != "auto":
+        return choice
+    import mindspore as ms
+
+    return "ascend" if ms.hal.is_available("Ascend") else "cpu"
+
+
+def world_size() -> int:
+    """Workers in this job (msrun sets MS_WORKER_NUM), 1 when not distributed."""
+    return int(os.environ.get("MS_WORKER_NUM", os.environ.get("RANK_SIZE", "1")))
+
+
+def rank_id() -> int:
+    return int(os.environ.get("RANK_ID", os.environ.get("MS_NODE_ID", "0")) or 0)
+
+
+def last_checkpoint(run_dir: Path, rank: int = 0) -> Path | None:
+    """The newest .ckpt of this rank under a run directory."""
+    found = sorted((run_dir / "checkpoint" / f"rank_{rank}").glob("*.ckpt"), key=lambda p: p.stat().st_mtime)
+    return found[-1] if found else None
+
+
+def resolve(args: TrainArgs):
+    """Load, fill and check the config; returns (config, notes). Raises ConfigError with every problem."""
+    from training.yamledit import apply_overrides
+
+    cfg = load_config(args.config)
+    run_dir = Path(args.logs_dir) / args.run_name
+    notes = fill_from_data(cfg, args.train_data) if Path(args.train_data).exists() else []
+    cfg.output_dir = str(run_dir.resolve())
+    cfg.run_mode = args.run_mode
+    cfg.use_parallel = args.use_parallel
+    if args.epochs is not None:
+        cfg.runner_config.epochs = args.epochs
+    device = pick_device(args.device)
+    if device == "cpu":
+        from training.cpu import apply_cpu_config
+
+        notes += apply_cpu_config(cfg)
+        if args.use_parallel:  # CPU runs data parallel only (semi-auto needs Ascend/GPU)
+            cfg.parallel.parallel_mode = 0
+            cfg.parallel.full_batch = False
+            cfg.parallel.enable_parallel_optimizer = False
+            cfg.parallel_config.data_parallel = world_size()
+            cfg.parallel_config.model_parallel = 1
+            cfg.parallel_config.pipeline_stage = 1
+            notes.append(f"CPU: data parallel over {world_size()} workers")
+    if args.resume:
+        ckpt = last_checkpoint(run_dir, rank_id())
+        if ckpt is None:
+            raise ConfigError(f"--resume: no checkpoint under {run_dir}/checkpoint/rank_{rank_id()}")
+        cfg.load_checkpoint = str(ckpt)
+        cfg.resume_training = True
+        notes.append(f"resuming from {ckpt}")
+    elif args.load_checkpoint:
+        if not Path(args.load_checkpoint).exists():
+            raise ConfigError(f"checkpoint not found: {args.load_checkpoint}")
+        cfg.load_checkpoint = str(args.load_checkpoint)
+    notes += apply_overrides(cfg, args.overrides)
+    notes += _set_save_steps(cfg, args.train_data)
+    problems = check_config(cfg, args.train_data)
+    if problems:
+        raise ConfigError(f"{args.config}: {len(problems)} problem(s):\n  " + "\n  ".join(problems))
+    return cfg, notes, device
+
+
+def _set_save_steps(cfg, train_data: str) -> list[str]:
+    """Save a checkpoint at the end of every epoch unless the config saves more often."""
+    from converters.mindrecord import read_meta
+
+    if not Path(train_data).exists():
+        return []
+    rows = read_meta(train_data)["rows"]
+    dp = world_size() if cfg.use_parallel else 1
+    steps = max(rows // (cfg.runner_config.batch_size * dp), 1)
+    notes = []
+    for cb in cfg.get("callbacks") or []:
+        if cb.get("type") == "CheckpointMonitor" and cb.get("save_checkpoint_steps", 0) > steps:
+            notes.append(f"CheckpointMonitor.save_checkpoint_steps: {cb['save_checkpoint_steps']} → {steps} "
+                         f"(one epoch = {rows} rows / {cfg.runner_config.batch_size}×{dp} per step)")
+            cb["save_checkpoint_steps"] = steps
+    return notes
+
+
+def run_training(args: TrainArgs) -> dict:
+    """Resolve, save the run's config and data metadata, then train. Returns a summary."""
+    cfg, notes, device = resolve(args)
+    run_dir = Path(cfg.output_dir)
+    for note in notes:
+        print(f"config: {note}")
+    if args.dry_run:
+        print(f"dry run: config resolved and checked for {device}; not training")
+        return {"run_dir": str(run_dir), "device": device, "notes": notes}
+    run_dir.mkdir(parents=True, exist_ok=True)
+    if rank_id() == 0:
+        _save_run_files(cfg, args, run_dir)
+    from mindformers import Trainer
+    from mindformers.core.context import build_context
+
+    build_context(cfg)
+    if device == "cpu":
+        from training.cpu import apply_cpu_patches
+
+        apply_cpu_patches()
+    start = time.perf_counter()
+    trainer = Trainer(cfg)
+    if args.run_mode == "finetune" and cfg.load_checkpoint and not args.resume:
+        trainer.finetune(finetune_checkpoint=cfg.load_checkpoint)
+    else:
+        trainer.train()
+    took = time.perf_counter() - start
+    ckpt = last_checkpoint(run_dir, rank_id())
+    print(f"trained in {took:.0f}s on {device}; last checkpoint: {ckpt}")
+    return {"run_dir": str(run_dir), "device": device, "seconds": took, "checkpoint": str(ckpt)}
+
+
+def _save_run_files(cfg, args: TrainArgs, run_dir: Path) -> None:
+    from converters.files import atomic_open, write_json
+    from converters.mindrecord import read_meta
+
+    from training.yamledit import dump_config
+
+    with atomic_open(run_dir / "config.yaml") as handle:
+        handle.write(dump_config(cfg))
+    write_json(run_dir / "data.meta.json", read_meta(args.train_data))
+    write_json(run_dir / "train_args.json", dict(vars(args)))
