@@ -5,3 +5,35 @@ import tempfile
 os.environ.setdefault("GLOG_v", "3")
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("LOCAL_DEFAULT_PATH", tempfile.mkdtemp(prefix="mathtune-mf-"))
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def tiny_data(tmp_path_factory):
+    """A small training set made by the converters: synthetic rows → PoT → char tokenizer → MindRecord."""
+    import string
+
+    from converters import pipeline as P
+    from converters.chartok import build_char_tokenizer, conversation_texts
+    from converters.files import write_json
+    from converters.mindrecord import EncodeOptions, encode, read_conversations, resolve_seq_length, write_mindrecord
+    from converters.synth import synth_rows
+    from converters.tokenizers import load_tokenizer
+
+    d = tmp_path_factory.mktemp("tiny_data")
+    rows = P.check_rows([dict(r, source="synth") for r in synth_rows(300, seed=11)])
+    chosen = P.select(rows, P.SelectOptions(n=256, drop_english=True), [])
+    flat, _ = P.conversations(P.complete_rows(chosen, "pot"), "none")
+    write_json(d / "conversations.json", flat)
+    tok_path = build_char_tokenizer(conversation_texts(d / "conversations.json"), d / "tok", extra=string.printable)
+    tok = load_tokenizer(str(tok_path))
+    opts = EncodeOptions(chat="plain")
+
+    def pairs():
+        return ((h, g) for _, h, g in read_conversations(d / "conversations.json"))
+
+    seq, _ = resolve_seq_length("auto", pairs, tok, opts)
+    write_mindrecord(encode(pairs(), tok, opts), d / "train.mindrecord", seq, tok.pad_id,
+                     {"tokenizer": tok.describe(), "chat": "plain", "template": "none", "label_mode": "exact"})
+    return d

@@ -95,6 +95,10 @@ def check_config(cfg, train_data: str | None = None) -> list[str]:
         for key, kind in (("lora_rank", int), ("lora_alpha", (int, float)), ("lora_dropout", (int, float))):
             if key in pet and (not isinstance(pet[key], kind) or isinstance(pet[key], bool)):
                 problems.append(f"model.model_config.pet_config.{key} must be a number, got {pet[key]!r}")
+    for key in ("rms_norm_eps", "theta", "scaling_factor"):
+        if key in model_cfg and (isinstance(model_cfg[key], (str, bool)) or model_cfg[key] is None):
+            problems.append(f"model.model_config.{key} must be a number, got {model_cfg[key]!r}"
+                            + (" (YAML reads 1e-05 as text: write 1.0e-5)" if isinstance(model_cfg[key], str) else ""))
     for key in ("seq_length", "hidden_size", "num_layers", "num_heads", "vocab_size"):
         if not isinstance(model_cfg.get(key), int) or model_cfg.get(key) <= 0:
             problems.append(f"model.model_config.{key} must be a positive integer, got {model_cfg.get(key)!r}")

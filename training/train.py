@@ -58,9 +58,9 @@ def resolve(args: TrainArgs):
     from training.yamledit import apply_overrides
 
     cfg = load_config(args.config)
-    run_dir = Path(args.logs_dir) / args.run_name
+    run_dir = (Path(args.logs_dir) / args.run_name).resolve()
     notes = fill_from_data(cfg, args.train_data) if Path(args.train_data).exists() else []
-    cfg.output_dir = str(run_dir.resolve())
+    cfg.output_dir = str(run_dir)
     cfg.run_mode = args.run_mode
     cfg.use_parallel = args.use_parallel
     if args.epochs is not None:

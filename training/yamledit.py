@@ -11,12 +11,26 @@ from converters.files import atomic_open
 from training.config import ConfigError
 
 
+def _float_for_pyyaml(representer, value: float):
+    """Floats MindFormers' loader (PyYAML, YAML 1.1) reads back as floats: 1e-05 → 1.0e-05."""
+    text = repr(value)
+    if "e" in text and "." not in text.split("e")[0]:
+        text = text.replace("e", ".0e", 1)
+    if text in ("inf", "-inf", "nan"):
+        text = {"inf": ".inf", "-inf": "-.inf", "nan": ".nan"}[text]
+    return representer.represent_scalar("tag:yaml.org,2002:float", text)
+
+
 def _yaml():
     from ruamel.yaml import YAML
 
     y = YAML()
     y.preserve_quotes = True
     y.width = 120
+    y.indent(mapping=2, sequence=4, offset=2)  # "  - type: …", as MindFormers' files are written
+    # MindFormers' YAMLs spell booleans True/False; keep them that way
+    y.representer.add_representer(bool, lambda r, d: r.represent_scalar("tag:yaml.org,2002:bool", str(d)))
+    y.representer.add_representer(float, _float_for_pyyaml)
     return y
 
 
@@ -166,5 +180,6 @@ def dump_config(cfg) -> str:
     buf = io.StringIO()
     y = YAML(typ="safe")
     y.default_flow_style = False
+    y.representer.add_representer(float, _float_for_pyyaml)
     y.dump(plain(cfg), buf)
     return buf.getvalue()
