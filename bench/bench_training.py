@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import statistics
 import subprocess
 import sys
@@ -20,10 +19,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def sh(cmd: list[str], cwd: Path) -> None:
+def sh(cmd: list[str], cwd: Path) -> str:
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
     if proc.returncode:
         raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+    return proc.stdout
+
+
+def _peak(stdout: str) -> int:
+    return int(stdout.rsplit("PEAK_KB", 1)[1].split()[0])
 
 
 def make_data(work: Path, n: int, tokenizer: str | None) -> Path:
@@ -50,9 +54,11 @@ def train(work: Path, config: str, data: Path, name: str, steps_per_epoch_rows: 
                "--log-dir", f"logs/{name}-msrun", "--", *args, "--use_parallel", "True"]
     else:
         cmd = [sys.executable, "-m", "mathtune", *args]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    sh(cmd, work)
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    # a fresh wrapper per run: RUSAGE_CHILDREN's peak never resets within one process
+    wrapper = [sys.executable, "-c", "import resource, subprocess, sys; "
+               "code = subprocess.run(sys.argv[1:]).returncode; "
+               "print('PEAK_KB', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(code)"]
+    peak_kb = _peak(sh(wrapper + cmd, work))
     from training.logs import read_log
 
     log = work / "logs" / (f"{name}-msrun/worker_0.log" if workers > 1 else f"{name}/log/rank_0/info.log")
@@ -63,7 +69,7 @@ def train(work: Path, config: str, data: Path, name: str, steps_per_epoch_rows: 
     real_per_step = meta["real_token_share"] * meta["row_length"] * batch * workers
     ms = statistics.median(steady)
     return {"name": name, "steps": len(rows), "median_step_ms": ms, "real_tokens_per_s": real_per_step / (ms / 1000),
-            "first_step_ms": rows[0]["per_step_ms"], "peak_rss_mb": (peak if peak > before else before) / 1024,
+            "first_step_ms": rows[0]["per_step_ms"], "peak_rss_mb": peak_kb / 1024,
             "final_loss": rows[-1]["loss"]}
 
 

@@ -86,24 +86,34 @@ def unpermute(w: np.ndarray, heads: int) -> np.ndarray:
     return w.reshape(heads, rows // heads // 2, 2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape)
 
 
-def to_mindformers(tensors: dict[str, np.ndarray], mc: dict) -> dict[str, np.ndarray]:
+_TOP_MF = {"token_embd.weight": "model.tok_embeddings.embedding_weight",
+           "output_norm.weight": "model.norm_out.weight", "output.weight": "lm_head.weight"}
+_TOP_HF = {"token_embd.weight": "model.embed_tokens.weight", "output_norm.weight": "model.norm.weight",
+           "output.weight": "lm_head.weight"}
+
+
+def _rename(tensors: dict[str, np.ndarray], top: dict[str, str], layer: dict[str, str]) -> dict[str, np.ndarray]:
+    """GGUF names → another naming: whole-model tensors by table, `blk.N.kind.weight` by kind."""
     out = {}
     for name, w in tensors.items():
-        if name == "token_embd.weight":
-            out["model.tok_embeddings.embedding_weight"] = w
-        elif name == "output_norm.weight":
-            out["model.norm_out.weight"] = w
-        elif name == "output.weight":
-            out["lm_head.weight"] = w
-        elif name.startswith("blk."):
-            _, layer, kind, _ = name.split(".")
-            if kind == "attn_q":
-                w = unpermute(w, mc["num_heads"])
-            elif kind == "attn_k":
-                w = unpermute(w, mc["n_kv_heads"])
-            out[f"model.layers.{layer}.{_NAMES[kind]}.weight"] = w
-        else:
+        if name in top:
+            out[top[name]] = w
+            continue
+        parts = name.split(".")
+        if len(parts) != 4 or parts[0] != "blk" or parts[2] not in layer:
             raise InputError(f"unexpected GGUF tensor {name}")
+        out[f"model.layers.{parts[1]}.{layer[parts[2]]}.weight"] = w
+    return out
+
+
+def to_mindformers(tensors: dict[str, np.ndarray], mc: dict) -> dict[str, np.ndarray]:
+    """MindFormers' names, with llama.cpp's q/k row order undone."""
+    out = _rename(tensors, _TOP_MF, _NAMES)
+    for name in out:
+        if name.endswith("attention.wq.weight"):
+            out[name] = unpermute(out[name], mc["num_heads"])
+        elif name.endswith("attention.wk.weight"):
+            out[name] = unpermute(out[name], mc["n_kv_heads"])
     if "lm_head.weight" in out:
         mc["tie_word_embeddings"] = False
     return out
@@ -111,18 +121,7 @@ def to_mindformers(tensors: dict[str, np.ndarray], mc: dict) -> dict[str, np.nda
 
 def hf_names_as_stored(tensors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """GGUF tensors under HF names, rows left in llama.cpp's order (for the interleaved reference)."""
-    out = {}
-    for name, w in tensors.items():
-        if name == "token_embd.weight":
-            out["model.embed_tokens.weight"] = w
-        elif name == "output_norm.weight":
-            out["model.norm.weight"] = w
-        elif name == "output.weight":
-            out["lm_head.weight"] = w
-        else:
-            _, layer, kind, _ = name.split(".")
-            out[f"model.layers.{layer}.{_HF[kind]}.weight"] = w
-    return out
+    return _rename(tensors, _TOP_HF, _HF)
 
 
 def write_tokenizer(meta: dict, out_dir: Path) -> Path:
