@@ -8,6 +8,7 @@ import sys
 from converters import cli as data_cli
 from training import cli as training_cli
 from converters.files import InputError
+from evaluation import cli as evaluation_cli
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="group", required=True, metavar="GROUP")
     data_cli.add_parser(sub)
     training_cli.add_parser(sub)
+    evaluation_cli.add_parser(sub)
     return parser
 
 

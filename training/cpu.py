@@ -53,7 +53,14 @@ def cpu_argmax_patch(model) -> None:
     from mindspore import dtype as mstype
     from mindspore import ops
 
-    model.argmax = ops.Argmax(axis=-1, output_type=mstype.int32)
+    kernels = {}
+
+    def argmax(logits, axis=-1):  # MindFormers calls argmax(logits, -1) in its Python post-processing
+        if axis not in kernels:
+            kernels[axis] = ops.Argmax(axis=axis, output_type=mstype.int32)
+        return kernels[axis](logits)
+
+    model.argmax = argmax
 
 
 def apply_cpu_config(config) -> list[str]:

@@ -1,0 +1,162 @@
+"""`mathtune predict`: a run's model answers problems, with its programs executed in the sandbox."""
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from converters.files import InputError, atomic_open, read_rows
+from converters.prompts import render_prompt, strip_prompt
+from converters.render import segments
+from evaluation.generate import KVDecoder, batches, greedy
+from evaluation.pot_loop import closed_code_block, observation
+from evaluation.sandbox import Limits, run_code
+
+
+@dataclass
+class Model:
+    decoder: KVDecoder
+    tokenizer: object
+    chat: str
+    template: str
+    mc: dict
+
+
+def load_run(run_dir: str | os.PathLike, ckpt: str | None = None, tokenizer: str | None = None,
+             template: str | None = None, chat: str | None = None) -> Model:
+    """Weights (LoRA folded in with the run's α and r), tokenizer and prompt format of a run."""
+    from converters.tokenizers import load_tokenizer
+    from training.ckpt import load_params, merge_lora, model_weights
+    from training.train import last_checkpoint
+    from training.yamledit import read_yaml
+
+    run = Path(run_dir)
+    for needed in ("config.yaml", "data.meta.json"):
+        if not (run / needed).is_file():
+            raise InputError(f"{run}: no {needed} (is it a `mathtune train` run folder?)")
+    mc = dict(read_yaml(run / "config.yaml")["model"]["model_config"])
+    meta = json.loads((run / "data.meta.json").read_text(encoding="utf-8"))
+    path = Path(ckpt) if ckpt else last_checkpoint(run)
+    if path is None:
+        raise InputError(f"{run}: no checkpoint under checkpoint/rank_0 (or pass --ckpt)")
+    params = load_params(path)
+    pet = mc.get("pet_config")
+    if any("mindpet_delta_lora" in k for k in params):
+        params = merge_lora(params, pet["lora_alpha"], pet["lora_rank"])
+    tok_meta = meta["tokenizer"]
+    spec = tokenizer or tok_meta["path"]
+    if not tokenizer and tok_meta["kind"] == "llama3-tiktoken" and not Path(spec).exists():
+        spec = "llama3"  # the run was made elsewhere: use the packaged Llama 3 file
+    tok = load_tokenizer(spec, digits=tok_meta.get("digits", "single"))
+    return Model(KVDecoder(model_weights(params), mc), tok, chat or meta.get("chat", "vicuna"),
+                 template or meta.get("template") or "none", mc)
+
+
+def read_problems(path: str) -> list[dict]:
+    """Problems from JSONL rows ({"problem", "solution"?}) or a conversations JSON file."""
+    from converters.mindrecord import read_conversations
+
+    with open(path, "rb") as handle:
+        head = handle.read(4096).lstrip()
+    if head.startswith(b"["):
+        return [{"problem": strip_prompt(h), "reference": g, "source": f"{path}:{line}"}
+                for line, h, g in read_conversations(path)]
+    errors: list = []
+    rows = [dict(r, source=f"{path}:{line}") for line, r in read_rows(path, errors, fields=("problem",))]
+    for e in errors[:20]:
+        print(e)
+    if not rows:
+        raise InputError(f"{path}: no problems")
+    return rows
+
+
+def gold_of(row: dict) -> tuple[str | None, str | None]:
+    """(category, gold answer) of a problem row: recomputed when the row has a solution."""
+    from converters.verify import check
+    from evaluation.extract import extract_answer
+
+    if row.get("gold") is not None:
+        return row.get("category"), str(row["gold"])
+    solution = row.get("solution") or row.get("reference")
+    c = check(row["problem"], solution or "")
+    if c.category == "english":
+        return c.category, c.expected
+    if c.expected is not None:
+        return c.category, c.expected
+    return c.category, extract_answer(solution) if solution else None
+
+
+def prompt_ids(model: Model, problem: str, written: list[str] = ()) -> list[int]:
+    """[BOS] + the prompt as training rendered it + what the assistant already wrote, tokenised in
+    the same pieces as training (program, then observation)."""
+    head = segments(render_prompt(problem, model.template), "", model.chat, mask_observation=False)[0].text
+    lead = " " if model.chat == "vicuna" else ""
+    pieces = [head]
+    if written:
+        pieces += [lead + written[0].lstrip(" "), *written[1:]]
+    return [model.tokenizer.bos_id] + [t for part in model.tokenizer.encode_batch(pieces) for t in part]
+
+
+def answer_batch(model: Model, problems: list[str], max_new_tokens: int, limits: Limits, execute: bool = True,
+                 on_token=None) -> list[dict]:
+    """Generate; where a program block closes, run it, append its output, and let the model finish."""
+    tok = model.tokenizer
+    prompts = [prompt_ids(model, p) for p in problems]
+
+    def code_closed(i: int, toks: list[int]) -> bool:
+        return execute and closed_code_block(tok.decode(toks)) is not None
+
+    first = greedy(model.decoder, prompts, max_new_tokens, tok.eos_id, stop=code_closed, on_token=on_token)
+    results = []
+    second_idx, second_prompts = [], []
+    for i, toks in enumerate(first):
+        text = tok.decode(toks)
+        found = closed_code_block(text) if execute else None
+        entry = {"generation": text, "code": None, "code_status": None, "code_output": None}
+        if found:
+            code, end = found
+            run = run_code(code, limits)
+            program, seen = text[:end] + "\n", observation(run)
+            entry.update(code=code, code_status=run.status, code_output=run.stdout if run.ok else run.stderr[-500:],
+                         generation=program + seen)
+            second_idx.append(i)
+            second_prompts.append(prompt_ids(model, problems[i], [program, seen]))
+        results.append(entry)
+    if second_prompts:
+        rest = greedy(model.decoder, second_prompts, max_new_tokens, tok.eos_id, min_new_tokens=0, on_token=on_token)
+        for i, toks in zip(second_idx, rest):
+            results[i]["generation"] += tok.decode(toks)
+    return results
+
+
+def predict(model: Model, rows: list[dict], out: str, batch_size: int = 8, max_new_tokens: int = 128,
+            limits: Limits = Limits(), execute: bool = True, show_progress: bool = True) -> dict:
+    from tqdm import tqdm
+
+    from evaluation.extract import extract_answer
+
+    start = time.perf_counter()
+    tokens = 0
+    bar = tqdm(total=len(rows), desc="predict", unit="problem", disable=not show_progress, mininterval=1)
+
+    def count(n: int) -> None:
+        nonlocal tokens
+        tokens += n
+
+    with atomic_open(out) as handle:
+        for chunk in batches(rows, batch_size):
+            answers = answer_batch(model, [r["problem"] for r in chunk], max_new_tokens, limits, execute, count)
+            for row, ans in zip(chunk, answers):
+                category, gold = gold_of(row)
+                record = {"source": row.get("source"), "problem": row["problem"], "category": category,
+                          "gold": gold, **ans, "answer": extract_answer(ans["generation"])}
+                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            bar.update(len(chunk))
+            bar.set_postfix(tok_s=f"{tokens / max(time.perf_counter() - start, 1e-9):.1f}")
+    bar.close()
+    took = time.perf_counter() - start
+    return {"problems": len(rows), "generated_tokens": tokens, "seconds": took, "tokens_per_s": tokens / max(took, 1e-9)}
