@@ -37,3 +37,20 @@ def tiny_data(tmp_path_factory):
     write_mindrecord(encode(pairs(), tok, opts), d / "train.mindrecord", seq, tok.pad_id,
                      {"tokenizer": tok.describe(), "chat": "plain", "template": "none", "label_mode": "exact"})
     return d
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tiny_data, tmp_path_factory):
+    """`mathtune train` of the tiny preset on `tiny_data` (3 epochs, batch 8), in a real subprocess."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    work = tmp_path_factory.mktemp("train")
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run([sys.executable, "-m", "mathtune", "train", "--config", str(root / "yaml" / "cpu_tiny.yaml"),
+                           "--train_data", str(tiny_data / "train.mindrecord"), "--run-name", "tiny", "--device", "cpu",
+                           "--epochs", "3", "runner_config.batch_size=8", "train_dataset.batch_size=8"],
+                          cwd=work, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return work / "logs" / "tiny", proc

@@ -20,12 +20,8 @@ def mathtune(*args, cwd, ok=True):
 
 
 @pytest.fixture(scope="module")
-def trained(tiny_data, tmp_path_factory):
-    work = tmp_path_factory.mktemp("train")
-    proc = mathtune("train", "--config", str(ROOT / "yaml" / "cpu_tiny.yaml"), "--train_data",
-                    str(tiny_data / "train.mindrecord"), "--run-name", "tiny", "--device", "cpu", "--epochs", "3",
-                    "runner_config.batch_size=8", "train_dataset.batch_size=8", cwd=work)
-    return work / "logs" / "tiny", proc
+def trained(tiny_run):
+    return tiny_run
 
 
 def test_loss_falls_and_files_are_kept(trained):
