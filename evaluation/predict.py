@@ -153,7 +153,8 @@ def predict(model: Model, rows: list[dict], out: str, batch_size: int = 8, max_n
             for row, ans in zip(chunk, answers):
                 category, gold = gold_of(row)
                 record = {"source": row.get("source"), "problem": row["problem"], "category": category,
-                          "gold": gold, **ans, "answer": extract_answer(ans["generation"])}
+                          "gold": gold, **{k: row[k] for k in ("id", "answers") if k in row},
+                          **ans, "answer": extract_answer(ans["generation"])}
                 handle.write(json.dumps(record, ensure_ascii=False) + "\n")
             bar.update(len(chunk))
             bar.set_postfix(tok_s=f"{tokens / max(time.perf_counter() - start, 1e-9):.1f}")

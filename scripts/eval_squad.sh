@@ -17,6 +17,6 @@ done
 [[ -n "$RUN" && -n "$DEV" ]] || { echo "eval_squad.sh: --run and --dev are required" >&2; exit 2; }
 run() { echo "+ $*"; "$@"; }
 run mathtune squad build --dev "$DEV" --out "logs/$RUN/squad.jsonl"
-run mathtune predict --run-dir "logs/$RUN" --input "logs/$RUN/squad.jsonl" --max-new-tokens 20 \
+run mathtune predict --run-dir "logs/$RUN" --input "logs/$RUN/squad.jsonl" --max-new-tokens 20 --template none --no-execute \
     --out "logs/$RUN/squad_predictions.jsonl"
 run mathtune squad score "logs/$RUN/squad_predictions.jsonl" --baseline-f1 "$F1" --baseline-em "$EM" --ratio 0.9

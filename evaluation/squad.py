@@ -1,0 +1,175 @@
+"""SQuAD v1.1 retention: the contest's eval set, two metrics, log re-scoring and the 90% gate.
+
+Two metrics, kept apart because they give different numbers for the same predictions:
+- official: the SQuAD v1.1 script's rules. Lower-case, strip punctuation and articles, then token
+  overlap F1 and exact match, each the best over all gold answers.
+- mindformers: what MindFormers' `EmF1Metric` computes (the contest's numbers). It keeps the first
+  line of the output, splits Chinese characters and a fixed set of symbols one by one and other
+  text with jieba (spaces become segments), takes F1 from the longest common *substring* of
+  segments against one label, and for EM removes only that symbol set (English `.` and `,` stay).
+Both take the first line of the model's output as the prediction.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import string
+from collections import Counter
+from pathlib import Path
+
+from converters.files import InputError
+
+PROMPT = "Read the passage and answer the question below.\n\n### Instruction:\n{context}\n\n### Input:\n{question}\n\n### Response:"
+MF_SYMBOLS = frozenset(['-', ':', '_', '*', '^', '/', '\\', '~', '`', '+', '=', '，', '。', '：', '？', '！', '“', '”',
+                        '；', '’', '《', '》', '……', '·', '、', '「', '」', '（', '）', '－', '～', '『', '』'])
+_CJK = re.compile(r"[\u4e00-\u9fa5]")
+
+
+def build_items(dev_path: str | os.PathLike) -> list[dict]:
+    """The contest's set: the first question of every paragraph, with all its gold answers."""
+    try:
+        data = json.loads(Path(dev_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{dev_path}: cannot read a SQuAD JSON file ({exc})") from None
+    items = []
+    for article in data.get("data", []):
+        for para in article.get("paragraphs", []):
+            if not para.get("qas"):
+                continue
+            qa = para["qas"][0]
+            answers = [a["text"] for a in qa.get("answers", [])]
+            if not answers:
+                continue
+            items.append({"id": qa["id"], "category": "squad", "answers": answers, "gold": answers[0],
+                          "problem": PROMPT.format(context=para["context"], question=qa["question"])})
+    if not items:
+        raise InputError(f"{dev_path}: no paragraphs with answered questions")
+    return items
+
+
+def first_line(prediction: str) -> str:
+    return prediction.strip().split("\n")[0]
+
+
+# --- official SQuAD v1.1 ------------------------------------------------------------------
+def normalize(text: str) -> str:
+    text = "".join(ch for ch in text.lower() if ch not in set(string.punctuation))
+    text = re.sub(r"\b(a|an|the)\b", " ", text)
+    return " ".join(text.split())
+
+
+def official_f1(prediction: str, truth: str) -> float:
+    pred, gold = normalize(prediction).split(), normalize(truth).split()
+    common = sum((Counter(pred) & Counter(gold)).values())
+    if common == 0:
+        return 0.0
+    precision, recall = common / len(pred), common / len(gold)
+    return 2 * precision * recall / (precision + recall)
+
+
+def official_em(prediction: str, truth: str) -> float:
+    return float(normalize(prediction) == normalize(truth))
+
+
+def official_scores(predictions: list[str], answers: list[list[str]]) -> dict:
+    """{'F1', 'EM'} in percent, each the best over the gold answers of an item."""
+    n = len(predictions)
+    f1 = sum(max(official_f1(first_line(p), a) for a in golds) for p, golds in zip(predictions, answers))
+    em = sum(max(official_em(first_line(p), a) for a in golds) for p, golds in zip(predictions, answers))
+    return {"F1": 100 * f1 / n, "EM": 100 * em / n, "n": n} if n else {"F1": 0.0, "EM": 0.0, "n": 0}
+
+
+# --- MindFormers' EmF1Metric --------------------------------------------------------------
+def mf_segments(text: str, drop_symbols: bool) -> list[str]:
+    import jieba
+
+    text = str(text).lower().strip()
+    out, run = [], ""
+    for ch in text:
+        if drop_symbols and ch in MF_SYMBOLS:
+            continue
+        if _CJK.match(ch) or ch in MF_SYMBOLS:
+            if run:
+                out.extend(jieba.cut(run))
+                run = ""
+            out.append(ch)
+        else:
+            run += ch
+    if run:
+        out.extend(jieba.cut(run))
+    return out
+
+
+def longest_common_run(a: list[str], b: list[str]) -> int:
+    """Length of the longest common contiguous run of segments."""
+    best, prev = 0, [0] * (len(b) + 1)
+    for x in a:
+        cur = [0] * (len(b) + 1)
+        for j, y in enumerate(b):
+            if x == y:
+                cur[j + 1] = prev[j] + 1
+                best = max(best, cur[j + 1])
+        prev = cur
+    return best
+
+
+def mf_f1(prediction: str, label: str) -> float:
+    gold, pred = mf_segments(label, True), mf_segments(prediction, True)
+    common = longest_common_run(gold, pred)
+    if common == 0:
+        return 0.0
+    precision, recall = common / len(pred), common / len(gold)
+    return 2 * precision * recall / (precision + recall)
+
+
+def mf_em(prediction: str, label: str) -> float:
+    def strip(text: str) -> str:
+        return "".join(ch for ch in str(text).lower().strip() if ch not in MF_SYMBOLS)
+
+    return float(strip(prediction) == strip(label))
+
+
+def mf_scores(predictions: list[str], labels: list[str]) -> dict:
+    """{'F1', 'EM'} in percent, as EmF1Metric.eval() reports them (one label per item)."""
+    preds = [first_line(p) for p in predictions]
+    n = len(preds)
+    if not n:
+        return {"F1": 0.0, "EM": 0.0, "n": 0}
+    return {"F1": 100 * sum(mf_f1(p, l) for p, l in zip(preds, labels)) / n,
+            "EM": 100 * sum(mf_em(p, l) for p, l in zip(preds, labels)) / n, "n": n}
+
+
+# --- MindFormers eval logs ----------------------------------------------------------------
+_PAIR = re.compile(r"pred is:\s*\n\s*(\[.*?\])\s*\n\s*label is:\s*\n\s*(\[.*?\])\s*$", re.M | re.S)
+_TOTAL = re.compile(r"F1 score: ([\d.]+), Em score: ([\d.]+), (?:total|current)_count: (\d+)")
+
+
+def read_eval_log(path: str | os.PathLike) -> tuple[list[str], list[str], dict | None]:
+    """(predictions, labels, the last totals the log printed) from EmF1Metric's per-example blocks."""
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    preds, labels = [], []
+    for m in _PAIR.finditer(text):
+        try:
+            p, l = ast.literal_eval(m.group(1)), ast.literal_eval(m.group(2))
+        except (ValueError, SyntaxError):
+            line = text.count("\n", 0, m.start()) + 1
+            raise InputError(f"{path}:{line}: cannot read the pred/label lists") from None
+        preds.extend(p)
+        labels.extend(l)
+    if not preds:
+        raise InputError(f"{path}: no 'pred is:' / 'label is:' blocks (a MindFormers EmF1Metric eval log?)")
+    totals = _TOTAL.findall(text)
+    printed = {"F1": float(totals[-1][0]), "EM": float(totals[-1][1]), "n": int(totals[-1][2])} if totals else None
+    return preds, labels, printed
+
+
+def gate(scores: dict, baseline_f1: float, baseline_em: float, ratio: float = 0.9) -> tuple[bool, str]:
+    need_f1, need_em = ratio * baseline_f1, ratio * baseline_em
+    ok = scores["F1"] >= need_f1 and scores["EM"] >= need_em
+    return ok, (f"retention {'PASS' if ok else 'FAIL'}: F1 {scores['F1']:.3f} (needs ≥ {need_f1:.3f} = {ratio:g} × "
+                f"{baseline_f1}), EM {scores['EM']:.3f} (needs ≥ {need_em:.3f} = {ratio:g} × {baseline_em})")
