@@ -32,6 +32,8 @@ test-slow: install
 bench: install
 	$(BIN)/python bench/bench_converters.py
 	$(BIN)/python bench/bench_mindrecord.py
+	$(BIN)/python bench/bench_training.py
+	$(BIN)/python bench/bench_generation.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

@@ -19,8 +19,8 @@ import numpy as np
 from converters.files import InputError, atomic_open, iter_json_array
 from converters.packing import pack
 from converters.pot import pot_response
-from converters.render import (IGNORE, assemble, auto_seq_length, contest_labels, pad_row,
-                               segments)
+from converters.render import (IGNORE, NO_BOS_FORMATS, assemble, auto_seq_length, contest_labels,
+                               pad_row, segments)
 from converters.tokenizers import Tokenizer
 
 SCHEMA = {"input_ids": {"type": "int32", "shape": [-1]}, "labels": {"type": "int32", "shape": [-1]}}
@@ -109,7 +109,10 @@ def _encode_chunk(chunk, tok: Tokenizer, opts: EncodeOptions):
     for seg in parts:
         pieces = flat[at: at + len(seg)]
         at += len(seg)
-        yield assemble(pieces, [s.trained for s in seg], tok.bos_id, tok.eos_id)
+        bos = None if opts.chat in NO_BOS_FORMATS else tok.bos_id
+        ids, labels = assemble(pieces, [s.trained for s in seg], bos, tok.eos_id)
+        labels[0] = IGNORE  # the first position is never a label
+        yield ids, labels
 
 
 def _rows(samples, length: int, pad: int, packed: bool, truncate: bool, stats: WriteStats):

@@ -16,7 +16,8 @@ from converters.pot import OBSERVATION_RE
 IGNORE = -100
 VICUNA_SYSTEM = ("A chat between a curious user and an artificial intelligence assistant. "
                  "The assistant gives helpful, detailed, and polite answers to the user's questions.")
-CHAT_FORMATS = ("vicuna", "plain")
+CHAT_FORMATS = ("vicuna", "plain", "chatml")
+NO_BOS_FORMATS = ("chatml",)  # the format opens with its own <|im_start|>
 LABEL_MODES = ("exact", "contest")
 
 
@@ -29,12 +30,14 @@ def segments(prompt: str, response: str, chat: str = "vicuna", mask_observation:
     """Split a (human, gpt) pair into text pieces, each trained on or not.
 
     vicuna: `SYSTEM USER: {prompt} ASSISTANT: {response}`, the form of MindFormers' script;
-    plain: `{prompt}\\n{response}`.
+    plain: `{prompt}\\n{response}`; chatml: SmolLM2/Qwen-style `<|im_start|>user …<|im_end|>` turns.
     """
     if chat == "vicuna":
         head, lead = f"{VICUNA_SYSTEM} USER: {prompt} ASSISTANT:", " "
     elif chat == "plain":
         head, lead = f"{prompt}\n", ""
+    elif chat == "chatml":
+        head, lead = f"<|im_start|>user\n{prompt}<|im_end|>\n<|im_start|>assistant\n", ""
     else:
         raise ValueError(f"unknown chat format {chat!r}; choose from {CHAT_FORMATS}")
     parts = [Segment(head, False)]
@@ -48,9 +51,10 @@ def segments(prompt: str, response: str, chat: str = "vicuna", mask_observation:
     return [p for p in parts if p.text]
 
 
-def assemble(pieces: list[list[int]], trained: list[bool], bos: int, eos: int) -> tuple[list[int], list[int]]:
-    """Token pieces → (ids, labels) without padding: BOS first (never a label), EOS last (a label)."""
-    ids, labels = [bos], [IGNORE]
+def assemble(pieces: list[list[int]], trained: list[bool], bos: int | None, eos: int) -> tuple[list[int], list[int]]:
+    """Token pieces → (ids, labels) without padding: BOS first (never a label; none when `bos` is
+    None), EOS last (a label)."""
+    ids, labels = ([bos], [IGNORE]) if bos is not None else ([], [])
     for toks, train in zip(pieces, trained):
         ids.extend(toks)
         labels.extend(toks if train else [IGNORE] * len(toks))

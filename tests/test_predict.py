@@ -40,3 +40,12 @@ def test_predict_then_score(tiny_run, tmp_path):
     result = json.loads((tmp_path / "score.json").read_text())
     assert result["n"] == 10 and 0 <= result["correct"] <= 10
     assert (tmp_path / "accuracy.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_run_dir_or_model_dir_is_required(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "mathtune", "predict", "--input", "x.jsonl", "--out", "y.jsonl"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "give one of --run-dir" in proc.stderr
+    missing = subprocess.run([sys.executable, "-m", "mathtune", "predict", "--model-dir", str(tmp_path), "--input",
+                              "x.jsonl", "--out", "y.jsonl"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert missing.returncode == 2 and "no model_config.json" in missing.stderr and "Traceback" not in missing.stderr

@@ -62,3 +62,11 @@ def test_pack_keeps_each_sample_whole():
         assert len(ids) <= 7 and ids[0] == 1 and ids[-1] == 2
         starts = [i for i, t in enumerate(ids) if t == 1]
         assert all(labels[i] == IGNORE for i in starts)  # no label predicts a sample's BOS
+
+
+def test_chatml_segments_and_no_bos():
+    segs = segments("2+2?", "4", "chatml")
+    assert segs[0] == ("<|im_start|>user\n2+2?<|im_end|>\n<|im_start|>assistant\n", False)
+    assert segs[1] == ("4", True)
+    ids, labels = assemble([[7, 8], [9]], [False, True], bos=None, eos=2)
+    assert ids == [7, 8, 9, 2] and labels == [IGNORE, IGNORE, 9, 2]
