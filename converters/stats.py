@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from converters.files import atomic_path
+from converters.plotting import figure, save_png
 from converters.mindrecord import read_meta
 from converters.render import IGNORE
 
@@ -49,12 +49,7 @@ def format_stats(s: dict) -> str:
 
 def plot_stats(s: dict, out_png: str | os.PathLike) -> Path:
     """Histogram of sample lengths with the row length marked; written atomically."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, ax = figure(7, 4)
     ax.hist(s["lengths"], bins=min(100, max(10, len(set(s["lengths"])))), color="#4477aa")
     ax.axvline(s["row_length"], color="#cc3311", linestyle="--", label=f"row length {s['row_length']}")
     ax.set_xlabel("tokens per sample")
@@ -62,9 +57,4 @@ def plot_stats(s: dict, out_png: str | os.PathLike) -> Path:
     ax.set_title(f"{Path(s['path']).name}: real tokens {100 * s['real_token_share']:.1f}%, "
                  f"supervised {100 * s['supervised_share']:.1f}%")
     ax.legend()
-    fig.tight_layout()
-    out_png = Path(out_png)
-    with atomic_path(out_png) as tmp:
-        fig.savefig(tmp, format="png", dpi=110)
-    plt.close(fig)
-    return out_png
+    return save_png(fig, out_png)

@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from converters.categories import CATEGORIES
-from converters.files import atomic_path
+from converters.plotting import figure, save_png
 from evaluation.extract import MODES, error_kind, extract_answer, is_correct
 
 
@@ -46,13 +46,8 @@ def format_score(result: dict) -> str:
 
 
 def plot_score(result: dict, path: str | os.PathLike, title: str = "") -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     cats = result["categories"]
-    fig, ax = plt.subplots(figsize=(max(6, 0.7 * len(cats) + 2), 4))
+    fig, ax = figure(max(6, 0.7 * len(cats) + 2), 4)
     bars = ax.bar([c["category"] for c in cats], [100 * c["accuracy"] for c in cats], color="#4477aa")
     for bar, c in zip(bars, cats):
         ax.text(bar.get_x() + bar.get_width() / 2, bar.get_height() + 1, f"{100 * c['accuracy']:.1f}",
@@ -60,10 +55,7 @@ def plot_score(result: dict, path: str | os.PathLike, title: str = "") -> Path:
     ax.set_ylim(0, 110)
     ax.set_ylabel("accuracy (%)")
     ax.set_title(title or f"accuracy {100 * result['accuracy']:.2f}% overall ({result['mode']} match, n={result['n']})")
-    plt.setp(ax.get_xticklabels(), rotation=30, ha="right")
-    fig.tight_layout()
-    path = Path(path)
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=110)
-    plt.close(fig)
-    return path
+    for label in ax.get_xticklabels():
+        label.set_rotation(30)
+        label.set_horizontalalignment("right")
+    return save_png(fig, path)

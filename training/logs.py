@@ -13,7 +13,8 @@ import os
 import re
 from pathlib import Path
 
-from converters.files import InputError, atomic_open, atomic_path
+from converters.files import InputError, atomic_open
+from converters.plotting import figure, save_png
 
 _NUM = r"[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|nan|inf)"
 LOSS_LINE = re.compile(
@@ -72,13 +73,8 @@ def write_csv(rows: list[dict], path: str | os.PathLike) -> None:
 
 
 def plot(rows: list[dict], path: str | os.PathLike, title: str = "") -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     steps = [r["global_step"] for r in rows]
-    fig, ax = plt.subplots(figsize=(8, 4.2))
+    fig, ax = figure(8, 4.2)
     ax.plot(steps, [r["loss"] for r in rows], color="#4477aa", lw=1, label="loss")
     if any(r["loss_avg"] is not None for r in rows):
         ax.plot(steps, [r["loss_avg"] for r in rows], color="#228833", lw=1, ls="--", label="epoch average")
@@ -91,10 +87,7 @@ def plot(rows: list[dict], path: str | os.PathLike, title: str = "") -> None:
     lines2 = ax2.get_legend_handles_labels()
     ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], loc="upper right")
     ax.set_title(title or "training loss")
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=110)
-    plt.close(fig)
+    save_png(fig, path)
 
 
 def summary(rows: list[dict], info: dict) -> str:
