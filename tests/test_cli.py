@@ -86,3 +86,15 @@ def test_fatal_input_errors_are_one_line(tmp_path, args, message):
     assert proc.stderr.strip() == f"mathtune: error: {message}" or message in proc.stderr.strip().splitlines()[-1]
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "x.mindrecord").exists()
+
+
+OTHER_COMMANDS = ["yaml show", "yaml diff", "yaml set", "yaml derive", "yaml check", "train", "launch", "logs",
+                  "ckpt merge-shards", "ckpt merge-lora", "ckpt extract-lora", "ckpt from-gguf", "ckpt export-hf",
+                  "predict", "score", "squad build", "squad score", "squad from-log", "gsm8k"]
+
+
+def test_every_command_has_help():
+    top = run("--help").stdout
+    assert all(g in top for g in ("data", "yaml", "train", "launch", "ckpt", "logs", "predict", "score", "squad", "gsm8k"))
+    for command in OTHER_COMMANDS:
+        assert run(*command.split(), "--help").stdout.startswith(f"usage: mathtune {command}")
