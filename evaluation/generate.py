@@ -98,9 +98,9 @@ class KVDecoder:
             kc[rows, :, pos] = k
             vc[rows, :, pos] = v
             qg = q.reshape(bsz, self.kv, group, self.dim)
-            scores = np.einsum("bkgd,bktd->bkgt", qg, kc) / np.sqrt(self.dim) + mask[:, None, None, :]
+            scores = qg @ kc.transpose(0, 1, 3, 2) / np.sqrt(self.dim) + mask[:, None, None, :]  # [B, kv, g, T]
             scores = np.exp(scores - scores.max(-1, keepdims=True))
-            att = np.einsum("bkgt,bktd->bkgd", scores / scores.sum(-1, keepdims=True), vc)
+            att = (scores / scores.sum(-1, keepdims=True)) @ vc  # [B, kv, g, d]
             x = x + att.reshape(bsz, self.h) @ w["wo_t"]
             x = x + self._mlp(x, w)
         return self._rms(x, self.norm) @ self.head_t

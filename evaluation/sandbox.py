@@ -17,7 +17,6 @@ for that, add a container or a VM around the whole evaluation.
 from __future__ import annotations
 
 import os
-import resource
 import shutil
 import signal
 import subprocess
@@ -55,9 +54,14 @@ class Result:
 
 # Runs first inside the child: installs the policy, then executes the program file.
 PRELUDE = r'''
-import sys
-_tmp = sys.argv[1]
-_code_path = sys.argv[2]
+import resource, sys
+_tmp, _code_path = sys.argv[1], sys.argv[2]
+_cpu, _mem, _fsize, _nofile = (int(v) for v in sys.argv[3:7])
+# CPU: the soft limit sends SIGXCPU; the hard one, a second later, SIGKILL if that was caught
+resource.setrlimit(resource.RLIMIT_CPU, (_cpu, _cpu + 1))
+for _res, _value in ((resource.RLIMIT_AS, _mem), (resource.RLIMIT_FSIZE, _fsize),
+                     (resource.RLIMIT_NOFILE, _nofile), (resource.RLIMIT_CORE, 0)):
+    resource.setrlimit(_res, (_value, _value))
 _lib = tuple(p for p in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix} if p)
 _DENY = ("socket.", "subprocess.", "os.system", "os.exec", "os.spawn", "os.posix_spawn", "os.fork", "os.forkpty",
          "os.kill", "os.killpg", "os.putenv", "os.unsetenv", "ctypes.", "pty.", "sys.addaudithook", "os.setuid",
@@ -117,18 +121,6 @@ def _network_isolation() -> list[str]:
     return _UNSHARE
 
 
-def _limit(limits: Limits):
-    def apply() -> None:
-        os.setsid()  # own process group: a timeout kills everything it started
-        mem = limits.memory_mb * 1024 * 1024
-        # CPU: the soft limit sends SIGXCPU; the hard one, a second later, SIGKILL if that was caught
-        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 1))
-        for res, value in ((resource.RLIMIT_AS, mem), (resource.RLIMIT_FSIZE, limits.file_bytes),
-                           (resource.RLIMIT_NOFILE, limits.open_files), (resource.RLIMIT_CORE, 0)):
-            resource.setrlimit(res, (value, value))
-    return apply
-
-
 def _reader(stream, cap: int, sink: list, over: threading.Event, proc) -> None:
     total = 0
     while True:
@@ -157,10 +149,14 @@ def run_code(code: str, limits: Limits = Limits()) -> Result:
         program = os.path.join(work, "program.py")
         with open(program, "w", encoding="utf-8") as handle:
             handle.write(code)
-        cmd = [*_network_isolation(), sys.executable, "-I", "-S", "-X", "utf8", "-c", PRELUDE, work, program]
+        cmd = [*_network_isolation(), sys.executable, "-I", "-S", "-X", "utf8", "-c", PRELUDE, work, program,
+               str(limits.cpu_seconds), str(limits.memory_mb * 1024 * 1024), str(limits.file_bytes),
+               str(limits.open_files)]
         start = time.perf_counter()
+        # limits are set by the prelude, not a preexec_fn: without one, Python can vfork, which stays fast
+        # when the caller is a large process (a loaded model); a new session lets a timeout kill the group
         proc = subprocess.Popen(cmd, cwd=work, env={}, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, preexec_fn=_limit(limits))
+                                stderr=subprocess.PIPE, start_new_session=True)
         out, err, over = [], [], threading.Event()
         readers = [threading.Thread(target=_reader, args=(proc.stdout, limits.output_bytes, out, over, proc)),
                    threading.Thread(target=_reader, args=(proc.stderr, limits.output_bytes, err, over, proc))]
