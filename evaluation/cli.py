@@ -14,9 +14,13 @@ def _model(a, template):
 
     if bool(a.run_dir) == bool(a.model_dir):
         raise InputError("give one of --run-dir (a trained run) or --model-dir (a converted model)")
+    from evaluation.predict import use_backend
+
     if a.model_dir:
-        return load_model_dir(a.model_dir, template, a.chat)
-    return load_run(a.run_dir, a.ckpt, a.tokenizer, template, a.chat)
+        model = load_model_dir(a.model_dir, template, a.chat)
+    else:
+        model = load_run(a.run_dir, a.ckpt, a.tokenizer, template, a.chat)
+    return use_backend(model, getattr(a, "backend", "kvcache"), getattr(a, "seq_length", 512))
 
 
 def cmd_predict(a) -> int:
@@ -148,6 +152,9 @@ def add_parser(sub) -> None:
     p.add_argument("--no-execute", action="store_true", help="do not run generated programs")
     p.add_argument("--code-cpu-seconds", type=int, default=2)
     p.add_argument("--code-wall-seconds", type=float, default=5.0)
+    p.add_argument("--backend", choices=["auto", "kvcache", "mindformers"], default="auto",
+                   help="auto: MindFormers' generation with its KV cache on Ascend, mathtune's CPU KV cache otherwise")
+    p.add_argument("--seq-length", type=int, default=512, help="mindformers backend: the model's fixed sequence length")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_predict)
 

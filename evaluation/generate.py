@@ -154,3 +154,38 @@ def greedy(decoder: KVDecoder, prompts: list[list[int]], max_new_tokens: int, eo
 def batches(items: list, size: int) -> Iterable[list]:
     for i in range(0, len(items), size):
         yield items[i: i + size]
+
+
+class MindFormersDecoder:
+    """MindFormers' own `generate`: with its KV cache on Ascend, without on CPU (slow; for checking)."""
+
+    def __init__(self, params: dict[str, np.ndarray], mc: dict, device: str, seq_length: int):
+        import mindspore as ms
+
+        from training.cpu import CPU_MODEL_SETTINGS, cpu_argmax_patch
+        from training.models import build_model
+
+        self.layers = mc["num_layers"]
+        settings = {**mc, "seq_length": seq_length}
+        if device == "cpu":
+            settings.update(CPU_MODEL_SETTINGS)
+        else:
+            settings.update(use_past=True, is_dynamic=True)
+        self.net = build_model(settings, lora=False)
+        ms.load_param_into_net(self.net, {k: ms.Parameter(ms.Tensor(v), name=k) for k, v in params.items()})
+        if device == "cpu":
+            cpu_argmax_patch(self.net)
+        self.seq_length, self.pad = seq_length, int(mc.get("pad_token_id", 0))
+        self.use_past = device != "cpu"
+
+    def generate(self, prompts: list[list[int]], max_new_tokens: int, eos_id: int, min_new_tokens: int) -> list[list[int]]:
+        outs = []
+        for ids in prompts:  # one at a time: without the cache every row is recomputed anyway
+            row = np.full((1, self.seq_length), self.pad, np.int32)
+            row[0, : len(ids)] = ids
+            new = min(max_new_tokens, self.seq_length - len(ids))
+            out = self.net.generate(row, do_sample=False, max_new_tokens=new, min_new_tokens=min_new_tokens,
+                                    use_past=self.use_past)
+            toks = [int(t) for t in out[0][len(ids): len(ids) + new]]
+            outs.append(toks[: toks.index(eos_id)] if eos_id in toks else toks)
+        return outs

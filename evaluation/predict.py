@@ -24,6 +24,37 @@ class Model:
     chat: str
     template: str
     mc: dict
+    params: dict | None = None  # kept for the MindFormers backend
+    backend: object | None = None  # a MindFormersDecoder, or None for the KV-cache decoder
+
+
+def use_backend(model: Model, backend: str, seq_length: int = 512) -> Model:
+    """'kvcache' (CPU, ours), 'mindformers' (MindFormers' generate), or 'auto' (MindFormers on Ascend)."""
+    if backend == "auto":
+        import mindspore as ms
+
+        backend = "mindformers" if ms.hal.is_available("Ascend") else "kvcache"
+    if backend == "mindformers":
+        from evaluation.generate import MindFormersDecoder
+        from training.train import pick_device
+
+        model.backend = MindFormersDecoder(model.params, model.mc, pick_device("auto"), seq_length)
+    return model
+
+
+def _generate(model: Model, prompts, max_new_tokens, eos_id, min_new_tokens=1, stop=None, on_token=None):
+    if model.backend is None:
+        return greedy(model.decoder, prompts, max_new_tokens, eos_id, min_new_tokens, stop, on_token)
+    outs = model.backend.generate(prompts, max_new_tokens, eos_id, min_new_tokens)
+    if stop is not None:  # MindFormers cannot stop mid-way: cut where the KV-cache decoder would have stopped
+        for i, toks in enumerate(outs):
+            for n in range(1, len(toks) + 1):
+                if stop(i, toks[:n]):
+                    outs[i] = toks[:n]
+                    break
+    if on_token:
+        on_token(sum(len(o) for o in outs))
+    return outs
 
 
 def load_run(run_dir: str | os.PathLike, ckpt: str | None = None, tokenizer: str | None = None,
@@ -47,13 +78,14 @@ def load_run(run_dir: str | os.PathLike, ckpt: str | None = None, tokenizer: str
     pet = mc.get("pet_config")
     if any("mindpet_delta_lora" in k for k in params):
         params = merge_lora(params, pet["lora_alpha"], pet["lora_rank"])
+    params = model_weights(params)
     tok_meta = meta["tokenizer"]
     spec = tokenizer or tok_meta["path"]
     if not tokenizer and tok_meta["kind"] == "llama3-tiktoken" and not Path(spec).exists():
         spec = "llama3"  # the run was made elsewhere: use the packaged Llama 3 file
     tok = load_tokenizer(spec, digits=tok_meta.get("digits", "single"))
-    return Model(KVDecoder(model_weights(params), mc), tok, chat or meta.get("chat", "vicuna"),
-                 template or meta.get("template") or "none", mc)
+    return Model(KVDecoder(params, mc), tok, chat or meta.get("chat", "vicuna"),
+                 template or meta.get("template") or "none", mc, params)
 
 
 def load_model_dir(model_dir: str | os.PathLike, template: str | None = None, chat: str | None = None) -> Model:
@@ -66,8 +98,8 @@ def load_model_dir(model_dir: str | os.PathLike, template: str | None = None, ch
         raise InputError(f"{folder}: no model_config.json (a `mathtune ckpt from-gguf` folder?)")
     mc = json.loads((folder / "model_config.json").read_text(encoding="utf-8"))
     tok = load_tokenizer(str(folder / "tokenizer.json"))
-    return Model(KVDecoder(model_weights(load_params(folder / "model.ckpt")), mc), tok, chat or "chatml",
-                 template or "none", mc)
+    params = model_weights(load_params(folder / "model.ckpt"))
+    return Model(KVDecoder(params, mc), tok, chat or "chatml", template or "none", mc, params)
 
 
 def read_problems(path: str) -> list[dict]:
@@ -127,7 +159,7 @@ def answer_batch(model: Model, problems: list[str], max_new_tokens: int, limits:
     def code_closed(i: int, toks: list[int]) -> bool:
         return execute and closed_code_block(tok.decode(toks)) is not None
 
-    first = greedy(model.decoder, prompts, max_new_tokens, tok.eos_id, stop=code_closed, on_token=on_token)
+    first = _generate(model, prompts, max_new_tokens, tok.eos_id, stop=code_closed, on_token=on_token)
     results = []
     second_idx, second_prompts = [], []
     for i, toks in enumerate(first):
@@ -144,7 +176,7 @@ def answer_batch(model: Model, problems: list[str], max_new_tokens: int, limits:
             second_prompts.append(prompt_ids(model, problems[i], [program, seen]))
         results.append(entry)
     if second_prompts:
-        rest = greedy(model.decoder, second_prompts, max_new_tokens, tok.eos_id, min_new_tokens=0, on_token=on_token)
+        rest = _generate(model, second_prompts, max_new_tokens, tok.eos_id, min_new_tokens=0, on_token=on_token)
         for i, toks in zip(second_idx, rest):
             results[i]["generation"] += tok.decode(toks)
     return results

@@ -49,3 +49,19 @@ def test_run_dir_or_model_dir_is_required(tmp_path):
     missing = subprocess.run([sys.executable, "-m", "mathtune", "predict", "--model-dir", str(tmp_path), "--input",
                               "x.jsonl", "--out", "y.jsonl"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert missing.returncode == 2 and "no model_config.json" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_mindformers_backend_gives_the_same_predictions(tiny_run, tmp_path):
+    """The whole predict path with MindFormers' own generate (uncached on CPU) vs the KV-cache decoder."""
+    run, _ = tiny_run
+    m = [sys.executable, "-m", "mathtune"]
+    subprocess.run(m + ["data", "synth", "--n", "6", "--seed", "78", "--out", str(tmp_path / "t.jsonl")], check=True)
+    outs = {}
+    for backend in ("kvcache", "mindformers"):
+        proc = subprocess.run(m + ["predict", "--run-dir", str(run), "--input", str(tmp_path / "t.jsonl"), "--out",
+                                   str(tmp_path / f"{backend}.jsonl"), "--limit", "3", "--max-new-tokens", "24",
+                                   "--backend", backend, "--seq-length", "128", "--quiet"],
+                              capture_output=True, text=True, timeout=900)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        outs[backend] = [json.loads(l)["generation"] for l in (tmp_path / f"{backend}.jsonl").read_text().splitlines()]
+    assert outs["kvcache"] == outs["mindformers"]
