@@ -1,0 +1,37 @@
+"""The shell entry points print the exact command they run, and refuse unknown options."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+
+
+def sh(*args):
+    return subprocess.run(["bash", *args], cwd=ROOT, capture_output=True, text=True, env=ENV, timeout=300)
+
+
+def test_train_sh_four_cards_goes_through_msrun(tiny_data):
+    proc = sh("scripts/train.sh", "--config", "yaml/llama3_8b_lora_4p.yaml", "--data", str(tiny_data / "train.mindrecord"),
+              "--cards", "4", "--run", "t4", "--dry-run")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("+ mathtune launch --workers 4 --local-workers 4 --master-addr 127.0.0.1")
+    assert "--worker_num=4" in lines[1] and "--use_parallel True" in lines[1]
+
+
+def test_train_sh_one_card_runs_mathtune_train(tiny_data):
+    proc = sh("scripts/train.sh", "--config", "yaml/cpu_tiny.yaml", "--data", str(tiny_data / "train.mindrecord"),
+              "--run", "t1", "--dry-run", "--", "runner_config.batch_size=8")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("+ mathtune train --config yaml/cpu_tiny.yaml")
+    assert "dry run: config resolved and checked" in proc.stdout
+
+
+@pytest.mark.parametrize("script", ["train.sh", "merge.sh", "eval_math.sh", "eval_squad.sh", "base_numbers.sh"])
+def test_unknown_options_are_refused(script):
+    proc = sh(f"scripts/{script}", "--no-such-option", "1")
+    assert proc.returncode == 2 and "unknown option --no-such-option" in proc.stderr
