@@ -48,7 +48,8 @@ def format_score(result: dict) -> str:
 def plot_score(result: dict, path: str | os.PathLike, title: str = "") -> Path:
     cats = result["categories"]
     fig, ax = figure(max(6, 0.7 * len(cats) + 2), 4)
-    bars = ax.bar([c["category"] for c in cats], [100 * c["accuracy"] for c in cats], color="#4477aa")
+    bars = ax.bar([f"{c['category']}\nn={c['n']}" for c in cats], [100 * c["accuracy"] for c in cats],
+                  color="#4477aa")
     for bar, c in zip(bars, cats):
         ax.text(bar.get_x() + bar.get_width() / 2, bar.get_height() + 1, f"{100 * c['accuracy']:.1f}",
                 ha="center", fontsize=8)
