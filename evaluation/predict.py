@@ -182,11 +182,21 @@ def answer_batch(model: Model, problems: list[str], max_new_tokens: int, limits:
     return results
 
 
+def final_answer(entry: dict) -> tuple[str | None, str]:
+    """In program of thought the interpreter's output is the answer: use it when the program ran;
+    otherwise the model's text (its answer line, or whatever it wrote)."""
+    from evaluation.extract import extract_answer
+
+    if entry.get("code_status") == "ok":
+        printed = extract_answer(entry.get("code_output") or "")
+        if printed is not None:
+            return printed, "program"
+    return extract_answer(entry["generation"]), "text"
+
+
 def predict(model: Model, rows: list[dict], out: str, batch_size: int = 8, max_new_tokens: int = 128,
             limits: Limits = Limits(), execute: bool = True, show_progress: bool = True) -> dict:
     from tqdm import tqdm
-
-    from evaluation.extract import extract_answer
 
     start = time.perf_counter()
     tokens = 0
@@ -201,9 +211,10 @@ def predict(model: Model, rows: list[dict], out: str, batch_size: int = 8, max_n
             answers = answer_batch(model, [r["problem"] for r in chunk], max_new_tokens, limits, execute, count)
             for row, ans in zip(chunk, answers):
                 category, gold = gold_of(row)
+                answer, source = final_answer(ans)
                 record = {"source": row.get("source"), "problem": row["problem"], "category": category,
                           "gold": gold, **{k: row[k] for k in ("id", "answers") if k in row},
-                          **ans, "answer": extract_answer(ans["generation"])}
+                          **ans, "answer": answer, "answer_from": source}
                 handle.write(json.dumps(record, ensure_ascii=False) + "\n")
             bar.update(len(chunk))
             bar.set_postfix(tok_s=f"{tokens / max(time.perf_counter() - start, 1e-9):.1f}")

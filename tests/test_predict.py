@@ -65,3 +65,14 @@ def test_mindformers_backend_gives_the_same_predictions(tiny_run, tmp_path):
         assert proc.returncode == 0, proc.stderr[-2000:]
         outs[backend] = [json.loads(l)["generation"] for l in (tmp_path / f"{backend}.jsonl").read_text().splitlines()]
     assert outs["kvcache"] == outs["mindformers"]
+
+
+def test_the_program_output_is_the_answer_when_it_ran():
+    from evaluation.predict import final_answer
+
+    ran = {"code_status": "ok", "code_output": "-69583138.6374\n",
+           "generation": "```python\n…\n```\n```output\n-69583138.6374\n```\n-7170.19 * 7719.77 = -16191179.2826"}
+    assert final_answer(ran) == ("-69583138.6374", "program")
+    failed = dict(ran, code_status="error", code_output="ZeroDivisionError")
+    assert final_answer(failed) == ("-16191179.2826", "text")
+    assert final_answer({"code_status": None, "code_output": None, "generation": "面积为 4788 平方厘米"}) == ("4788", "text")
