@@ -105,14 +105,12 @@ def _encode_chunk(chunk, tok: Tokenizer, opts: EncodeOptions):
         raise ValueError(f"unknown label mode {opts.label_mode!r}")
     parts = [segments(p, r, opts.chat, opts.mask_observation) for p, r in chunk]
     flat = tok.encode_batch([s.text for seg in parts for s in seg])
+    bos = None if opts.chat in NO_BOS_FORMATS else tok.bos_id
     at = 0
     for seg in parts:
         pieces = flat[at: at + len(seg)]
         at += len(seg)
-        bos = None if opts.chat in NO_BOS_FORMATS else tok.bos_id
-        ids, labels = assemble(pieces, [s.trained for s in seg], bos, tok.eos_id)
-        labels[0] = IGNORE  # the first position is never a label
-        yield ids, labels
+        yield assemble(pieces, [s.trained for s in seg], bos, tok.eos_id)
 
 
 def _rows(samples, length: int, pad: int, packed: bool, truncate: bool, stats: WriteStats):

@@ -60,6 +60,7 @@ def assemble(pieces: list[list[int]], trained: list[bool], bos: int | None, eos:
         labels.extend(toks if train else [IGNORE] * len(toks))
     ids.append(eos)
     labels.append(eos)
+    labels[0] = IGNORE  # nothing precedes the first position, so it is never a label
     return ids, labels
 
 
