@@ -76,3 +76,20 @@ def test_dumped_config_loads_back_with_the_same_values(cfg, tmp_path):
     again = load_config(tmp_path / "c.yaml")
     assert dict(again.model.model_config) == dict(cfg.model.model_config)
     assert isinstance(again.model.model_config.rms_norm_eps, float)
+
+
+@pytest.mark.parametrize("preset", ["llama3_8b_lora_1p.yaml", "llama3_8b_lora_4p.yaml", "llama3_8b_lora_8p.yaml"])
+def test_every_8b_preset_steps_64_rows(preset):
+    from training.config import global_batch
+
+    assert global_batch(load_config(ROOT / "yaml" / preset)) == 64
+
+
+def test_save_steps_use_data_parallel_not_the_world_size(cfg, tiny_data, monkeypatch):
+    """4 NPUs at dp 1 / mp 4: an epoch of 256 rows is 256 / 64 = 4 steps, not 256 / (64 × 4)."""
+    from training.train import _set_save_steps
+
+    monkeypatch.setenv("MS_WORKER_NUM", "4")
+    notes = _set_save_steps(cfg, str(tiny_data / "train.mindrecord"))
+    assert cfg.callbacks[1]["save_checkpoint_steps"] == 4
+    assert notes == ["CheckpointMonitor.save_checkpoint_steps: 1406 → 4 (one epoch = 256 rows / 64 per step)"]

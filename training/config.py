@@ -131,16 +131,22 @@ def check_data(cfg, train_data: str) -> list[str]:
         problems.append(f"the data's tokenizer has {tok['vocab_size']} ids but vocab_size is {model_cfg.vocab_size}")
     if tok.get("pad_id") is not None and tok["pad_id"] != model_cfg.pad_token_id:
         problems.append(f"pad_token_id {model_cfg.pad_token_id} differs from the data's pad id {tok['pad_id']}")
-    batch = cfg.runner_config.batch_size * _data_parallel(cfg)
+    batch = global_batch(cfg)
     if meta["rows"] < batch:
         problems.append(f"{path} has {meta['rows']} rows, fewer than one global batch of {batch}")
     return problems
 
 
-def _data_parallel(cfg) -> int:
-    if not cfg.get("use_parallel"):
-        return 1
-    return int(cfg.parallel_config.get("data_parallel", 1))
+def global_batch(cfg) -> int:
+    """Rows per step: batch_size × data_parallel (when parallel) × micro_batch_num × gradient accumulation.
+
+    Plain mapping access, so it serves a MindFormerConfig and a ruamel tree alike.
+    """
+    runner = cfg["runner_config"]
+    parallel = cfg.get("parallel_config") or {}
+    dp = int(parallel.get("data_parallel", 1)) if cfg.get("use_parallel") else 1
+    return (int(runner["batch_size"]) * dp * int(parallel.get("micro_batch_num", 1))
+            * int(runner.get("gradient_accumulation_steps", 1) or 1))
 
 
 def fill_from_data(cfg, train_data: str) -> list[str]:

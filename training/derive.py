@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from training.config import ConfigError
+from training.config import ConfigError, global_batch
 from training.yamledit import read_yaml, write_yaml
 
 
@@ -21,20 +21,20 @@ def derive(src: str, cards: int, data: str | None, out: str, max_model_parallel:
     y = read_yaml(src)
     notes: list[str] = []
     pc, par, runner = y["parallel_config"], y["parallel"], y["runner_config"]
-    dp0, mp0 = int(pc.get("data_parallel", 1)), int(pc.get("model_parallel", 1))
+    mp0 = int(pc.get("model_parallel", 1))
     micro = int(pc.get("micro_batch_num", 1))
     accum = int(runner.get("gradient_accumulation_steps", 1) or 1)
-    global_batch = int(runner["batch_size"]) * dp0 * micro * accum
+    total = global_batch(y)
     mp = min(max_model_parallel or max(mp0, 1), cards)
     while cards % mp:
         mp -= 1
     dp = cards // mp
-    if global_batch % (dp * micro * accum):
-        raise ConfigError(f"global batch {global_batch} does not divide over data_parallel {dp}")
-    per_card = global_batch // (dp * micro * accum)
+    if total % (dp * micro * accum):
+        raise ConfigError(f"global batch {total} does not divide over data_parallel {dp}")
+    per_card = total // (dp * micro * accum)
     _note(pc, "model_parallel", mp, f"{cards} card(s); the preset splits weights over {mp0}", notes, "parallel_config")
     _note(pc, "data_parallel", dp, f"{cards} cards / model_parallel {mp}", notes, "parallel_config")
-    _note(runner, "batch_size", per_card, f"global batch {global_batch} kept: {per_card} × dp {dp} × micro {micro}"
+    _note(runner, "batch_size", per_card, f"global batch {total} kept: {per_card} × dp {dp} × micro {micro}"
           f"{f' × accum {accum}' if accum > 1 else ''}", notes, "runner_config")
     y["train_dataset"]["batch_size"] = per_card
     parallel = cards > 1
@@ -52,15 +52,15 @@ def derive(src: str, cards: int, data: str | None, out: str, max_model_parallel:
         mc = y["model"]["model_config"]
         _note(mc, "seq_length", meta["seq_length"], f"{Path(data).name} has rows of {meta['row_length']} = "
               f"seq_length + 1", notes, "model.model_config")
-        steps = max(meta["rows"] // global_batch, 1)
+        steps = max(meta["rows"] // total, 1)
         epochs = int(runner.get("epochs", 1))
         for cb in y.get("callbacks") or []:
             if cb.get("type") == "CheckpointMonitor":
-                _note(cb, "save_checkpoint_steps", steps, f"one epoch: {meta['rows']} rows / {global_batch} "
+                _note(cb, "save_checkpoint_steps", steps, f"one epoch: {meta['rows']} rows / {total} "
                       f"= {steps} steps; {epochs} epochs = {steps * epochs} steps", notes, "callbacks[CheckpointMonitor]")
         y["train_dataset"]["data_loader"]["dataset_dir"] = str(data)
-        if meta["rows"] % global_batch:
-            notes.append(f"note: {meta['rows'] % global_batch} rows do not fill a last batch and are dropped "
-                         f"(drop_remainder); `mathtune data select --multiple-of {global_batch}` avoids that")
+        if meta["rows"] % total:
+            notes.append(f"note: {meta['rows'] % total} rows do not fill a last batch and are dropped "
+                         f"(drop_remainder); `mathtune data select --multiple-of {total}` avoids that")
     write_yaml(out, y)
     return notes

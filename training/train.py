@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from training.config import ConfigError, check_config, fill_from_data, load_config
+from training.config import ConfigError, check_config, fill_from_data, global_batch, load_config
 
 
 @dataclass
@@ -104,13 +104,13 @@ def _set_save_steps(cfg, train_data: str) -> list[str]:
     if not Path(train_data).exists():
         return []
     rows = read_meta(train_data)["rows"]
-    dp = world_size() if cfg.use_parallel else 1
-    steps = max(rows // (cfg.runner_config.batch_size * dp), 1)
+    batch = global_batch(cfg)  # data_parallel, not the world size: with model parallel they differ
+    steps = max(rows // batch, 1)
     notes = []
     for cb in cfg.get("callbacks") or []:
         if cb.get("type") == "CheckpointMonitor" and cb.get("save_checkpoint_steps", 0) > steps:
             notes.append(f"CheckpointMonitor.save_checkpoint_steps: {cb['save_checkpoint_steps']} → {steps} "
-                         f"(one epoch = {rows} rows / {cfg.runner_config.batch_size}×{dp} per step)")
+                         f"(one epoch = {rows} rows / {batch} per step)")
             cb["save_checkpoint_steps"] = steps
     return notes
 
