@@ -160,10 +160,8 @@ class MindFormersDecoder:
     """MindFormers' own `generate`: with its KV cache on Ascend, without on CPU (slow; for checking)."""
 
     def __init__(self, params: dict[str, np.ndarray], mc: dict, device: str, seq_length: int):
-        import mindspore as ms
-
         from training.cpu import CPU_MODEL_SETTINGS, cpu_argmax_patch
-        from training.models import build_model
+        from training.models import build_model, load_weights
 
         self.layers = mc["num_layers"]
         settings = {**mc, "seq_length": seq_length}
@@ -172,7 +170,7 @@ class MindFormersDecoder:
         else:
             settings.update(use_past=True, is_dynamic=True)
         self.net = build_model(settings, lora=False)
-        ms.load_param_into_net(self.net, {k: ms.Parameter(ms.Tensor(v), name=k) for k, v in params.items()})
+        load_weights(self.net, params)
         if device == "cpu":
             cpu_argmax_patch(self.net)
         self.seq_length, self.pad = seq_length, int(mc.get("pad_token_id", 0))

@@ -158,18 +158,14 @@ def verify(params: dict[str, np.ndarray], raw: dict[str, np.ndarray], mc: dict, 
            prompt: str = "The capital of France is") -> dict:
     """Max |logit difference| vs the numpy reference at every position, and the greedy next token."""
     from converters.tokenizers import load_tokenizer
-    from training.models import build_model, logits
+    from training.cpu import CPU_MODEL_SETTINGS
+    from training.models import build_model, load_weights, logits
     from training.reference import llama_logits
-
-    import mindspore as ms
 
     tok = load_tokenizer(str(tokenizer_path))
     ids = tok.encode_batch([prompt])[0]
-    net = build_model({**mc, "seq_length": len(ids), "use_rope_slice": True, "fused_rms_norm": False,
-                       "use_flash_attention": False, "use_past": False, **{k: "float32" for k in (
-                           "compute_dtype", "layernorm_compute_type", "softmax_compute_type", "rotary_dtype",
-                           "param_init_type", "embedding_init_type")}}, lora=False)
-    missing, _ = ms.load_param_into_net(net, {k: ms.Parameter(ms.Tensor(v), name=k) for k, v in params.items()})
+    net = build_model({**mc, **CPU_MODEL_SETTINGS, "seq_length": len(ids)}, lora=False)
+    missing = load_weights(net, params)
     if missing:
         raise InputError(f"converted weights do not cover the model: {missing[:3]}")
     ours = logits(net, np.asarray([ids]))[0]

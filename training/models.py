@@ -27,6 +27,14 @@ def build_model(model_cfg, lora: bool = True, **overrides):
     return net
 
 
+def load_weights(net, params: dict[str, np.ndarray]) -> list[str]:
+    """Put numpy weights into a network by name; returns the network's parameters left unset."""
+    import mindspore as ms
+
+    missing, _ = ms.load_param_into_net(net, {k: ms.Parameter(ms.Tensor(v), name=k) for k, v in params.items()})
+    return list(missing)
+
+
 def logits(net, ids: np.ndarray) -> np.ndarray:
     """Full-sequence logits [batch, seq, vocab] in eval mode (no loss, no shift)."""
     import mindspore as ms
