@@ -5,7 +5,6 @@ keeps its vocabulary (and embedding table) tiny. Ids: <pad>=0, <s>=1, </s>=2, <u
 """
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Iterable

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 from converters import pipeline as P
 from converters.categories import categorise
 from converters.complete import STYLES
-from converters.files import InputError, RowError, atomic_open, read_rows, write_json, write_jsonl
+from converters.files import RowError, atomic_open, read_rows, write_json, write_jsonl
 from converters.prompts import TEMPLATES
 from converters.render import CHAT_FORMATS, LABEL_MODES
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 FMT = argparse.ArgumentDefaultsHelpFormatter

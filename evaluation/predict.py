@@ -7,8 +7,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from converters.files import InputError, atomic_open, read_rows
 from converters.prompts import render_prompt, strip_prompt
 from converters.render import segments
