@@ -1,7 +1,13 @@
-"""A character-level Hugging Face tokenizer.json built from the data, for small models.
+"""Small Hugging Face tokenizer.json files built from the data, for models trained from scratch.
 
-A model trained from scratch only has to copy characters into a program; one token per character
-keeps its vocabulary (and embedding table) tiny. Ids: <pad>=0, <s>=1, </s>=2, <unk>=3.
+A model trained from scratch only has to copy numbers into a program. Two kinds, both with one
+token per digit so that copying a number is copying digits:
+- character-level: one token per character;
+- `merges > 0`: byte-pair merges inside runs of letters, Chinese and spaces (`from decimal import
+  Decimal` becomes one token), while digits, signs, decimal points and newlines stay single tokens. Sequences
+  get about 40% shorter, so a CPU step costs less; no token crosses a line, so a response encodes
+  the same whole or in its program / output / answer segments.
+Ids: <pad>=0, <s>=1, </s>=2, <unk>=3.
 """
 from __future__ import annotations
 
@@ -14,18 +20,33 @@ from converters.files import atomic_path, write_json
 SPECIALS = ("<pad>", "<s>", "</s>", "<unk>")
 
 
-def build_char_tokenizer(texts: Iterable[str], out_dir: str | os.PathLike, extra: str = "") -> Path:
-    """Write tokenizer.json + tokenizer_config.json covering every character in `texts` (+ `extra`)."""
-    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers
+# Single tokens: digits, the sign and the decimal point (the parts of a number), and newlines.
+SINGLE = r"[0-9]|\n|[-.]"
 
+
+def build_char_tokenizer(texts: Iterable[str], out_dir: str | os.PathLike, extra: str = "",
+                         merges: int = 0) -> Path:
+    """Write tokenizer.json + tokenizer_config.json covering every character in `texts` (+ `extra`);
+    with `merges`, also up to that many byte-pair merges (see the module docstring)."""
+    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    texts = list(texts) if merges else texts
     chars = set(extra)
     for text in texts:
         chars.update(text)
-    vocab = {tok: i for i, tok in enumerate(SPECIALS)}
-    for ch in sorted(chars):
-        vocab.setdefault(ch, len(vocab))
-    tok = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
-    tok.pre_tokenizer = pre_tokenizers.Split(Regex(r"[\s\S]"), behavior="isolated")
+    alphabet = sorted(chars)
+    if merges:
+        tok = Tokenizer(models.BPE(unk_token="<unk>"))
+        tok.pre_tokenizer = pre_tokenizers.Split(Regex(SINGLE), behavior="isolated")
+        trainer = trainers.BpeTrainer(vocab_size=len(SPECIALS) + len(alphabet) + merges, special_tokens=list(SPECIALS),
+                                      initial_alphabet=alphabet, limit_alphabet=len(alphabet), show_progress=False)
+        tok.train_from_iterator(texts, trainer)
+    else:
+        vocab = {t: i for i, t in enumerate(SPECIALS)}
+        for ch in alphabet:
+            vocab.setdefault(ch, len(vocab))
+        tok = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
+        tok.pre_tokenizer = pre_tokenizers.Split(Regex(r"[\s\S]"), behavior="isolated")
     tok.decoder = decoders.Fuse()
     tok.add_special_tokens(list(SPECIALS))
     out = Path(out_dir)

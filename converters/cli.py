@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from converters import pipeline as P
@@ -47,9 +48,30 @@ def _load_checked(inputs: list[str], errors: list[RowError], seed: int, show: bo
 
 
 def cmd_synth(a) -> int:
-    from converters.synth import synth_rows
+    from converters.synth import SHARES, synth_rows
 
-    n = write_jsonl(a.out, synth_rows(a.n, a.seed, duplicate_share=a.duplicates))
+    shares = dict.fromkeys(SHARES, 1.0) if a.balanced else None
+    n = write_jsonl(a.out, synth_rows(a.n, a.seed, shares, duplicate_share=a.duplicates))
+    print(f"wrote {n} rows to {a.out}")
+    return 0
+
+
+def cmd_heldout(a) -> int:
+    from converters.problems import CHINESE, held_out, read_problems
+
+    exclude = {r["problem"] for path in a.exclude for r in read_problems(path)}
+    rows = held_out(a.per_category, a.seed, exclude, a.categories or CHINESE)
+    n = write_jsonl(a.out, rows)
+    seen = Counter(r["category"] for r in rows if r["seen"])
+    note = ", ".join(f"{c} {k}" for c, k in seen.items())
+    print(f"wrote {n} rows to {a.out}" + (f" (already in training or repeated: {note})" if seen else ""))
+    return 0
+
+
+def cmd_reworded(a) -> int:
+    from converters.reworded import reworded_rows
+
+    n = write_jsonl(a.out, reworded_rows(a.n, a.seed))
     print(f"wrote {n} rows to {a.out}")
     return 0
 
@@ -201,7 +223,7 @@ def cmd_tokenizer(a) -> int:
     from converters.chartok import build_char_tokenizer, conversation_texts
 
     texts = (t for path in a.inputs for t in conversation_texts(path))
-    path = build_char_tokenizer(texts, a.out, extra=string.printable if a.printable else "")
+    path = build_char_tokenizer(texts, a.out, extra=string.printable if a.printable else "", merges=a.merges)
     from converters.tokenizers import load_tokenizer
 
     print(f"wrote {path} ({load_tokenizer(str(path)).vocab_size} ids)")
@@ -299,6 +321,21 @@ def add_parser(sub) -> None:
     p.add_argument("--n", type=int, default=1000)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--duplicates", type=float, default=0.0, help="share of rows repeating an earlier row")
+    p.add_argument("--balanced", action="store_true",
+                   help="equal shares for every category (default: the contest's shares)")
+    p.add_argument("--out", required=True)
+
+    p = step("heldout", cmd_heldout, "a test set: N synthetic problems per category, none of them in --exclude")
+    p.add_argument("--per-category", type=int, default=100)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--exclude", nargs="*", default=[], help="training files (JSONL rows or conversations JSON)")
+    p.add_argument("--categories", nargs="*", help="default: the 11 Chinese categories")
+    p.add_argument("--out", required=True)
+
+    p = step("reworded", cmd_reworded,
+             "a test set of the same computations in phrasings the contest never uses, with gold answers")
+    p.add_argument("--n", type=int, default=200)
+    p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True)
 
     p = step("categorise", cmd_categorise, "categorise rows by rule; report counts and shares")
@@ -343,10 +380,13 @@ def add_parser(sub) -> None:
     p.add_argument("--out", required=True)
     _add_mindrecord_args(p)
 
-    p = step("tokenizer", cmd_tokenizer, "build a character-level tokenizer.json from conversations (small models)")
+    p = step("tokenizer", cmd_tokenizer, "build a small tokenizer.json from conversations (models trained from scratch)")
     p.add_argument("inputs", nargs="+", help="conversations JSON files")
     p.add_argument("--out", required=True, help="directory for tokenizer.json + tokenizer_config.json")
     p.add_argument("--printable", action="store_true", help="also cover every printable ASCII character")
+    p.add_argument("--merges", type=int, default=0,
+                   help="byte-pair merges within words (digits, newlines and punctuation stay single tokens); "
+                        "0: one token per character")
 
     p = step("stats", cmd_stats, "token lengths and padding efficiency of a MindRecord (+ PNG)")
     p.add_argument("input")

@@ -23,7 +23,8 @@ def _model(a, template):
 
 
 def cmd_predict(a) -> int:
-    from evaluation.predict import predict, read_problems
+    from converters.problems import read_problems
+    from evaluation.predict import predict
     from evaluation.sandbox import Limits
 
     model = _model(a, a.template)
@@ -132,6 +133,14 @@ def cmd_gsm8k(a) -> int:
     return 0
 
 
+def cmd_report(a) -> int:
+    from evaluation.report import demo_report, quality_report
+
+    path = demo_report(a.out_dir, a.run) if a.kind == "demo" else quality_report(a.out_dir)
+    print(f"wrote {path}")
+    return 0
+
+
 def add_parser(sub) -> None:
     p = sub.add_parser("predict", help="answer problems with a trained run (programs run in the sandbox)",
                        description="Greedy generation with a CPU KV cache over the run's checkpoint; the prompt "
@@ -164,6 +173,14 @@ def add_parser(sub) -> None:
                    help="exact: equal at the gold's shown precision; rel: 1e-6 relative; contest: 0.01 absolute")
     s.add_argument("--out-dir", help="default: beside the predictions")
     s.set_defaults(func=cmd_score)
+
+    r = sub.add_parser("report", help="REPORT.md of `make demo` or RESULTS.md of the SmolLM2 quality run",
+                       description="Rebuilds the Markdown report from the files the stages wrote (no model needed).",
+                       formatter_class=FMT)
+    r.add_argument("kind", choices=["demo", "quality"])
+    r.add_argument("out_dir", help="logs/demo or logs/quality")
+    r.add_argument("--run", default="tiny", help="demo: the training run's folder name under out_dir")
+    r.set_defaults(func=cmd_report)
 
     q = sub.add_parser("squad", help="SQuAD v1.1 retention: build the set, score (official and MindFormers), gate")
     qs = q.add_subparsers(dest="step", required=True, metavar="STEP")

@@ -7,8 +7,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from converters.files import InputError, atomic_open, read_rows
-from converters.prompts import render_prompt, strip_prompt
+from converters.files import InputError, atomic_open
+from converters.prompts import render_prompt
 from converters.render import segments
 from evaluation.generate import KVDecoder, batches, greedy
 from evaluation.pot_loop import closed_code_block, observation
@@ -98,24 +98,6 @@ def load_model_dir(model_dir: str | os.PathLike, template: str | None = None, ch
     tok = load_tokenizer(str(folder / "tokenizer.json"))
     params = model_weights(load_params(folder / "model.ckpt"))
     return Model(KVDecoder(params, mc), tok, chat or "chatml", template or "none", mc, params)
-
-
-def read_problems(path: str) -> list[dict]:
-    """Problems from JSONL rows ({"problem", "solution"?}) or a conversations JSON file."""
-    from converters.mindrecord import read_conversations
-
-    with open(path, "rb") as handle:
-        head = handle.read(4096).lstrip()
-    if head.startswith(b"["):
-        return [{"problem": strip_prompt(h), "reference": g, "source": f"{path}:{line}"}
-                for line, h, g in read_conversations(path)]
-    errors: list = []
-    rows = [dict(r, source=f"{path}:{line}") for line, r in read_rows(path, errors, fields=("problem",))]
-    for e in errors[:20]:
-        print(e)
-    if not rows:
-        raise InputError(f"{path}: no problems")
-    return rows
 
 
 def gold_of(row: dict) -> tuple[str | None, str | None]:
@@ -211,7 +193,7 @@ def predict(model: Model, rows: list[dict], out: str, batch_size: int = 8, max_n
                 category, gold = gold_of(row)
                 answer, source = final_answer(ans)
                 record = {"source": row.get("source"), "problem": row["problem"], "category": category,
-                          "gold": gold, **{k: row[k] for k in ("id", "answers") if k in row},
+                          "gold": gold, **{k: row[k] for k in ("id", "answers", "seen") if k in row},
                           **ans, "answer": answer, "answer_from": source}
                 handle.write(json.dumps(record, ensure_ascii=False) + "\n")
             bar.update(len(chunk))

@@ -13,7 +13,8 @@ while [[ $# -gt 0 ]]; do
     *) echo "base_numbers.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
-run() { echo "+ $*"; "$@"; }
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 [[ -f "$OUT/smollm2/model.ckpt" ]] || run mathtune ckpt from-gguf --out "$OUT/smollm2"
 run mathtune data synth --n "$N" --seed 2024 --out "$OUT/contest_test.jsonl"
 run mathtune predict --model-dir "$OUT/smollm2" --input "$OUT/contest_test.jsonl" --out "$OUT/contest_pred.jsonl" \

@@ -1,19 +1,49 @@
 #!/usr/bin/env bash
-# The main job end to end on the built-in default (synthetic contest data), or on DATA=your.json.
-# Every stage prints the exact command it runs, so each can be repeated by hand.
+# The main job end to end on CPU: contest-style data → PoT conversations → MindRecord → a tiny Llama
+# trained from scratch (graph mode) → predictions on held-out problems with the programs run in the
+# sandbox → score → logs/demo/REPORT.md.
+#
+#   scripts/demo.sh [--data train.json] [--out logs/demo] [--rows 8192] [--epochs 4] [--per-category 100]
+#
+# Without --data (or DATA=…), the input is synthetic contest-style data. Each stage prints the exact
+# command it runs, and REPORT.md lists them with their timings, so any stage can be repeated by hand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-OUT=logs/demo
+DATA=${DATA:-}; OUT=logs/demo; ROWS=8192; EPOCHS=4; PER=100
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --data) DATA=$2; shift 2 ;;
+    --out) OUT=$2; shift 2 ;;
+    --rows) ROWS=$2; shift 2 ;;
+    --epochs) EPOCHS=$2; shift 2 ;;
+    --per-category) PER=$2; shift 2 ;;
+    *) echo "demo.sh: unknown option $1 (see the header of $0)" >&2; exit 2 ;;
+  esac
+done
+if [[ -e "$OUT" ]]; then rm -rf "$OUT.prev"; mv "$OUT" "$OUT.prev"; echo "previous $OUT moved to $OUT.prev"; fi
 mkdir -p "$OUT"
-run() { echo "+ $*"; "$@"; }
+TIMES="$OUT/times.tsv"
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 
-if [[ -z "${DATA:-}" ]]; then
+if [[ -z "$DATA" ]]; then
   DATA="$OUT/raw.jsonl"
-  run mathtune data synth --n 20000 --seed 0 --duplicates 0.3 --out "$DATA"
+  # every category equally often, so the rare ones (fraction, mass) are learned too
+  stage data-synth "$DATA" mathtune data synth --balanced --n 30000 --seed 0 --duplicates 0.2 --out "$DATA"
 fi
-run mathtune data prepare "$DATA" --out-dir "$OUT/data" --n 8192 --min-per-category 200 \
-    --multiple-of 64 --style pot --template short --seq-length auto --quiet || status=$?
-# exit code 1 means some rows were reported and left out; anything else is fatal
-[[ "${status:-0}" -le 1 ]] || exit "$status"
-run mathtune data stats "$OUT/data/train.mindrecord" --png "$OUT/data/lengths.png"
-echo "demo data ready in $OUT/data (conversations.json, train.mindrecord, report.json, lengths.png)"
+stage data-prepare "$OUT/data/conversations.json" mathtune data prepare "$DATA" --out-dir "$OUT/data" --n "$ROWS" \
+    --min-per-category 300 --multiple-of 32 --drop-english --style pot --template none --no-mindrecord --quiet
+stage data-tokenizer "$OUT/tokenizer/tokenizer.json" mathtune data tokenizer "$OUT/data/conversations.json" \
+    --out "$OUT/tokenizer" --printable --merges 300
+stage data-mindrecord "$OUT/data/train.mindrecord" mathtune data mindrecord "$OUT/data/conversations.json" \
+    --out "$OUT/data/train.mindrecord" --tokenizer "$OUT/tokenizer/tokenizer.json" --chat plain --seq-length auto --quiet
+stage train "$OUT/tiny/train_args.json" mathtune train --config yaml/cpu_tiny.yaml \
+    --train_data "$OUT/data/train.mindrecord" --logs-dir "$OUT" --run-name tiny --epochs "$EPOCHS"
+stage loss-curve "$OUT/tiny/loss.png" mathtune logs "$OUT/tiny/log/rank_0/info.log" --out-dir "$OUT/tiny"
+stage data-heldout "$OUT/test.jsonl" mathtune data heldout --per-category "$PER" --seed 1 --exclude "$DATA" \
+    --out "$OUT/test.jsonl"
+stage predict "$OUT/test/pred.jsonl" mathtune predict --run-dir "$OUT/tiny" --input "$OUT/test.jsonl" \
+    --out "$OUT/test/pred.jsonl" --batch-size 64 --max-new-tokens 192 --quiet
+stage score "$OUT/test/score.json" mathtune score "$OUT/test/pred.jsonl"
+run mathtune report demo "$OUT"
+echo "open $OUT/REPORT.md"

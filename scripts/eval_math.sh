@@ -15,7 +15,8 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 [[ -n "$RUN" && -n "$TEST" ]] || { echo "eval_math.sh: --run and --test are required" >&2; exit 2; }
-run() { echo "+ $*"; "$@"; }
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 run mathtune predict --run-dir "logs/$RUN" ${CKPT:+--ckpt "$CKPT"} --input "$TEST" \
     --out "logs/$RUN/predictions.jsonl" "${LIMIT[@]}"
 run mathtune score "logs/$RUN/predictions.jsonl" --out-dir "logs/$RUN/score"

@@ -15,7 +15,8 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 [[ -n "$RUN" && -n "$DEV" ]] || { echo "eval_squad.sh: --run and --dev are required" >&2; exit 2; }
-run() { echo "+ $*"; "$@"; }
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 run mathtune squad build --dev "$DEV" --out "logs/$RUN/squad.jsonl"
 run mathtune predict --run-dir "logs/$RUN" --input "logs/$RUN/squad.jsonl" --max-new-tokens 20 --template none --no-execute \
     --out "logs/$RUN/squad_predictions.jsonl"

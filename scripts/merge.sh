@@ -15,6 +15,7 @@ while [[ $# -gt 0 ]]; do
 done
 [[ -n "$RUN" ]] || { echo "merge.sh: --run is required" >&2; exit 2; }
 STRATEGY=${STRATEGY:-logs/$RUN/strategy}; OUT=${OUT:-logs/$RUN/merged.ckpt}
-run() { echo "+ $*"; "$@"; }
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 run mathtune ckpt merge-shards --run-dir "logs/$RUN" --strategy "$STRATEGY" --out "logs/$RUN/full.ckpt"
 run mathtune ckpt merge-lora --ckpt "logs/$RUN/full.ckpt" --config "logs/$RUN/config.yaml" --out "$OUT"

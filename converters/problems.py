@@ -1,0 +1,63 @@
+"""Problem sets: read problems from either input format, and build held-out test sets."""
+from __future__ import annotations
+
+import decimal
+import random
+from typing import Iterable
+
+from converters.files import InputError, read_rows
+from converters.prompts import strip_prompt
+from converters.synth import GENERATORS
+
+CHINESE = [c for c in GENERATORS if c != "english"]
+
+
+def read_problems(path: str) -> list[dict]:
+    """Problems from JSONL rows ({"problem", "solution"?}) or a conversations JSON file."""
+    from converters.mindrecord import read_conversations
+
+    with open(path, "rb") as handle:
+        head = handle.read(4096).lstrip()
+    if head.startswith(b"["):
+        return [{"problem": strip_prompt(h), "reference": g, "source": f"{path}:{line}"}
+                for line, h, g in read_conversations(path)]
+    errors: list = []
+    rows = [dict(r, source=f"{path}:{line}") for line, r in read_rows(path, errors, fields=("problem",))]
+    for e in errors[:20]:
+        print(e)
+    if not rows:
+        raise InputError(f"{path}: no problems")
+    return rows
+
+
+def held_out(per_category: int, seed: int, exclude: Iterable[str] = (),
+             categories: Iterable[str] = CHINESE, tries: int = 50) -> list[dict]:
+    """`per_category` synthetic rows of each category whose problems are not in `exclude`.
+
+    Some categories have tiny problem spaces (the contest's `fraction` has 45 distinct
+    problems, `mass` 100), so training may already hold all of them. Such a category is
+    filled up with seen or repeated problems, marked `"seen": true`, rather than left short.
+    Rows come shuffled, so the first N of them cover every category.
+    """
+    excluded = set(exclude)
+    rng = random.Random(seed)
+    rows: list[dict] = []
+    with decimal.localcontext(decimal.Context()):
+        for category in categories:
+            fresh: dict[str, str] = {}
+            spare: list[tuple[str, str]] = []
+            for _ in range(per_category * tries):
+                if len(fresh) == per_category:
+                    break
+                problem, solution = GENERATORS[category](rng)
+                if problem in excluded or problem in fresh:
+                    spare.append((problem, solution))
+                else:
+                    fresh[problem] = solution
+            picked = [(p, s, False) for p, s in fresh.items()]
+            picked += [(p, s, True) for p, s in spare[: per_category - len(picked)]]
+            if len(picked) < per_category:
+                raise InputError(f"held-out set: only {len(picked)} {category} problems after {per_category * tries} tries")
+            rows += [{"problem": p, "solution": s, "category": category, "seen": seen} for p, s, seen in picked]
+    rng.shuffle(rows)  # so that --limit N takes every category
+    return rows

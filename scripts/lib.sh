@@ -1,0 +1,16 @@
+# Shared by the pipeline scripts: print each command, time each stage into $TIMES.
+# A stage whose output exists is skipped when RESUME=1 (the long quality run resumes this way).
+run() { echo "+ $*"; "$@"; }
+
+stage() {  # stage NAME OUTPUT COMMAND...
+  local name=$1 output=$2 t0=$SECONDS status=0
+  shift 2
+  if [[ "${RESUME:-0}" == 1 && -e "$output" ]]; then echo "= $name: $output exists, skipped"; return 0; fi
+  echo "== $name"
+  run "$@" || status=$?
+  # data steps exit 1 when some rows were reported and left out; that is not fatal
+  if [[ $status -gt 1 || ( $status -eq 1 && "$name" != data* ) ]]; then
+    echo "stage $name failed (exit $status)" >&2; exit "$status"
+  fi
+  printf '%s\t%s\t%s\n' "$name" "$((SECONDS - t0))" "$*" >> "$TIMES"
+}

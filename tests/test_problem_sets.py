@@ -1,0 +1,80 @@
+"""Held-out and reworded test sets, and the digit-preserving small tokenizer."""
+import json
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+
+from converters.chartok import build_char_tokenizer
+from converters.problems import CHINESE, held_out, read_problems
+from converters.reworded import MAKERS, gold_text, reworded_rows
+from converters.synth import synth_rows
+from converters.tokenizers import load_tokenizer
+
+
+def test_held_out_excludes_training_problems_and_marks_what_it_cannot_avoid():
+    train = [r["problem"] for r in synth_rows(3000, seed=0, shares=dict.fromkeys(CHINESE, 1.0))]
+    rows = held_out(60, seed=1, exclude=train)
+    assert len(rows) == 60 * len(CHINESE)
+    assert [r["category"] for r in rows[:len(CHINESE)]] != CHINESE  # shuffled, so --limit takes every category
+    unseen = [r for r in rows if not r["seen"]]
+    assert not set(train) & {r["problem"] for r in unseen}
+    assert len({r["problem"] for r in unseen}) == len(unseen)
+    # the contest's fraction template has 45 distinct problems: what training left over, then repeats
+    frac = [r for r in rows if r["category"] == "fraction"]
+    left = 45 - len({p for p in train if p.startswith("将分数")})
+    assert len(frac) == 60 and sum(not r["seen"] for r in frac) == left
+    assert sum(r["seen"] for r in rows if r["category"] == "arithmetic") == 0
+    assert held_out(5, seed=1, exclude=train) == held_out(5, seed=1, exclude=train)
+
+
+def test_reworded_rows_have_exact_golds_and_new_phrasings():
+    rows = reworded_rows(200, seed=0)
+    assert len(rows) == 200 and len({r["problem"] for r in rows}) == 200
+    assert {r["category"] for r in rows} == set(MAKERS)
+    contest_words = ("计算 ", "解方程", "求以下数据的平均值", "的平方根？", "次方？", "时，求函数")
+    assert not any(w in r["problem"] for r in rows for w in contest_words)
+    for r in rows:  # recompute the golds that can be read back from the text
+        if r["problem"].startswith("What is ") and " times " in r["problem"]:
+            a, b = r["problem"][8:-1].split(" times ")
+            assert Decimal(r["gold"]) == Decimal(a) * Decimal(b)
+        if r["problem"].startswith("Reduce "):
+            p, q = r["problem"].split()[1].split("/")
+            assert Fraction(r["gold"]) == Fraction(int(p), int(q))
+    assert gold_text(Decimal("7.00")) == "7" and gold_text(Fraction(6, 8)) == "3/4" and gold_text(Fraction(4, 2)) == "2"
+
+
+def test_read_problems_reads_both_formats(tmp_path):
+    (tmp_path / "p.jsonl").write_text('{"problem": "计算 1 + 2 等于多少？"}\n', encoding="utf-8")
+    conv = [{"id": "1", "conversations": [{"from": "human", "value": "解方程 2x + 4 = 0"},
+                                          {"from": "gpt", "value": "方程的解为：-2.0"}]}]
+    (tmp_path / "c.json").write_text(json.dumps(conv, ensure_ascii=False), encoding="utf-8")
+    assert read_problems(str(tmp_path / "p.jsonl"))[0]["problem"] == "计算 1 + 2 等于多少？"
+    assert read_problems(str(tmp_path / "c.json"))[0]["problem"] == "解方程 2x + 4 = 0"
+
+
+@pytest.fixture(scope="module")
+def bpe(tmp_path_factory):
+    from converters import pipeline as P
+
+    rows = P.check_rows([dict(r, source="s") for r in synth_rows(600, seed=3)])
+    flat, _ = P.conversations(P.complete_rows(P.select(rows, P.SelectOptions(drop_english=True), []), "pot"), "none")
+    texts = [c["value"] for r in flat for c in r["conversations"]]
+    out = build_char_tokenizer(texts, tmp_path_factory.mktemp("bpe"), merges=200)
+    char = build_char_tokenizer(texts, tmp_path_factory.mktemp("char"))
+    return load_tokenizer(str(out)), load_tokenizer(str(char)), texts
+
+
+def test_merges_keep_every_digit_sign_point_and_newline_a_token_of_its_own(bpe):
+    tok, char, texts = bpe
+    response = next(t for t in texts if t.startswith("```python\nfrom decimal"))
+    ids = tok.encode_batch([response])[0]
+    pieces = [tok.decode([i]) for i in ids]
+    assert "".join(pieces) == response
+    assert "from decimal import Decimal" in pieces
+    assert all(len(p) == 1 for p in pieces if any(ch in p for ch in "0123456789-.\n"))
+    total = sum(len(x) for x in tok.encode_batch(texts))
+    assert total < 0.7 * sum(len(x) for x in char.encode_batch(texts))
+    # no token crosses a line, so a response encodes the same whole or line by line
+    lines = response.splitlines(keepends=True)
+    assert sum(tok.encode_batch(lines), []) == ids
