@@ -20,12 +20,14 @@ from converters.files import atomic_path, write_json
 SPECIALS = ("<pad>", "<s>", "</s>", "<unk>")
 
 
-# Single tokens: digits, the sign and the decimal point (the parts of a number), and newlines.
-SINGLE = r"[0-9]|\n|[-.]"
+# Single tokens: the parts of a number (digits, or chunks of up to `digits` of them from the left,
+# as Llama 3 groups 3), the sign, the decimal point; and newlines.
+def _single(digits: int) -> str:
+    return (r"[0-9]" if digits == 1 else f"[0-9]{{1,{digits}}}") + r"|\n|[-.]"
 
 
 def build_char_tokenizer(texts: Iterable[str], out_dir: str | os.PathLike, extra: str = "",
-                         merges: int = 0) -> Path:
+                         merges: int = 0, digits: int = 1) -> Path:
     """Write tokenizer.json + tokenizer_config.json covering every character in `texts` (+ `extra`);
     with `merges`, also up to that many byte-pair merges (see the module docstring)."""
     from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
@@ -37,7 +39,7 @@ def build_char_tokenizer(texts: Iterable[str], out_dir: str | os.PathLike, extra
     alphabet = sorted(chars)
     if merges:
         tok = Tokenizer(models.BPE(unk_token="<unk>"))
-        tok.pre_tokenizer = pre_tokenizers.Split(Regex(SINGLE), behavior="isolated")
+        tok.pre_tokenizer = pre_tokenizers.Split(Regex(_single(digits)), behavior="isolated")
         trainer = trainers.BpeTrainer(vocab_size=len(SPECIALS) + len(alphabet) + merges, special_tokens=list(SPECIALS),
                                       initial_alphabet=alphabet, limit_alphabet=len(alphabet), show_progress=False)
         tok.train_from_iterator(texts, trainer)

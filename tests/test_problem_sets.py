@@ -78,3 +78,12 @@ def test_merges_keep_every_digit_sign_point_and_newline_a_token_of_its_own(bpe):
     # no token crosses a line, so a response encodes the same whole or line by line
     lines = response.splitlines(keepends=True)
     assert sum(tok.encode_batch(lines), []) == ids
+
+
+def test_digit_groups_split_numbers_like_llama3(bpe, tmp_path):
+    _, _, texts = bpe
+    tok = load_tokenizer(str(build_char_tokenizer(texts, tmp_path, merges=1200, digits=3)))
+    ids = tok.encode_batch(["计算 -4260.41 * 3111.60 等于多少？"])[0]
+    pieces = [tok.decode([i]) for i in ids]
+    assert pieces[pieces.index("-"):pieces.index("-") + 5] == ["-", "426", "0", ".", "41"]
+    assert tok.decode(ids) == "计算 -4260.41 * 3111.60 等于多少？"

@@ -99,6 +99,6 @@ def summary(rows: list[dict], info: dict) -> str:
              f"overflow on {sum(r['overflow'] for r in rows)} step(s); final loss scale {last['loss_scale']}"]
     if "total" in info:
         lines.append(f"trainable parameters: {info['trainable']:,} of {info['total']:,} (ratio {info['ratio']:.6f})")
-    elif "network_params_m" in info:
+    elif info.get("network_params_m"):  # MindFormers rounds to 0.1 M; a tiny model shows 0.0
         lines.append(f"network parameters (MindFormers, rounded): {info['network_params_m']} M")
     return "\n".join(lines)
