@@ -31,7 +31,8 @@ def test_train_sh_one_card_runs_mathtune_train(tiny_data):
     assert "dry run: config resolved and checked" in proc.stdout
 
 
-@pytest.mark.parametrize("script", ["train.sh", "merge.sh", "eval_math.sh", "eval_squad.sh", "base_numbers.sh"])
+@pytest.mark.parametrize("script", ["train.sh", "merge.sh", "eval_math.sh", "eval_squad.sh", "base_numbers.sh", "demo.sh",
+                                    "quality_smollm2.sh"])
 def test_unknown_options_are_refused(script):
     proc = sh(f"scripts/{script}", "--no-such-option", "1")
     assert proc.returncode == 2 and "unknown option --no-such-option" in proc.stderr
