@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
 
 
-class InputError(Exception):
+class InputError(ValueError):
     """A whole input cannot be used (missing, unreadable, wrong format)."""
 
 

@@ -5,6 +5,8 @@ import random
 from collections import Counter, defaultdict
 from typing import Callable, Iterable
 
+from converters.files import InputError
+
 
 def normalise_ws(text: str) -> str:
     return " ".join(text.split())
@@ -42,7 +44,7 @@ def allocate(counts: dict[str, int], n: int, minimum: int = 0, maximum: int | No
         return dict(avail)
     floor = {c: min(minimum, a) for c, a in avail.items()}
     if sum(floor.values()) > n:
-        raise ValueError(f"--min-per-category {minimum} × {len(avail)} categories exceeds the sample size {n}")
+        raise InputError(f"--min-per-category {minimum} × {len(avail)} categories exceeds the sample size {n}")
 
     def shares(scale: float) -> dict[str, float]:
         return {c: min(max(scale * counts[c], floor[c]), avail[c]) for c in avail}
@@ -93,5 +95,5 @@ def parse_source(spec: str) -> tuple[str, int | None]:
     if not sep:
         return spec, None
     if not count.isdigit():
-        raise ValueError(f"{spec!r}: the part after '#' must be a row count")
+        raise InputError(f"{spec!r}: the part after '#' must be a row count")
     return path, int(count)

@@ -38,8 +38,9 @@ if [[ -z "$DATA" ]]; then
   # every category equally often, so the rare ones (fraction, mass) are learned too
   stage data-synth "$DATA" mathtune data synth --balanced --n 30000 --seed 0 --duplicates 0.2 --out "$DATA"
 fi
+MIN=$(( ROWS / 22 < 300 ? ROWS / 22 : 300 ))  # a floor per category that leaves room for shares
 stage data-prepare "$OUT/data/conversations.json" mathtune data prepare "$DATA" --out-dir "$OUT/data" --n "$ROWS" \
-    --min-per-category 300 --multiple-of 16 --drop-english --style program --template none --no-mindrecord --quiet
+    --min-per-category "$MIN" --multiple-of 16 --drop-english --style program --template none --no-mindrecord --quiet
 stage data-tokenizer "$OUT/tokenizer/tokenizer.json" mathtune data tokenizer "$OUT/data/conversations.json" \
     --out "$OUT/tokenizer" --printable --merges 400 --digits 2
 stage data-mindrecord "$OUT/data/train.mindrecord" mathtune data mindrecord "$OUT/data/conversations.json" \

@@ -8,8 +8,8 @@ stage() {  # stage NAME OUTPUT COMMAND...
   if [[ "${RESUME:-0}" == 1 && -e "$output" ]]; then echo "= $name: $output exists, skipped"; return 0; fi
   echo "== $name"
   run "$@" || status=$?
-  # data steps exit 1 when some rows were reported and left out; that is not fatal
-  if [[ $status -gt 1 || ( $status -eq 1 && "$name" != data* ) ]]; then
+  # data steps exit 1 when some rows were reported and left out: not fatal if the output is there
+  if [[ $status -gt 1 || ( $status -eq 1 && ( "$name" != data* || ! -e "$output" ) ) ]]; then
     echo "stage $name failed (exit $status)" >&2; exit "$status"
   fi
   printf '%s\t%s\t%s\n' "$name" "$((SECONDS - t0))" "$*" >> "$TIMES"
