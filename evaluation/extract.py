@@ -115,8 +115,14 @@ def error_kind(pred: str | None, gold: str, mode: str = "exact") -> str:
         return "no answer"
     p, g = to_exact(pred), to_exact(gold)
     if p is not None and g is not None:
-        if g != 0 and is_correct(str(-p.numerator / p.denominator) if p.denominator != 1 else str(-p.numerator), gold, mode):
+        # negate the text, not the number: str() of a 18,000-digit int raises
+        if g != 0 and is_correct(_negated(pred), gold, mode):
             return "wrong sign"
         if g != 0 and abs(p - g) <= Fraction(1, 1000) * abs(g):
             return "precision only"
     return "wrong"
+
+
+def _negated(answer: str) -> str:
+    answer = answer.strip().replace("−", "-")
+    return answer[1:] if answer.startswith("-") else "-" + answer
