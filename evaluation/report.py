@@ -39,14 +39,14 @@ def machine() -> str:
 
 
 def read_times(path: Path) -> list[tuple[str, int, str]]:
-    """Rows of times.tsv: (stage, seconds, command)."""
+    """Rows of times.tsv: (stage, seconds, command); a stage run again keeps its place and its latest time."""
     if not path.is_file():
         return []
-    rows = []
+    rows: dict[str, tuple[str, int, str]] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         name, seconds, command = line.split("\t", 2)
-        rows.append((name, int(seconds), command))
-    return rows
+        rows[name] = (name, int(seconds), command)
+    return list(rows.values())
 
 
 def times_table(times: list[tuple[str, int, str]]) -> list[str]:
@@ -168,6 +168,10 @@ def quality_report(out: str | os.PathLike) -> Path:
             s = _load(out / model / name / "score.json")
             results[f"{model}_{name}"] = {"n": s["n"], "correct": s["correct"], "accuracy": s["accuracy"]}
         results[f"{model}_gsm8k"] = _load(out / model / "gsm8k" / "gsm8k_summary.json")["cot"]
+    tiny = out / "tiny" / "reworded" / "score.json"
+    if tiny.exists():
+        s = _load(tiny)
+        results["tiny_reworded"] = {"n": s["n"], "correct": s["correct"], "accuracy": s["accuracy"]}
     rows, info = read_log(out / "lora" / "log" / "rank_0" / "info.log")
     meta = _load(out / "data" / "train.mindrecord.meta.json")
     times = read_times(out / "times.tsv")
@@ -191,6 +195,8 @@ def quality_report(out: str | os.PathLike) -> Path:
            f"{results['lora_test']['n']} held-out problems (they come shuffled, every category present): "
            "it writes long working to the token limit, and the whole set would take hours on this CPU.", ""]
           if results["base_test"]["n"] < results["lora_test"]["n"] else []),
+        *([f"`make demo`'s tiny model, trained from scratch on the same kind of data, on the reworded set: "
+           f"{pct('tiny_reworded')}.", ""] if "tiny_reworded" in results else []),
         "## After, per category (held-out contest-style)", "",
         *category_table(_load(out / "lora" / "test" / "score.json"), _preds(out / "lora" / "test" / "pred.jsonl")), "",
         "## Reworded set, per category", "", "Before:", "",

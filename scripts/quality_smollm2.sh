@@ -3,12 +3,15 @@
 # in graph mode on CPU → before/after on a held-out contest-style set, a reworded set and GSM8K.
 #
 #   scripts/quality_smollm2.sh [--out logs/quality] [--train-rows 1600] [--per-category 182] [--lr 1e-3]
+#                              [--base-n 200] [--demo-run logs/demo/tiny]
+#
+# If `make demo` has run, its tiny from-scratch model also answers the reworded set, for comparison.
 #
 # Every stage prints its command; a stage whose output exists is skipped, so a stopped run resumes.
 # Results: OUT/RESULTS.md and OUT/results.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-OUT=logs/quality; ROWS=1600; PER=182; LR=1e-3; BASE_N=200
+OUT=logs/quality; ROWS=1600; PER=182; LR=1e-3; BASE_N=200; DEMO_RUN=logs/demo/tiny
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --out) OUT=$2; shift 2 ;;
@@ -16,6 +19,7 @@ while [[ $# -gt 0 ]]; do
     --per-category) PER=$2; shift 2 ;;
     --lr) LR=$2; shift 2 ;;
     --base-n) BASE_N=$2; shift 2 ;;
+    --demo-run) DEMO_RUN=$2; shift 2 ;;
     *) echo "quality_smollm2.sh: unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
@@ -54,5 +58,11 @@ stage lora-reworded "$OUT/lora/reworded/pred.jsonl" mathtune predict --run-dir "
 stage lora-gsm8k "$OUT/lora/gsm8k/gsm8k_summary.json" mathtune gsm8k --run-dir "$RUN" --styles cot --limit 200 \
     --max-new-tokens 256 --batch-size 16 --out-dir "$OUT/lora/gsm8k" --quiet
 
+if [[ -f "$DEMO_RUN/train_args.json" ]]; then
+  stage tiny-reworded "$OUT/tiny/reworded/pred.jsonl" mathtune predict --run-dir "$DEMO_RUN" \
+      --input "$OUT/reworded.jsonl" --out "$OUT/tiny/reworded/pred.jsonl" --max-new-tokens 128 --batch-size 64 --quiet
+fi
+
 for p in "$OUT"/{base,lora}/{test,reworded}/pred.jsonl; do run mathtune score "$p" --mode exact; done
+if [[ -f "$OUT/tiny/reworded/pred.jsonl" ]]; then run mathtune score "$OUT/tiny/reworded/pred.jsonl" --mode exact; fi
 run mathtune report quality "$OUT"
