@@ -158,10 +158,12 @@ def reworded_rows(n: int = 200, seed: int = 0) -> list[dict]:
         quotas[c] += 1
     rows, seen = [], set()
     for category in names:
-        while sum(r["category"] == category for r in rows) < quotas[category]:
+        made = 0
+        while made < quotas[category]:
             problem, value = MAKERS[category](rng)
             if problem not in seen:
                 seen.add(problem)
                 rows.append({"problem": problem, "gold": gold_text(value), "category": category})
+                made += 1
     rng.shuffle(rows)
     return rows
