@@ -49,6 +49,14 @@ def _check_fields(obj: Any, fields: tuple[str, ...]) -> str | None:
     return None
 
 
+def open_input(path: str | os.PathLike, mode: str = "rb", **kwargs: Any) -> IO:
+    """Open an input file; InputError naming the file when it cannot be read."""
+    try:
+        return open(path, mode, **kwargs)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
 def read_rows(
     path: str | os.PathLike, errors: list[RowError], fields: tuple[str, ...] = ("problem", "solution")
 ) -> Iterator[tuple[int, dict]]:
@@ -57,11 +65,7 @@ def read_rows(
     Raises InputError when the file itself cannot be read.
     """
     path = str(path)
-    try:
-        handle = open(path, "rb")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    with handle:
+    with open_input(path) as handle:
         head = handle.read(4096).lstrip()
         handle.seek(0)
         if head.startswith(b"["):
@@ -161,11 +165,7 @@ def iter_json_array(path: str | os.PathLike, chunk_chars: int = 1 << 20) -> Iter
     """
     path = str(path)
     decoder = json.JSONDecoder()
-    try:
-        handle = open(path, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    with handle:
+    with open_input(path, "r", encoding="utf-8") as handle:
         buf, pos, line, started, eof = "", 0, 1, False, False
 
         def refill() -> bool:

@@ -5,7 +5,7 @@ import decimal
 import random
 from typing import Iterable
 
-from converters.files import InputError, read_rows
+from converters.files import InputError, open_input, read_rows
 from converters.prompts import strip_prompt
 from converters.synth import GENERATORS
 
@@ -16,7 +16,7 @@ def read_problems(path: str) -> list[dict]:
     """Problems from JSONL rows ({"problem", "solution"?}) or a conversations JSON file."""
     from converters.mindrecord import read_conversations
 
-    with open(path, "rb") as handle:
+    with open_input(path) as handle:
         head = handle.read(4096).lstrip()
     if head.startswith(b"["):
         return [{"problem": strip_prompt(h), "reference": g, "source": f"{path}:{line}"}

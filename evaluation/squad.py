@@ -19,7 +19,7 @@ import string
 from collections import Counter
 from pathlib import Path
 
-from converters.files import InputError
+from converters.files import InputError, open_input
 
 PROMPT = "Read the passage and answer the question below.\n\n### Instruction:\n{context}\n\n### Input:\n{question}\n\n### Response:"
 MF_SYMBOLS = frozenset(['-', ':', '_', '*', '^', '/', '\\', '~', '`', '+', '=', '，', '。', '：', '？', '！', '“', '”',
@@ -148,10 +148,8 @@ _TOTAL = re.compile(r"F1 score: ([\d.]+), Em score: ([\d.]+), (?:total|current)_
 
 def read_eval_log(path: str | os.PathLike) -> tuple[list[str], list[str], dict | None]:
     """(predictions, labels, the last totals the log printed) from EmF1Metric's per-example blocks."""
-    try:
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    with open_input(path, "r", encoding="utf-8", errors="replace") as handle:
+        text = handle.read()
     preds, labels = [], []
     for m in _PAIR.finditer(text):
         try:

@@ -6,6 +6,7 @@ from fractions import Fraction
 import pytest
 
 from converters.chartok import build_char_tokenizer
+from converters.files import InputError
 from converters.problems import CHINESE, held_out, read_problems
 from converters.reworded import MAKERS, gold_text, reworded_rows
 from converters.synth import synth_rows
@@ -51,6 +52,8 @@ def test_read_problems_reads_both_formats(tmp_path):
     (tmp_path / "c.json").write_text(json.dumps(conv, ensure_ascii=False), encoding="utf-8")
     assert read_problems(str(tmp_path / "p.jsonl"))[0]["problem"] == "计算 1 + 2 等于多少？"
     assert read_problems(str(tmp_path / "c.json"))[0]["problem"] == "解方程 2x + 4 = 0"
+    with pytest.raises(InputError, match=r"missing\.jsonl: cannot read: No such file"):
+        read_problems(str(tmp_path / "missing.jsonl"))
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,8 @@ import csv
 import io
 import os
 import re
-from pathlib import Path
 
-from converters.files import InputError, atomic_open
+from converters.files import InputError, atomic_open, open_input
 from converters.plotting import figure, save_png
 
 _NUM = r"[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|nan|inf)"
@@ -53,10 +52,8 @@ def parse_log(text: str) -> tuple[list[dict], dict]:
 
 
 def read_log(path: str | os.PathLike) -> tuple[list[dict], dict]:
-    try:
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    with open_input(path, "r", encoding="utf-8", errors="replace") as handle:
+        text = handle.read()
     rows, info = parse_log(text)
     if not rows:
         raise InputError(f"{path}: no MindFormers loss lines (expected '{{ Epoch:[ 1/ 5], step:[ …], loss: …')")
