@@ -1,0 +1,124 @@
+"""Helpers shared by the `mathtune data` commands: failure reports, option groups, MindRecord writing."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from converters import pipeline as P
+from converters.files import RowError, atomic_open
+from converters.render import CHAT_FORMATS, LABEL_MODES
+
+SHOWN_ERRORS = 20
+
+
+def _failures(errors: list[RowError], rows: list[dict]) -> list[str]:
+    """`file:line: reason` for bad lines and for rows that cannot be used as they are."""
+    out = [str(e) for e in errors]
+    for r in rows:
+        if r.get("status") in ("unparseable", "disagree"):
+            out.append(f"{r['source']}: {r['category']}: {r['status']}: {r['reason']}")
+    return out
+
+
+def _report_failures(failures: list[str], errors_file: str | None) -> int:
+    """Print the first failures, save all when asked; exit code 1 if any row failed."""
+    for line in failures[:SHOWN_ERRORS]:
+        print(line, file=sys.stderr)
+    if len(failures) > SHOWN_ERRORS:
+        print(f"... and {len(failures) - SHOWN_ERRORS} more"
+              + (f" (all in {errors_file})" if errors_file else " (use --errors FILE to save all)"),
+              file=sys.stderr)
+    if errors_file:
+        with atomic_open(errors_file) as handle:
+            handle.writelines(line + "\n" for line in failures)
+    if failures:
+        print(f"{len(failures)} row(s) failed; the rest were processed", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def _load_checked(inputs: list[str], errors: list[RowError], seed: int, show: bool) -> list[dict]:
+    rows = P.load_raw(inputs, errors, seed)
+    return P.check_rows(rows, show_progress=show)
+
+
+def _select_opts(a) -> P.SelectOptions:
+    return P.SelectOptions(n=a.n, seed=a.seed, min_per_category=a.min_per_category,
+                           max_per_category=a.max_per_category, multiple_of=a.multiple_of,
+                           drop_english=a.drop_english, keep_disagree=a.keep_disagree)
+
+
+def _add_select_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--n", type=int, help="rows to sample, keeping category shares (default: all)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--min-per-category", type=int, default=0, help="floor per category (rare ones get all they have)")
+    p.add_argument("--max-per-category", type=int, help="cap per category")
+    p.add_argument("--multiple-of", type=int, default=1, help="trim to a multiple of the global batch size")
+    p.add_argument("--drop-english", action="store_true", help="leave out English rows")
+    p.add_argument("--keep-disagree", action="store_true",
+                   help="keep rows whose label is wrong, trained on the recomputed answer")
+
+
+def _add_mindrecord_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--tokenizer", default="llama3",
+                   help="'llama3' (Meta's file from llama-models), a tokenizer.json, or a sentencepiece/tiktoken model")
+    p.add_argument("--digits", choices=["single", "meta"], default="single",
+                   help="Llama 3 only: 'single' splits numbers into digits like MindFormers' Llama3Tokenizer "
+                        "(files interchangeable with the contest's); 'meta' groups up to 3 digits")
+    p.add_argument("--bos", help="tokenizer.json: BOS token text (default from tokenizer_config.json)")
+    p.add_argument("--eos", help="tokenizer.json: EOS token text")
+    p.add_argument("--pad", help="tokenizer.json: pad token text (default: EOS)")
+    p.add_argument("--seq-length", default="256", help="an integer, or 'auto' (smallest multiple of 8 that fits all)")
+    p.add_argument("--pack", action="store_true", help="pack several samples per row (EOS-separated)")
+    p.add_argument("--shards", type=int, default=1, help="number of MindRecord files")
+    p.add_argument("--chat", choices=CHAT_FORMATS, default="vicuna",
+                   help="vicuna: MindFormers' qa template; plain: prompt, newline, response")
+    p.add_argument("--label-mode", choices=LABEL_MODES, default="exact",
+                   help="exact: labels start at the response; contest: MindFormers' script to the token")
+    p.add_argument("--train-on-observation", action="store_true",
+                   help="also train on the ```output``` block of PoT responses")
+    p.add_argument("--truncate", action="store_true", help="cut too-long samples instead of dropping them")
+    p.add_argument("--no-check", action="store_true", help="skip the read-back check")
+
+
+def _tokenizer(a):
+    from converters.tokenizers import load_tokenizer
+
+    return load_tokenizer(a.tokenizer, a.digits, a.bos, a.eos, a.pad)
+
+
+def write_dataset(conv_path: str, out: str, a, source: str | None = None) -> dict:
+    """Conversations file → MindRecord with metadata and a read-back check; returns the summary."""
+    from tqdm import tqdm
+
+    from converters.mindrecord import (EncodeOptions, encode, read_back, read_conversations,
+                                       resolve_seq_length, write_mindrecord)
+
+    tok = _tokenizer(a)
+    opts = EncodeOptions(chat=a.chat, label_mode=a.label_mode, mask_observation=not a.train_on_observation)
+
+    def pairs():
+        return ((h, g) for _, h, g in read_conversations(conv_path))
+
+    seq, why = resolve_seq_length(a.seq_length, pairs, tok, opts)
+    print(why)
+    meta = {"source": source or str(conv_path), "tokenizer": tok.describe(), "chat": a.chat,
+            "label_mode": a.label_mode, "mask_observation": opts.mask_observation,
+            "template": getattr(a, "template", None)}
+    start = time.perf_counter()
+    with tqdm(desc="mindrecord", unit="row", disable=a.quiet, mininterval=1) as bar:
+        stats = write_mindrecord(encode(pairs(), tok, opts), out, seq, tok.pad_id, meta,
+                                 shards=a.shards, packed=a.pack, truncate=a.truncate, progress=bar)
+    took = time.perf_counter() - start
+    summary = stats.summary()
+    print(f"wrote {summary['rows']} rows ({summary['samples']} samples) to {out} in {took:.1f}s; "
+          f"real tokens {100 * summary['real_token_share']:.1f}%, supervised {100 * summary['supervised_share']:.1f}%")
+    if stats.dropped_too_long:
+        print(f"dropped {stats.dropped_too_long} samples longer than {seq + 1} tokens "
+              f"(use --seq-length auto, a larger value, or --truncate)", file=sys.stderr)
+    if not a.no_check:
+        from converters.mindrecord import output_files
+
+        read_back(output_files(out, a.shards)[0], stats.rows, seq + 1, limit=1000)
+        print("read back through mindspore.dataset.MindDataset: ok")
+    return summary

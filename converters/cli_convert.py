@@ -1,0 +1,72 @@
+"""`mathtune data` commands on completed rows and conversations: convert, export, mindrecord, tokenizer, stats."""
+from __future__ import annotations
+
+import sys
+
+from converters import pipeline as P
+from converters.cli_common import SHOWN_ERRORS, write_dataset
+from converters.files import RowError, read_rows, write_json
+
+def _read_completed(path: str, errors: list[RowError]) -> list[dict]:
+    rows = [r for _, r in read_rows(path, errors, fields=("problem", "response"))]
+    if errors:
+        for e in errors[:SHOWN_ERRORS]:
+            print(e, file=sys.stderr)
+    return rows
+
+
+def cmd_convert(a) -> int:
+    errors: list[RowError] = []
+    rows = _read_completed(a.input, errors)
+    flat, tools = P.conversations(rows, a.template)
+    write_json(a.out, flat)
+    print(f"wrote {len(flat)} conversations to {a.out} (template {a.template!r})")
+    if a.tools_out:
+        write_json(a.tools_out, tools)
+        print(f"wrote the tool-call form to {a.tools_out}")
+    return 1 if errors else 0
+
+
+def cmd_export(a) -> int:
+    from converters.exports import write_llamafactory, write_swift
+    from converters.prompts import render_prompt
+
+    errors: list[RowError] = []
+    rows = _read_completed(a.input, errors)
+    pairs = [(render_prompt(r["problem"], a.template), r["response"]) for r in rows]
+    if a.format == "swift":
+        print(f"wrote {write_swift(a.out, pairs)}")
+    else:
+        _, tools = P.conversations(rows, a.template)
+        for path in write_llamafactory(a.out, a.name, pairs, tools):
+            print(f"wrote {path}")
+    return 1 if errors else 0
+
+
+def cmd_mindrecord(a) -> int:
+    write_dataset(a.input, a.out, a)
+    return 0
+
+
+def cmd_tokenizer(a) -> int:
+    import string
+
+    from converters.chartok import build_char_tokenizer, conversation_texts
+
+    texts = (t for path in a.inputs for t in conversation_texts(path))
+    path = build_char_tokenizer(texts, a.out, extra=string.printable if a.printable else "", merges=a.merges,
+                                digits=a.digits)
+    from converters.tokenizers import load_tokenizer
+
+    print(f"wrote {path} ({load_tokenizer(str(path)).vocab_size} ids)")
+    return 0
+
+
+def cmd_stats(a) -> int:
+    from converters.stats import format_stats, mindrecord_stats, plot_stats
+
+    s = mindrecord_stats(a.input)
+    print(format_stats(s))
+    if a.png:
+        print(f"wrote {plot_stats(s, a.png)}")
+    return 0
