@@ -81,7 +81,9 @@ def lora_block(cfg) -> dict | None:
 
 def check_config(cfg, train_data: str | None = None) -> list[str]:
     """Every problem found, as sentences; empty when the run may start."""
-    problems = []
+    from training.registry import check_types
+
+    problems = check_types(cfg)
     model_cfg = cfg.model.model_config
     problems += _unknown(model_cfg.keys(), model_keys(), "model.model_config")
     pet = model_cfg.get("pet_config")
