@@ -1,32 +1,34 @@
-"""Running model-written programs: a separate, limited Python process.
+"""Running model-written programs: a separate, limited Python process, under bubblewrap.
 
-What it does: a fresh interpreter (`-I -S`: no environment variables, no site packages, no
-current directory on the path) with an empty environment, in a temporary working directory;
-kernel limits on CPU time, address space, file size and open files; a wall-clock timeout; output
-capped while it is read; and an audit hook, installed before the program runs and impossible to
-remove, that refuses sockets, new processes (fork, exec, system, subprocess, spawn), signals,
-ctypes, and any file access outside the working directory except reading Python's own library.
-Where `unshare -n` works (root, or user namespaces enabled) the process also gets a network
-namespace with no interfaces.
+`bwrap` (the default): the kernel is the boundary. Each program runs in new user, pid, mount,
+network, ipc and uts namespaces, seeing only read-only binds of the interpreter, its standard library
+and its shared libraries, with a fresh tmpfs as the only writable place, an empty environment, a new
+session, no further user namespaces, and the whole process tree killed with the pid namespace when
+time is up. Kernel limits cap CPU time, address space, file size, open files and processes (as root,
+where RLIMIT_NPROC does not bind, a pids cgroup does). See `evaluation.sandbox_bwrap`.
 
-What it does not do: it is not a security boundary against a determined attacker. CPython's audit
-hooks can be sidestepped by code that corrupts the interpreter's memory, and the process still runs
-as your user with your kernel. Use it for model-written arithmetic, not for untrusted code in general;
-for that, add a container or a VM around the whole evaluation.
+`weak`: today's fallback where bubblewrap is missing: the same limits and an audit hook in a plain
+subprocess. The hook is not a boundary: ordinary Python switches it off (see `sandbox_prelude`).
+
+Both: a wall-clock timeout, output capped while it is read, a status from the exit code and signals
+(`STATUSES`), and nothing the program does makes `run_code` raise.
 """
 from __future__ import annotations
 
 import os
-import shutil
+import selectors
 import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 
+from evaluation import sandbox_bwrap
+from evaluation.sandbox_prelude import FORBIDDEN_EXIT, MEMORY_EXIT, PRELUDE
+
 STATUSES = ("ok", "error", "timeout", "cpu_limit", "memory", "output_limit", "forbidden")
+MODES = ("bwrap", "weak")
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,9 @@ class Limits:
     output_bytes: int = 64 * 1024
     file_bytes: int = 1024 * 1024
     open_files: int = 64
+    processes: int = 16
+    tmpfs_mb: int = 64
+    sandbox: str = "bwrap"
 
 
 @dataclass
@@ -52,143 +57,211 @@ class Result:
         return self.status == "ok"
 
 
-# Runs first inside the child: installs the policy, then executes the program file.
-PRELUDE = r'''
-import resource, sys
-_tmp, _code_path = sys.argv[1], sys.argv[2]
-_cpu, _mem, _fsize, _nofile = (int(v) for v in sys.argv[3:7])
-# CPU: the soft limit sends SIGXCPU; the hard one, a second later, SIGKILL if that was caught
-resource.setrlimit(resource.RLIMIT_CPU, (_cpu, _cpu + 1))
-for _res, _value in ((resource.RLIMIT_AS, _mem), (resource.RLIMIT_FSIZE, _fsize),
-                     (resource.RLIMIT_NOFILE, _nofile), (resource.RLIMIT_CORE, 0)):
-    resource.setrlimit(_res, (_value, _value))
-_lib = tuple(p for p in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix} if p)
-_DENY = ("socket.", "subprocess.", "os.system", "os.exec", "os.spawn", "os.posix_spawn", "os.fork", "os.forkpty",
-         "os.kill", "os.killpg", "os.putenv", "os.unsetenv", "ctypes.", "pty.", "sys.addaudithook", "os.setuid",
-         "os.chroot", "os.startfile", "webbrowser.", "urllib.", "http.", "ftplib.", "smtplib.", "os.symlink",
-         "os.link", "shutil.", "resource.setrlimit", "fcntl.", "mmap.")
-_PATH_EVENTS = {"open", "os.listdir", "os.scandir", "os.remove", "os.rename", "os.mkdir", "os.rmdir", "os.chmod",
-                "os.chown", "os.truncate", "os.utime", "os.chdir", "glob.glob", "os.walk"}
-_WRITE_EVENTS = {"os.remove", "os.rename", "os.mkdir", "os.rmdir", "os.chmod", "os.chown", "os.truncate", "os.utime"}
-
-def _inside(path, roots):
-    import posixpath
-    real = posixpath.realpath(posixpath.join(_tmp, path) if not posixpath.isabs(path) else path)
-    return any(real == r or real.startswith(r.rstrip("/") + "/") for r in roots)
-
-def _hook(event, args):
-    if event.startswith(_DENY):
-        raise PermissionError(f"sandbox: {event} is not allowed")
-    if event in _PATH_EVENTS and args:
-        path = args[0]
-        if isinstance(path, int) or path is None:
-            return
-        if isinstance(path, bytes):
-            path = path.decode(errors="replace")
-        path = str(path)
-        writing = event in _WRITE_EVENTS or (event == "open" and len(args) > 1 and isinstance(args[1], str)
-                                             and any(c in args[1] for c in "wax+"))
-        if event == "open" and len(args) > 2 and isinstance(args[2], int) and args[2] & 0o3:
-            writing = True
-        roots = (_tmp,) if writing else (_tmp, *_lib)
-        if not _inside(path, roots):
-            raise PermissionError(f"sandbox: {event} {path!r} is outside the sandbox")
-
-with open(_code_path, encoding="utf-8") as _f:
-    _source = _f.read()
-sys.addaudithook(_hook)
-del _f
-sys.argv = ["program"]
-_globals = {"__name__": "__main__", "__builtins__": __builtins__}
-exec(compile(_source, "program.py", "exec"), _globals)
-'''
-
-_UNSHARE: list[str] | None = None
-
-
-def _network_isolation() -> list[str]:
-    """['unshare', '-n'] when a network namespace can be made here, else []."""
-    global _UNSHARE
-    if _UNSHARE is None:
-        tool = shutil.which("unshare")
-        _UNSHARE = []
-        if tool:
-            try:
-                if subprocess.run([tool, "-n", "true"], capture_output=True, timeout=5).returncode == 0:
-                    _UNSHARE = [tool, "-n"]
-            except (OSError, subprocess.TimeoutExpired):
-                pass
-    return _UNSHARE
-
-
-def _reader(stream, cap: int, sink: list, over: threading.Event, proc) -> None:
-    total = 0
-    while True:
-        chunk = stream.read(8192)
-        if not chunk:
-            return
-        if total < cap:
-            sink.append(chunk[: cap - total])
-        total += len(chunk)
-        if total > cap and not over.is_set():
-            over.set()
-            _kill(proc)
-
-
-def _kill(proc) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+def _prelude_args(limits: Limits) -> list[str]:
+    return [str(limits.cpu_seconds), str(limits.memory_mb * 1024 * 1024), str(limits.file_bytes),
+            str(limits.open_files), str(limits.processes)]
 
 
 def run_code(code: str, limits: Limits = Limits()) -> Result:
     """Run a program in the sandbox; never raises for anything the program does."""
+    source = code.encode("utf-8", errors="surrogatepass")  # a lone surrogate is the program's problem
+    if limits.sandbox == "weak":
+        return _run_weak(source, limits)
+    if limits.sandbox != "bwrap":
+        raise ValueError(f"unknown sandbox {limits.sandbox!r}; choose from {MODES}")
+    return _run_bwrap(source, limits)
+
+
+def _run_bwrap(source: bytes, limits: Limits) -> Result:
+    program = os.memfd_create("program.py")
+    os.write(program, source)
+    os.lseek(program, 0, os.SEEK_SET)
+    fds, cap = [program], None
+    base = sandbox_bwrap.pids_cgroup_root()
+    try:
+        block = info = None
+        if base:
+            cap = sandbox_bwrap.PidsCap(base, limits.processes + 1)  # + bwrap's init in the pid namespace
+            block_r, block = os.pipe()
+            info, info_w = os.pipe()
+            fds += [block_r, info_w]
+        cmd = sandbox_bwrap.command(limits, program, PRELUDE, _prelude_args(limits), *fds[1:])
+        start = time.perf_counter()
+        # env={}: bwrap's own init keeps the environment bwrap started with, readable in /proc/1/environ
+        proc = subprocess.Popen(cmd, env={}, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, pass_fds=tuple(fds), start_new_session=True)
+        for fd in fds:
+            os.close(fd)
+        fds = []
+        if cap:
+            fds = [info]  # open until the end: bwrap writes more to it, and a closed pipe would kill it
+            _enter_cgroup(proc, cap, info, block)
+        return _collect(proc, limits, start, cap)
+    finally:
+        for fd in fds:
+            os.close(fd)
+        if cap:
+            cap.remove()
+
+
+def _enter_cgroup(proc, cap, info: int, block: int) -> None:
+    """bwrap waits on the block fd before starting the program: put its init in the cgroup, then go."""
+    import re
+
+    data = b""
+    try:
+        while not re.search(rb'"child-pid": *\d+[^\d]', data):  # bwrap writes its JSON in pieces
+            chunk = os.read(info, 4096)
+            if not chunk:
+                break
+            data += chunk
+        found = re.search(rb'"child-pid": *(\d+)', data)
+        if found:
+            cap.add(int(found.group(1)))
+        else:
+            _kill(proc)  # bwrap failed before it made the namespace: its stderr says why
+    except OSError:
+        _kill(proc)
+    finally:
+        try:
+            os.write(block, b"1")
+        except OSError:
+            pass
+        os.close(block)
+
+
+def _run_weak(source: bytes, limits: Limits) -> Result:
     work = tempfile.mkdtemp(prefix="mathtune-sandbox-")
     try:
         program = os.path.join(work, "program.py")
-        with open(program, "w", encoding="utf-8") as handle:
-            handle.write(code)
-        cmd = [*_network_isolation(), sys.executable, "-I", "-S", "-X", "utf8", "-c", PRELUDE, work, program,
-               str(limits.cpu_seconds), str(limits.memory_mb * 1024 * 1024), str(limits.file_bytes),
-               str(limits.open_files)]
+        with open(program, "wb") as handle:
+            handle.write(source)
+        cmd = [sys.executable, "-I", "-S", "-X", "utf8", "-c", PRELUDE, work, program, *_prelude_args(limits)]
         start = time.perf_counter()
         # limits are set by the prelude, not a preexec_fn: without one, Python can vfork, which stays fast
         # when the caller is a large process (a loaded model); a new session lets a timeout kill the group
         proc = subprocess.Popen(cmd, cwd=work, env={}, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, start_new_session=True)
-        out, err, over = [], [], threading.Event()
-        readers = [threading.Thread(target=_reader, args=(proc.stdout, limits.output_bytes, out, over, proc)),
-                   threading.Thread(target=_reader, args=(proc.stderr, limits.output_bytes, err, over, proc))]
-        for t in readers:
-            t.start()
-        timed_out = False
-        try:
-            proc.wait(timeout=limits.wall_seconds)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            _kill(proc)
-            proc.wait()
-        for t in readers:
-            t.join()
-        seconds = time.perf_counter() - start
-        stdout = b"".join(out).decode("utf-8", errors="replace")
-        stderr = b"".join(err).decode("utf-8", errors="replace")
-        return Result(_status(proc.returncode, stderr, timed_out, over.is_set()), stdout, stderr[-2000:],
-                      proc.returncode, seconds)
+        return _collect(proc, limits, start, None)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        remove_tree(work)
 
 
-def _status(code: int | None, stderr: str, timed_out: bool, over: bool) -> str:
+def _collect(proc, limits: Limits, start: float, cap) -> Result:
+    """Read both pipes until the program ends (or time, or output, runs out); then kill what is left.
+
+    Reading stops shortly after the process exits even if a child of it still holds the pipes."""
+    out, err = bytearray(), bytearray()
+    sinks = {proc.stdout.fileno(): out, proc.stderr.fileno(): err}
+    selector = selectors.DefaultSelector()
+    for fd in sinks:
+        os.set_blocking(fd, False)
+        selector.register(fd, selectors.EVENT_READ)
+    deadline = start + limits.wall_seconds
+    timed_out = over = False
+    total = 0
+    while sinks:
+        now = time.perf_counter()
+        if proc.poll() is not None:
+            deadline = min(deadline, now + 0.2)  # whatever is still buffered in the pipes
+        if now >= deadline:
+            timed_out = proc.poll() is None
+            break
+        for key, _ in selector.select(timeout=min(deadline - now, 0.1)):
+            try:
+                chunk = os.read(key.fd, 65536)
+            except BlockingIOError:
+                continue
+            if not chunk:
+                selector.unregister(key.fd)
+                del sinks[key.fd]
+                continue
+            total += len(chunk)
+            sink = sinks[key.fd]
+            sink += chunk[: max(0, limits.output_bytes - len(sink))]
+            if total > limits.output_bytes:
+                over = True
+        if over:
+            break
+    selector.close()
+    _kill(proc, cap)
+    proc.wait()
+    proc.stdout.close()
+    proc.stderr.close()
+    seconds = time.perf_counter() - start
+    stdout = out[: limits.output_bytes].decode("utf-8", errors="replace")
+    stderr = err.decode("utf-8", errors="replace")
+    return Result(_status(proc.returncode, timed_out, over), stdout, stderr[-2000:], proc.returncode, seconds)
+
+
+def _kill(proc, cap=None) -> None:
+    """SIGKILL the process group (and the pids cgroup); under bwrap, killing it ends its init, and with
+    the init the kernel kills everything left in the pid namespace."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    if cap:
+        cap.kill_all()
+
+
+def _status(code: int | None, timed_out: bool, over: bool) -> str:
+    """From what the kernel and the prelude report, never from text the program printed."""
     if over:
         return "output_limit"
     if timed_out:
         return "timeout"
-    if code in (-signal.SIGXCPU, -signal.SIGKILL):  # we only kill on timeout or output: this is the CPU limit
+    # killed only on timeout or output above: a signal here is the CPU limit (SIGXCPU, then SIGKILL);
+    # bwrap reports a signal as 128 + its number
+    if code in (-signal.SIGXCPU, -signal.SIGKILL, 128 + signal.SIGXCPU, 128 + signal.SIGKILL):
         return "cpu_limit"
-    if "MemoryError" in stderr:
+    if code == MEMORY_EXIT:
         return "memory"
-    if "PermissionError: sandbox:" in stderr:
+    if code == FORBIDDEN_EXIT:
         return "forbidden"
     return "ok" if code == 0 else "error"
+
+
+def remove_tree(root: str) -> None:
+    """Delete a directory tree without recursion (a program may nest thousands of directories) and
+    without following symlinks; best effort, never raises."""
+    names: list[str] = []
+    try:
+        fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        return
+    try:
+        while True:
+            sub = None
+            with os.scandir(fd) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        sub = entry.name
+                        break
+                    try:
+                        os.unlink(entry.name, dir_fd=fd)
+                    except OSError:
+                        pass
+            if sub is not None:
+                try:
+                    child = os.open(sub, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+                except OSError:
+                    os.rmdir(sub, dir_fd=fd)  # unreadable: empty or give up below
+                    continue
+                os.close(fd)
+                fd, _ = child, names.append(sub)
+                continue
+            if not names:
+                break
+            parent = os.open("..", os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+            os.close(fd)
+            fd = parent
+            os.rmdir(names.pop(), dir_fd=fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    try:
+        os.rmdir(root)
+    except OSError:
+        pass

@@ -1,0 +1,175 @@
+"""The bubblewrap command around a sandboxed program: what it sees, and a cap on its processes.
+
+The program gets new user, pid, mount, network, ipc and uts namespaces; a root made of read-only
+binds of the interpreter, its standard library and the shared libraries they load (nothing from
+/etc, /home, /work or the rest of /root); a fresh tmpfs at /tmp as the only writable place; a new
+/proc and a minimal /dev; an empty environment; a new session; and death with its parent.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+
+WORK = "/tmp"  # the tmpfs inside the sandbox
+INSTALL_HINT = ("bubblewrap is needed to run the model's programs: `sudo apt-get install bubblewrap` "
+                "(or `make install` as root); or pass --sandbox=weak to run them under the in-process "
+                "audit hook only (not a security boundary)")
+_PIDS_ROOTS = ("/sys/fs/cgroup/pids", "/sys/fs/cgroup")  # cgroup v1 pids hierarchy, or v2 with pids
+
+
+def interpreter() -> str:
+    """The real interpreter binary (not a virtualenv's symlink: the venv is not in the sandbox)."""
+    return os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
+
+
+def _shared_libraries(binary: str) -> list[str]:
+    """Paths `ldd` resolves for a binary (including the ELF loader)."""
+    try:
+        out = subprocess.run(["ldd", binary], capture_output=True, text=True, timeout=20).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    paths = []
+    for line in out.splitlines():
+        parts = line.replace("=>", " ").split()
+        paths += [p for p in parts if p.startswith("/")]
+    return paths
+
+
+def _exposed(path: str, args: list[str], links: set[str]) -> str:
+    """Recreate the symlinks along `path` inside the sandbox (e.g. /lib -> usr/lib); its real path."""
+    current = "/"
+    for part in [p for p in path.split("/") if p]:
+        candidate = os.path.join(current, part)
+        if os.path.islink(candidate):
+            if candidate not in links:
+                links.add(candidate)
+                args += ["--symlink", os.readlink(candidate), candidate]
+            current = os.path.realpath(candidate)
+        else:
+            current = candidate
+    return os.path.realpath(path)
+
+
+@functools.lru_cache(maxsize=1)
+def read_only_view() -> tuple[str, ...]:
+    """bwrap arguments binding only what the interpreter needs, read-only, at the same paths."""
+    python = interpreter()
+    stdlib = sysconfig.get_path("stdlib", vars={"installed_base": sys.base_prefix, "base": sys.base_prefix})
+    wanted = {python, os.path.realpath(stdlib)}
+    for lib in _shared_libraries(python):
+        real = os.path.realpath(lib)
+        # the interpreter's own libpython alone; a system library brings its directory, which also
+        # holds what the standard library's extension modules load (libffi, libz, libssl, ...)
+        wanted.add(lib if real.startswith(os.path.realpath(sys.base_prefix) + "/") else os.path.dirname(lib))
+    args: list[str] = []
+    links: set[str] = set()
+    binds = sorted({_exposed(p, args, links) for p in wanted if os.path.exists(p)})
+    for real in binds:
+        args += ["--ro-bind", real, real]
+    return tuple(args)
+
+
+def command(limits, program_fd: int, prelude: str, prelude_args: list[str], block_fd: int | None = None,
+            info_fd: int | None = None) -> list[str]:
+    """The full bwrap command line running `prelude` on the program copied in from `program_fd`."""
+    cmd = [shutil.which("bwrap") or "bwrap", "--unshare-all", "--unshare-user", "--disable-userns",
+           "--die-with-parent", "--new-session", "--clearenv", *read_only_view(),
+           "--proc", "/proc", "--dev", "/dev", "--size", str(limits.tmpfs_mb * 1024 * 1024), "--tmpfs", WORK,
+           "--file", str(program_fd), f"{WORK}/program.py", "--chdir", WORK, "--remount-ro", "/"]
+    if block_fd is not None:
+        cmd += ["--block-fd", str(block_fd), "--info-fd", str(info_fd)]
+    return [*cmd, interpreter(), "-I", "-S", "-X", "utf8", "-c", prelude, WORK, f"{WORK}/program.py",
+            *prelude_args]
+
+
+@functools.lru_cache(maxsize=1)
+def problem() -> str | None:
+    """None when bwrap runs a program in fresh namespaces here, else why not (one line)."""
+    if not shutil.which("bwrap"):
+        return "bwrap is not installed"
+    try:
+        read, write = os.pipe()
+        os.write(write, b"pass\n")
+        os.close(write)
+        from evaluation.sandbox import Limits
+
+        cmd = command(Limits(), read, "pass", [])
+        run = subprocess.run(cmd, env={}, capture_output=True, timeout=30, pass_fds=(read,))
+        os.close(read)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"bwrap failed: {exc}"
+    if run.returncode != 0:
+        last = run.stderr.decode(errors="replace").strip().splitlines()
+        return f"bwrap cannot make namespaces here: {last[-1] if last else run.returncode}"
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def pids_cgroup_root() -> str | None:
+    """Where a pids cgroup can be made (root only): RLIMIT_NPROC does not bind uid 0, even in a user
+    namespace, so as root the process count is capped by a cgroup instead."""
+    if os.geteuid() != 0:
+        return None
+    for root in _PIDS_ROOTS:
+        if os.path.exists(os.path.join(root, "pids.max")) or os.path.exists(os.path.join(root, "cgroup.procs")):
+            controllers = os.path.join(root, "cgroup.controllers")
+            if os.path.exists(controllers) and "pids" not in open(controllers).read().split():
+                continue
+            base = os.path.join(root, "mathtune-sandbox")
+            try:
+                os.makedirs(base, exist_ok=True)
+                if root == "/sys/fs/cgroup":  # v2: children get the pids controller only if enabled here
+                    with open(os.path.join(base, "cgroup.subtree_control"), "w") as handle:
+                        handle.write("+pids")
+                probe = os.path.join(base, f"probe-{os.getpid()}")
+                os.mkdir(probe)
+                ok = os.path.exists(os.path.join(probe, "pids.max"))
+                os.rmdir(probe)
+                if ok:
+                    return base
+            except OSError:
+                continue
+    return None
+
+
+class PidsCap:
+    """A pids cgroup holding one sandbox's processes; removed when the sandbox has ended."""
+
+    def __init__(self, base: str, limit: int) -> None:
+        self.path = os.path.join(base, f"{os.getpid()}-{id(self)}-{os.urandom(4).hex()}")
+        os.mkdir(self.path)
+        with open(os.path.join(self.path, "pids.max"), "w") as handle:
+            handle.write(str(limit))
+
+    def add(self, pid: int) -> None:
+        with open(os.path.join(self.path, "cgroup.procs"), "w") as handle:
+            handle.write(str(pid))
+
+    def kill_all(self) -> None:
+        try:
+            with open(os.path.join(self.path, "cgroup.procs")) as handle:
+                pids = [int(p) for p in handle.read().split()]
+        except OSError:
+            return
+        for pid in pids:
+            try:
+                os.kill(pid, 9)
+            except ProcessLookupError:
+                pass
+
+    def remove(self) -> None:
+        for _ in range(200):  # the kernel frees the cgroup once its last process is reaped
+            try:
+                os.rmdir(self.path)
+                return
+            except FileNotFoundError:
+                return
+            except OSError:
+                self.kill_all()
+                import time
+
+                time.sleep(0.005)

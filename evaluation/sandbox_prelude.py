@@ -1,0 +1,82 @@
+"""The code that runs first inside the sandboxed interpreter: limits, the audit hook, the program.
+
+Exit codes are the status channel (never text on stderr, which the program controls too): 0 ok,
+MEMORY_EXIT after an uncaught MemoryError, FORBIDDEN_EXIT after the hook refused something and the
+program did not handle it, 1 for any other uncaught exception.
+
+The audit hook is a courtesy layer, not the boundary: it turns the usual attempts of a model's
+program (open('/etc/passwd'), subprocess, sockets) into a clear `forbidden` status, but its policy
+lives in `__main__` and ordinary Python can switch it off. Under bubblewrap the kernel is the boundary.
+"""
+from __future__ import annotations
+
+MEMORY_EXIT = 101
+FORBIDDEN_EXIT = 102
+
+PRELUDE = r'''
+import resource, sys
+_tmp, _code_path = sys.argv[1], sys.argv[2]
+_cpu, _mem, _fsize, _nofile, _nproc = (int(v) for v in sys.argv[3:8])
+# CPU: the soft limit sends SIGXCPU; the hard one, a second later, SIGKILL if that was caught
+resource.setrlimit(resource.RLIMIT_CPU, (_cpu, _cpu + 1))
+for _res, _value in ((resource.RLIMIT_AS, _mem), (resource.RLIMIT_FSIZE, _fsize),
+                     (resource.RLIMIT_NOFILE, _nofile), (resource.RLIMIT_NPROC, _nproc), (resource.RLIMIT_CORE, 0)):
+    resource.setrlimit(_res, (_value, _value))
+_lib = tuple(p for p in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix} if p)
+_DENY = ("socket.", "subprocess.", "os.system", "os.exec", "os.spawn", "os.posix_spawn", "os.fork", "os.forkpty",
+         "os.kill", "os.killpg", "os.putenv", "os.unsetenv", "ctypes.", "pty.", "sys.addaudithook", "os.setuid",
+         "os.chroot", "os.startfile", "webbrowser.", "urllib.", "http.", "ftplib.", "smtplib.", "os.symlink",
+         "os.link", "shutil.", "resource.setrlimit", "fcntl.", "mmap.")
+_PATH_EVENTS = {"open", "os.listdir", "os.scandir", "os.remove", "os.rename", "os.mkdir", "os.rmdir", "os.chmod",
+                "os.chown", "os.truncate", "os.utime", "os.chdir", "glob.glob", "os.walk"}
+_WRITE_EVENTS = {"os.remove", "os.rename", "os.mkdir", "os.rmdir", "os.chmod", "os.chown", "os.truncate", "os.utime"}
+
+def _inside(path, roots):
+    import posixpath
+    real = posixpath.realpath(posixpath.join(_tmp, path) if not posixpath.isabs(path) else path)
+    return any(real == r or real.startswith(r.rstrip("/") + "/") for r in roots)
+
+def _hook(event, args):
+    if event.startswith(_DENY):
+        raise PermissionError(f"sandbox: {event} is not allowed")
+    if event in _PATH_EVENTS and args:
+        path = args[0]
+        if isinstance(path, int) or path is None:
+            return
+        if isinstance(path, bytes):
+            path = path.decode(errors="replace")
+        path = str(path)
+        writing = event in _WRITE_EVENTS or (event == "open" and len(args) > 1 and isinstance(args[1], str)
+                                             and any(c in args[1] for c in "wax+"))
+        if event == "open" and len(args) > 2 and isinstance(args[2], int) and args[2] & 0o1103:
+            writing = True  # O_WRONLY, O_RDWR, O_CREAT, O_TRUNC
+        roots = (_tmp,) if writing else (_tmp, *_lib)
+        if not _inside(path, roots):
+            raise PermissionError(f"sandbox: {event} {path!r} is outside the sandbox")
+
+with open(_code_path, encoding="utf-8", errors="surrogatepass") as _f:
+    _source = _f.read()
+sys.addaudithook(_hook)
+del _f
+sys.argv = ["program"]
+_globals = {"__name__": "__main__", "__builtins__": __builtins__}
+try:
+    exec(compile(_source, "program.py", "exec"), _globals)
+except SystemExit:
+    raise
+except BaseException as _exc:
+    _code = 1
+    if isinstance(_exc, MemoryError):
+        _code = %(memory)d
+    elif isinstance(_exc, PermissionError) and str(_exc).startswith("sandbox:"):
+        _code = %(forbidden)d
+    try:
+        import traceback
+        traceback.print_exc()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BaseException:
+        pass
+    import os
+    os._exit(_code)
+''' % {"memory": MEMORY_EXIT, "forbidden": FORBIDDEN_EXIT}
