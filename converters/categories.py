@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from converters.prompts import strip_prompt
+from converters.prompts import unwrap
 
 # Display names in the order of the contest table (share of the de-duplicated train.json).
 CATEGORIES: dict[str, str] = {
@@ -83,11 +83,23 @@ class Parsed(NamedTuple):
     args: tuple[str, ...]
     problem: str  # the problem text with any prompt template removed
     error: str | None = None  # set when the rule matched but the operands are refused
+    wrapper: str = "none"  # the prompt wrapper removed (see converters.prompts.unwrap)
 
 
 def categorise(text: str) -> Parsed:
     """Categorise one problem; unmatched problems are `other`, never dropped."""
-    problem = strip_prompt(text)
+    got = unwrap(text)
+    if not got.extra:
+        return _categorise(got.problem)._replace(wrapper=got.wrapper)
+    # instruction + input: the problem is usually the input, sometimes the instruction
+    for candidate in (got.extra, got.problem, f"{got.problem}\n{got.extra}"):
+        parsed = _categorise(candidate)
+        if parsed.category != OTHER:
+            return parsed._replace(wrapper=got.wrapper)
+    return parsed._replace(wrapper=got.wrapper)
+
+
+def _categorise(problem: str) -> Parsed:
     for name in _ORDER.get(problem[:2], _ALL):
         match = RULES[name].match(problem)
         if match:

@@ -1,17 +1,35 @@
-"""Prompt templates by name, and stripping a template someone already wrapped around a problem."""
+"""Prompt templates by name, and recognising a prompt someone already wrapped around a problem.
+
+Real files wrap problems in Alpaca-style prompts with whatever preamble sentence their author
+chose, so a wrapper is recognised by its shape (preamble, `### Instruction:`, optional
+`### Input:`, `### Response:`), not by one exact sentence.
+"""
 from __future__ import annotations
+
+from typing import NamedTuple
 
 CONTEST_HEAD = (
     "Below is an instruction that describes a task. "
     "Write a response that appropriately completes the request.\n\n### Instruction:\n"
 )
+GRADE_SCHOOL_HEAD = (
+    "Below is an instruction that describes a grade school math problem. "
+    "Write a response that gives the correct answer.\n\n### Instruction:\n"
+)
 RESPONSE_TAIL = "\n\n### Response:"
 
 TEMPLATES: dict[str, str] = {
     "contest": CONTEST_HEAD + "{problem}" + RESPONSE_TAIL,
+    "grade-school": GRADE_SCHOOL_HEAD + "{problem}" + RESPONSE_TAIL,
     "short": "{problem}" + RESPONSE_TAIL,
     "none": "{problem}",
 }
+
+# Names of recognised wrappers, as reported: the named templates, plus shapes with other wording.
+ALPACA, ALPACA_INPUT, VICUNA = "alpaca (other preamble)", "alpaca with ### Input:", "vicuna (USER:/ASSISTANT:)"
+_INSTRUCTION, _INPUT, _RESPONSE = "### Instruction:", "### Input:", "### Response:"
+_PREAMBLES = {CONTEST_HEAD.split("\n")[0]: "contest", GRADE_SCHOOL_HEAD.split("\n")[0]: "grade-school"}
+_USER, _ASSISTANT = "USER:", "ASSISTANT:"
 
 
 def render_prompt(problem: str, template: str = "contest") -> str:
@@ -22,14 +40,33 @@ def render_prompt(problem: str, template: str = "contest") -> str:
         raise ValueError(f"unknown prompt template {template!r}; choose from {sorted(TEMPLATES)}") from None
 
 
-_HEAD, _TAIL = CONTEST_HEAD.strip(), RESPONSE_TAIL.strip()
+class Unwrapped(NamedTuple):
+    problem: str  # the text the wrapper held (the instruction; see `extra`)
+    wrapper: str  # "none", a template name, or one of the shape names above
+    extra: str = ""  # the `### Input:` part, when there is one
+
+
+def unwrap(text: str) -> Unwrapped:
+    """Recognise and remove a prompt wrapper; linear in the text, never raises."""
+    text = text.strip()
+    head, sep, rest = text.partition(_INSTRUCTION)
+    if sep and "###" not in head:
+        body = rest.strip()
+        if body.endswith(_RESPONSE):
+            body = body[: -len(_RESPONSE)].rstrip()
+        instruction, has_input, extra = body.partition(_INPUT)
+        instruction, extra = instruction.strip(), extra.strip()
+        if has_input and extra:
+            return Unwrapped(instruction, ALPACA_INPUT, extra)
+        return Unwrapped(instruction, _PREAMBLES.get(head.strip(), ALPACA))
+    if text.endswith(_RESPONSE) and "###" not in text[: -len(_RESPONSE)]:
+        return Unwrapped(text[: -len(_RESPONSE)].strip(), "short")
+    if text.endswith(_ASSISTANT) and _USER in text:
+        return Unwrapped(text[text.rfind(_USER) + len(_USER): -len(_ASSISTANT)].strip(), VICUNA)
+    return Unwrapped(text, "none")
 
 
 def strip_prompt(text: str) -> str:
-    """Remove a contest/short template wrapped around a problem; other text is returned stripped."""
-    text = text.strip()
-    if text.startswith(_HEAD):
-        text = text[len(_HEAD):].strip()
-    if text.endswith(_TAIL):
-        text = text[: -len(_TAIL)].strip()
-    return text
+    """The problem with any recognised wrapper removed (an Input part joins the instruction)."""
+    got = unwrap(text)
+    return f"{got.problem}\n{got.extra}" if got.extra else got.problem
