@@ -1,9 +1,10 @@
 """Exact answers, in the contest's own notation, for every Chinese category.
 
 The contest generator used Python's `decimal` (28 significant digits) for the computation category,
-roots, powers and function values, and plain float division (shown with `repr`) for equations,
-means, discounts and sales. Each function here mirrors one formula; `converters.pot` prints the
-same formula as a program, and the tests check the two agree.
+roots, powers and function values, and shows equations, means, discounts and sales as a float
+`repr`. Those four are computed here as exact fractions and shown as the repr of the nearest float
+(`18.26`, not float arithmetic's `18.259999999999998`). Each function mirrors one formula;
+`converters.pot` prints the same formula as a program, and the tests check the two agree.
 """
 from __future__ import annotations
 
@@ -28,16 +29,33 @@ class ComputeError(ValueError):
 class Answer(NamedTuple):
     value: str  # the answer alone, e.g. "-18343656.3870"
     solution: str  # the whole solution line as the contest writes it
+    exact: Fraction | None = None  # the exact value when `value` is its float repr
+
+    @property
+    def rational(self) -> Fraction:
+        """The value as a fraction (for 28-digit results, the 28-digit value)."""
+        return self.exact if self.exact is not None else _fraction_of(self.value)
+
+
+FLOAT_NOTATION = ("linear", "mean", "discount", "sales")  # the contest shows these as a float repr
+
+
+def _fraction_of(text: str) -> Fraction:
+    num, _, den = text.partition("/")
+    return Fraction(int(num), int(den)) if den else Fraction(Decimal(num))
 
 
 def _int_or_decimal(text: str) -> int | Decimal:
     return int(text) if re.fullmatch(r"-?\d+", text) else Decimal(text)
 
 
-def _float_div(num: int | float, den: int | float) -> str:
-    if den == 0:
-        raise ComputeError("division by zero")
-    return repr(num / den)
+def _rational(text: str) -> Fraction:
+    return Fraction(Decimal(text))
+
+
+def _as_float(exact: Fraction) -> str:
+    """The contest's notation for an exact value: the repr of the nearest float."""
+    return repr(float(exact))
 
 
 def arithmetic(a: str, op: str, b: str) -> Answer:
@@ -56,16 +74,15 @@ def arithmetic(a: str, op: str, b: str) -> Answer:
 
 def linear(m: str, sign: str, n: str, rhs: str) -> Answer:
     """m·x ± n = rhs.  The contest writes `mx + n = 0` and answers with repr(-n / m)."""
-    coef = _int_or_decimal(m or "1")
-    const = _int_or_decimal(n)
+    coef, const, right = _rational(m or "1"), _rational(n), _rational(rhs)
     if sign == "-":
         const = -const
-    right = _int_or_decimal(rhs)
     if coef == 0:
         raise ComputeError("no unique solution: the coefficient of x is 0")
-    coef, const, right = (float(v) if isinstance(v, Decimal) else v for v in (coef, const, right))
-    value = _float_div(-const, coef) if right == 0 else _float_div(right - const, coef)
-    return Answer(value, f"方程的解为：{value}")
+    exact = (right - const) / coef
+    # float division keeps the divisor's sign on zero: the contest writes -0.0 for -7x + 0 = 0
+    value = ("-0.0" if coef < 0 else "0.0") if exact == 0 else _as_float(exact)
+    return Answer(value, f"方程的解为：{value}", exact)
 
 
 def sqrt(x: str) -> Answer:
@@ -85,10 +102,11 @@ def function(x: str, a: str, b: str) -> Answer:
 
 
 def mean(*items: str) -> Answer:
-    data = [_int_or_decimal(item) for item in items]
-    data = [float(v) if isinstance(v, Decimal) else v for v in data]
-    value = _float_div(sum(data), len(data))
-    return Answer(value, f"平均值为 {value}")
+    if not items:
+        raise ComputeError("division by zero: the list is empty")
+    exact = sum(map(_rational, items), Fraction(0)) / len(items)
+    value = _as_float(exact)
+    return Answer(value, f"平均值为 {value}", exact)
 
 
 def _product(a: str, b: str) -> str:
@@ -108,24 +126,22 @@ def mass(density: str, volume: str) -> Answer:
     return Answer(value, f"{value} 克")
 
 
-def _floats(*texts: str) -> list[int | float]:
-    return [float(v) if isinstance(v, Decimal) else v for v in map(_int_or_decimal, texts)]
-
-
 def discount(original: str, discounted: str) -> Answer:
-    """(a − b) / a · 100 in float arithmetic, in that order."""
-    a, b = _floats(original, discounted)
+    """(a − b) / a · 100, exactly."""
+    a, b = _rational(original), _rational(discounted)
     if a == 0:
         raise ComputeError("division by zero: the original price is 0")
-    value = repr((a - b) / a * 100)
-    return Answer(value, value)
+    exact = (a - b) * 100 / a
+    value = _as_float(exact)
+    return Answer(value, value, exact)
 
 
 def sales(last_year: str, percent: str) -> Answer:
-    """a + a · b / 100 in float arithmetic, in that order."""
-    a, b = _floats(last_year, percent)
-    value = repr(a + a * b / 100)
-    return Answer(value, value)
+    """a + a · b / 100, exactly."""
+    a, b = _rational(last_year), _rational(percent)
+    exact = a + a * b / 100
+    value = _as_float(exact)
+    return Answer(value, value, exact)
 
 
 def fraction(num: str, den: str) -> Answer:

@@ -20,9 +20,15 @@ def _dec(x: str) -> str:
     return f"Decimal('{x}')"
 
 
-def _lit(x: str) -> str:
-    """A Python literal with the value the contest's float formulas use."""
-    return x if _INT.fullmatch(x) else repr(float(x))
+def _exact(*xs: str, fractions: bool = False) -> tuple[list[str], str, str]:
+    """Literals for exact arithmetic: ints as they are, else Fractions shown as a float at the end
+    (with `fractions`, Fractions throughout and the exact result printed as it is).
+
+    Returns (literals, import line, wrapper around the result)."""
+    if all(_INT.fullmatch(x) for x in xs) and not fractions:
+        return list(xs), "", "{}"  # int / int is already the nearest float to the exact value
+    lits = [(f"Fraction({x})" if fractions else x) if _INT.fullmatch(x) else f"Fraction('{x}')" for x in xs]
+    return lits, _FRAC, "{}" if fractions else "float({})"
 
 
 def _neg(x: str) -> str:
@@ -30,17 +36,20 @@ def _neg(x: str) -> str:
 
 
 _DEC = "from decimal import Decimal\n"
+_FRAC = "from fractions import Fraction\n"
 
 
 def _arithmetic(a: str, op: str, b: str) -> str:
     return f"{_DEC}print({_dec(a)} {OPS[op]} {_dec(b)})"
 
 
-def _linear(m: str, sign: str, n: str, rhs: str) -> str:
+def _linear(m: str, sign: str, n: str, rhs: str, fractions: bool = False) -> str:
     n = _neg(n) if sign == "-" else n
     if float(rhs) == 0:
-        return f"m, n = {_lit(m or '1')}, {_lit(n)}\nprint(-n / m)"
-    return f"m, n, c = {_lit(m or '1')}, {_lit(n)}, {_lit(rhs)}\nprint((c - n) / m)"
+        (m, n), imp, show = _exact(m or "1", n, fractions=fractions)
+        return f"{imp}m, n = {m}, {n}\nprint({show.format('-n / m')})"
+    (m, n, c), imp, show = _exact(m or "1", n, rhs, fractions=fractions)
+    return f"{imp}m, n, c = {m}, {n}, {c}\nprint({show.format('(c - n) / m')})"
 
 
 def _sqrt(x: str) -> str:
@@ -55,8 +64,9 @@ def _function(x: str, a: str, b: str) -> str:
     return f"{_DEC}print({_dec(a or '1')} * {_dec(x)} ** {int(b)})"
 
 
-def _mean(*items: str) -> str:
-    return f"data = [{', '.join(_lit(i) for i in items)}]\nprint(sum(data) / len(data))"
+def _mean(*items: str, fractions: bool = False) -> str:
+    data, imp, show = _exact(*items, fractions=fractions)
+    return f"{imp}data = [{', '.join(data)}]\nprint({show.format('sum(data) / len(data)')})"
 
 
 def _product(a: str, b: str) -> str:
@@ -65,12 +75,14 @@ def _product(a: str, b: str) -> str:
     return f"{_DEC}print({_dec(a)} * {_dec(b)})"
 
 
-def _discount(a: str, b: str) -> str:
-    return f"a, b = {_lit(a)}, {_lit(b)}\nprint((a - b) / a * 100)"
+def _discount(a: str, b: str, fractions: bool = False) -> str:
+    (a, b), imp, show = _exact(a, b, fractions=fractions)
+    return f"{imp}a, b = {a}, {b}\nprint({show.format('(a - b) * 100 / a')})"
 
 
-def _sales(a: str, b: str) -> str:
-    return f"a, b = {_lit(a)}, {_lit(b)}\nprint(a + a * b / 100)"
+def _sales(a: str, b: str, fractions: bool = False) -> str:
+    (a, b), imp, show = _exact(a, b, fractions=fractions)
+    return f"{imp}a, b = {a}, {b}\nprint({show.format('(a * 100 + a * b) / 100')})"
 
 
 def _fraction(n: str, d: str) -> str:
@@ -84,8 +96,14 @@ PROGRAMS: dict[str, Callable[..., str]] = {
 }
 
 
-def program(category: str, args: tuple[str, ...]) -> str:
-    """The program for a categorised Chinese problem."""
+FRACTION_PROGRAMS = ("linear", "mean", "discount", "sales")
+
+
+def program(category: str, args: tuple[str, ...], fractions: bool = False) -> str:
+    """The program for a categorised Chinese problem (`fractions`: the four float-repr categories
+    compute a Fraction and print it unrounded, for converters.given to round)."""
+    if fractions and category in FRACTION_PROGRAMS:
+        return PROGRAMS[category](*args, fractions=True)
     return PROGRAMS[category](*args)
 
 

@@ -68,12 +68,14 @@ def _area(rng: random.Random) -> tuple[str, str]:
 
 def _discount(rng: random.Random) -> tuple[str, str]:
     a, b = rng.randint(1, 100), rng.randint(1, 100)
-    return f"商品原价为 {a} 元，打折后的价格为 {b} 元，请计算打折的折扣比例。", repr((a - b) / a * 100)
+    # int / int is the nearest float to the exact value, as the contest shows it
+    return f"商品原价为 {a} 元，打折后的价格为 {b} 元，请计算打折的折扣比例。", repr((a - b) * 100 / a)
 
 
 def _sales(rng: random.Random) -> tuple[str, str]:
     a, b = rng.randint(1, 100), rng.randint(1, 100)
-    return f"去年销售额为 {a} 万元，今年销售额增加了 {b}%，请计算今年的销售额。", repr(a + a * b / 100)
+    # int / int is the nearest float to the exact value (18.26, not 11 + 11 * 66 / 100)
+    return f"去年销售额为 {a} 万元，今年销售额增加了 {b}%，请计算今年的销售额。", repr((a * 100 + a * b) / 100)
 
 
 def _mass(rng: random.Random) -> tuple[str, str]:
