@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from converters.cli_common import _add_mindrecord_args, _add_select_args
+from converters.cli_common import _add_format_arg, _add_labels_arg, _add_mindrecord_args, _add_select_args
 from converters.cli_convert import cmd_convert, cmd_export, cmd_mindrecord, cmd_stats, cmd_tokenizer
 from converters.cli_rows import (cmd_categorise, cmd_check, cmd_complete, cmd_heldout, cmd_prepare,
                                  cmd_reworded, cmd_select, cmd_synth)
@@ -34,7 +34,8 @@ def add_parser(sub) -> None:
     p = step("heldout", cmd_heldout, "a test set: N synthetic problems per category, none of them in --exclude")
     p.add_argument("--per-category", type=int, default=100)
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--exclude", nargs="*", default=[], help="training files (JSONL rows or conversations JSON)")
+    p.add_argument("--exclude", nargs="*", default=[], help="training files (any row layout, see --format)")
+    _add_format_arg(p)
     p.add_argument("--categories", nargs="*", help="default: the 11 Chinese categories")
     p.add_argument("--out", required=True)
 
@@ -45,17 +46,20 @@ def add_parser(sub) -> None:
     p.add_argument("--out", required=True)
 
     p = step("categorise", cmd_categorise, "categorise rows by rule; report counts and shares")
+    _add_format_arg(p)
     p.add_argument("inputs", nargs="+", help="JSONL files (file#N takes N random rows)")
     p.add_argument("--report", help="save the report as JSON")
     p.add_argument("--errors", help="save every failed row as file:line: reason")
 
-    p = step("check", cmd_check, "recompute every answer: agree / disagree / unparseable")
+    p = step("check", cmd_check, "recompute every answer: agree / rounded / disagree / unparseable")
+    _add_format_arg(p)
     p.add_argument("inputs", nargs="+")
     p.add_argument("--out", help="checked rows as JSONL")
     p.add_argument("--report", help="save the report as JSON")
     p.add_argument("--errors", help="save every failed row as file:line: reason")
 
     p = step("select", cmd_select, "de-duplicate, sample by category, trim to a batch multiple")
+    _add_format_arg(p)
     p.add_argument("inputs", nargs="+", help="files, or file#N to mix N rows of each")
     p.add_argument("--out", required=True)
     p.add_argument("--errors")
@@ -66,6 +70,8 @@ def add_parser(sub) -> None:
     p.add_argument("--style", choices=STYLES, default="pot")
     p.add_argument("--out", required=True)
     p.add_argument("--keep-disagree", action="store_true")
+    _add_format_arg(p)
+    _add_labels_arg(p)
     p.add_argument("--errors")
 
     p = step("convert", cmd_convert, "completed rows → the contest's conversations JSON")
@@ -101,6 +107,8 @@ def add_parser(sub) -> None:
     p.add_argument("--png", help="save a histogram")
 
     p = step("prepare", cmd_prepare, "all steps: raw rows → conversations + MindRecord in one directory")
+    _add_format_arg(p)
+    _add_labels_arg(p)
     p.add_argument("inputs", nargs="+")
     p.add_argument("--out-dir", required=True)
     p.add_argument("--style", choices=STYLES, default="pot")

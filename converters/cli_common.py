@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections import Counter
 
 from converters import pipeline as P
 from converters.files import RowError, atomic_open
@@ -37,9 +38,15 @@ def _report_failures(failures: list[str], errors_file: str | None) -> int:
     return 1 if failures else 0
 
 
-def _load_checked(inputs: list[str], errors: list[RowError], seed: int, show: bool) -> list[dict]:
-    rows = P.load_raw(inputs, errors, seed)
+def _load_checked(inputs: list[str], errors: list[RowError], seed: int, show: bool, fmt: str = "auto",
+                  kinds: Counter | None = None) -> list[dict]:
+    rows = P.load_raw(inputs, errors, seed, fmt, kinds)
     return P.check_rows(rows, show_progress=show)
+
+
+def format_kinds(kinds: Counter) -> str:
+    """The row layouts read (converters.formats), e.g. 'rows read as: conversations × 200'."""
+    return "rows read as: " + (", ".join(f"{k} × {n}" for k, n in kinds.most_common()) or "nothing")
 
 
 def _select_opts(a) -> P.SelectOptions:
@@ -122,3 +129,17 @@ def write_dataset(conv_path: str, out: str, a, source: str | None = None) -> dic
         read_back(output_files(out, a.shards)[0], stats.rows, seq + 1, limit=1000)
         print("read back through mindspore.dataset.MindDataset: ok")
     return summary
+
+
+def _add_format_arg(p: argparse.ArgumentParser) -> None:
+    from converters.formats import FORMATS
+
+    p.add_argument("--format", choices=FORMATS, default="auto",
+                   help="row layout of the inputs; auto tells it from the content: {problem, solution} rows, "
+                        "conversations (contest/sharegpt), messages, alpaca, swift, as JSON Lines or a JSON array")
+
+
+def _add_labels_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--labels", choices=("exact", "given"), default="exact",
+                   help="what the response states for a rounded label: the exact value, or the label as given "
+                        "(the program then prints it rounded the same way)")

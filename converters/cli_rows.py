@@ -1,13 +1,16 @@
 """`mathtune data` commands on raw {problem, solution} rows: synth … check, select, complete, prepare."""
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from pathlib import Path
 
 from converters import pipeline as P
 from converters.categories import categorise
-from converters.cli_common import _failures, _load_checked, _report_failures, _select_opts, write_dataset
+from converters.cli_common import (_failures, _load_checked, _report_failures, _select_opts, format_kinds,
+                                   write_dataset)
 from converters.files import RowError, write_json, write_jsonl
+
 
 def cmd_synth(a) -> int:
     from converters.synth import SHARES, synth_rows
@@ -21,7 +24,7 @@ def cmd_synth(a) -> int:
 def cmd_heldout(a) -> int:
     from converters.problems import CHINESE, held_out, read_problems
 
-    exclude = {r["problem"] for path in a.exclude for r in read_problems(path)}
+    exclude = {r["problem"] for path in a.exclude for r in read_problems(path, a.format)}
     rows = held_out(a.per_category, a.seed, exclude, a.categories or CHINESE)
     n = write_jsonl(a.out, rows)
     seen = Counter(r["category"] for r in rows if r["seen"])
@@ -40,40 +43,56 @@ def cmd_reworded(a) -> int:
 
 def cmd_categorise(a) -> int:
     errors: list[RowError] = []
-    rows = P.load_raw(a.inputs, errors)
+    kinds: Counter = Counter()
+    rows = P.load_raw(a.inputs, errors, 0, a.format, kinds)
     for r in rows:
         parsed = categorise(r["problem"])
-        r["category"] = parsed.category
+        r["category"], r["wrapper"] = parsed.category, parsed.wrapper
         r["status"] = None
     table = P.category_table(rows)
+    wrappers = P.wrapper_counts(rows)
+    print(format_kinds(kinds))
+    print(P.format_wrappers(wrappers))
     print(P.format_table(table))
     others = [f"{r['source']}: matches no category rule" for r in rows if r["category"] == "other"]
+    if rows and len(others) == len(rows):
+        print(P.why_empty([("unparseable / other", len(rows), 0)], rows), file=sys.stderr)
     if a.report:
-        write_json(a.report, {"rows": len(rows), "categories": table, "other": others[:1000]})
+        write_json(a.report, {"rows": len(rows), "formats": dict(kinds), "wrappers": wrappers,
+                              "categories": table, "other": others[:1000]})
     return _report_failures([str(e) for e in errors] + others, a.errors)
 
 
 def cmd_check(a) -> int:
     errors: list[RowError] = []
-    rows = _load_checked(a.inputs, errors, 0, not a.quiet)
+    kinds: Counter = Counter()
+    rows = _load_checked(a.inputs, errors, 0, not a.quiet, a.format, kinds)
     table = P.category_table(rows)
+    wrappers = P.wrapper_counts(rows)
+    print(format_kinds(kinds))
+    print(P.format_wrappers(wrappers))
     print(P.format_table(table))
+    if rows and all(r["category"] == "other" for r in rows):
+        print(P.why_empty([("unparseable / other", len(rows), 0)], rows), file=sys.stderr)
     if a.out:
         write_jsonl(a.out, rows)
         print(f"wrote {len(rows)} checked rows to {a.out}")
     if a.report:
-        write_json(a.report, {"rows": len(rows), "bad_lines": len(errors), "categories": table})
+        write_json(a.report, {"rows": len(rows), "bad_lines": len(errors), "formats": dict(kinds),
+                              "wrappers": wrappers, "categories": table})
     return _report_failures(_failures(errors, rows), a.errors)
 
 
 def cmd_select(a) -> int:
     errors: list[RowError] = []
     steps: P.Steps = []
-    rows = P.dedup_rows(P.load_raw(a.inputs, errors, a.seed), steps)
+    rows = P.dedup_rows(P.load_raw(a.inputs, errors, a.seed, a.format), steps)
     rows = P.check_rows(rows, show_progress=not a.quiet)
     chosen = P.select(rows, _select_opts(a), steps)
     print(P.format_steps(steps))
     print(P.format_table(P.category_table(chosen)))
+    if not chosen:
+        print(f"mathtune: no row left: {P.why_empty(steps, rows)}", file=sys.stderr)
     write_jsonl(a.out, chosen)
     print(f"wrote {len(chosen)} rows to {a.out}")
     return _report_failures(_failures(errors, rows), a.errors)
@@ -81,9 +100,12 @@ def cmd_select(a) -> int:
 
 def cmd_complete(a) -> int:
     errors: list[RowError] = []
-    rows = _load_checked([a.input], errors, 0, False)
-    usable = [r for r in rows if r["status"] in ("agree", "unchecked") or (a.keep_disagree and r["status"] == "disagree")]
-    done = P.complete_rows(usable, a.style)
+    rows = _load_checked([a.input], errors, 0, False, a.format)
+    keep = {"agree", "rounded", "unchecked"} | ({"disagree"} if a.keep_disagree else set())
+    usable = [r for r in rows if r["status"] in keep]
+    done = P.complete_rows(usable, a.style, a.labels)
+    if P.format_given(done):
+        print(P.format_given(done))
     write_jsonl(a.out, done)
     print(f"wrote {len(done)} {a.style} completions to {a.out} ({len(rows) - len(usable)} rows left out)")
     return _report_failures(_failures(errors, rows), a.errors)
@@ -94,13 +116,30 @@ def cmd_prepare(a) -> int:
     out = Path(a.out_dir)
     errors: list[RowError] = []
     steps: P.Steps = []
-    rows = P.dedup_rows(P.load_raw(a.inputs, errors, a.seed), steps)
+    kinds: Counter = Counter()
+    rows = P.dedup_rows(P.load_raw(a.inputs, errors, a.seed, a.format, kinds), steps)
     rows = P.check_rows(rows, show_progress=not a.quiet)
     table = P.category_table(rows)
+    wrappers = P.wrapper_counts(rows)
+    print(format_kinds(kinds))
+    print(P.format_wrappers(wrappers))
     print(P.format_table(table))
     chosen = P.select(rows, _select_opts(a), steps)
     print(P.format_steps(steps))
-    done = P.complete_rows(chosen, a.style)
+    failures = _failures(errors, rows)
+    report = {"inputs": a.inputs, "checked": len(rows), "bad_lines": len(errors), "failed_rows": len(failures),
+              "formats": dict(kinds), "wrappers": wrappers, "categories": table,
+              "steps": [{"step": s, "removed": r, "left": n} for s, r, n in steps],
+              "style": a.style, "template": a.template, "labels": a.labels}
+    if not chosen:  # say why, before any later step fails for a wrong reason
+        why = P.why_empty(steps, rows)
+        write_json(out / "report.json", {**report, "selected": [], "no_rows_left": why})
+        _report_failures(failures, a.errors or str(out / "errors.txt"))
+        print(f"mathtune: no row left to train on: {why}", file=sys.stderr)
+        return 1
+    done = P.complete_rows(chosen, a.style, a.labels)
+    if P.format_given(done):
+        print(P.format_given(done))
     write_jsonl(out / "selected.jsonl", done)
     flat, tools = P.conversations(done, a.template)
     write_json(out / "conversations.json", flat)
@@ -109,12 +148,7 @@ def cmd_prepare(a) -> int:
     if not a.no_mindrecord:
         summary = write_dataset(str(out / "conversations.json"), str(out / "train.mindrecord"), a,
                                 source=", ".join(a.inputs))
-    failures = _failures(errors, rows)
-    write_json(out / "report.json", {
-        "inputs": a.inputs, "checked": len(rows), "bad_lines": len(errors), "failed_rows": len(failures),
-        "categories": table, "steps": [{"step": s, "removed": r, "left": n} for s, r, n in steps],
-        "selected": P.category_table(chosen), "style": a.style, "template": a.template,
-        "mindrecord": summary})
+    write_json(out / "report.json", {**report, "selected": P.category_table(chosen), "mindrecord": summary})
     print(f"wrote {out}/selected.jsonl, conversations.json, conversations_tools.json, report.json"
           + ("" if a.no_mindrecord else ", train.mindrecord"))
     return _report_failures(failures, a.errors or str(out / "errors.txt") if failures else None)

@@ -7,28 +7,41 @@ which is what a small model trained from scratch has to learn.
 from __future__ import annotations
 
 from converters.cot import cot_response
+from converters.given import given_line, given_program
 from converters.pot import pot_response, program
-from converters.verify import Checked
+from converters.verify import ROUNDED, Checked
 
 STYLES = ("answer", "cot", "pot", "program")
 
 
-def complete(checked: Checked, style: str, given: str) -> dict:
+LABELS = ("exact", "given")
+
+
+def complete(checked: Checked, style: str, given: str, labels: str = "exact") -> dict:
     """The response for one checked row: `{"response", "code"?, "output"?, "final"}`.
 
     English rows keep their worked solution in every style. `given` is the row's own solution.
+    With `labels="given"`, a `rounded` row states its label as given, and its program prints
+    that label; a label no program reproduces keeps the exact answer (`label_used`).
     """
     if style not in STYLES:
         raise ValueError(f"unknown style {style!r}; choose from {STYLES}")
+    if labels not in LABELS:
+        raise ValueError(f"unknown labels {labels!r}; choose from {LABELS}")
     if checked.category == "english" or checked.solution is None:
         return {"response": given, "final": given}
-    final = checked.solution
+    final, output, code, used = checked.solution, checked.expected, None, {}
+    if labels == "given" and checked.status == ROUNDED:
+        code = given_program(checked.category, checked.args, checked.rounding, checked.label)
+        if code is not None:
+            final, output = given_line(final, checked.expected, checked.label), checked.label
+        used = {"label_used": "exact" if code is None else "given"}
     if style == "answer":
-        return {"response": final, "final": final}
+        return {"response": final, "final": final, **used}
     if style == "cot":
         return {"response": cot_response(checked.category, checked.args, checked.expected, final),
-                "final": final}
-    code = program(checked.category, checked.args)
+                "final": final, **used}
+    code = code or program(checked.category, checked.args)
     answer_line = final if style == "pot" else ""
-    return {"response": pot_response(code, checked.expected, answer_line), "code": code,
-            "output": checked.expected, "final": final}
+    return {"response": pot_response(code, output, answer_line), "code": code,
+            "output": output, "final": final, **used}

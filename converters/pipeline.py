@@ -15,11 +15,12 @@ from tqdm import tqdm
 from converters.categories import CATEGORIES, OTHER
 from converters.complete import complete
 from converters.conversations import contest_conversation, tool_conversation
-from converters.files import RowError, read_rows
+from converters.files import RowError
+from converters.formats import read_pairs
 from converters.prompts import render_prompt
 from converters.select import (dedup, exact_key, parse_source, stratified_sample,
                                trim_to_multiple, whitespace_key)
-from converters.verify import AGREE, DISAGREE, UNCHECKED, Checked, check
+from converters.verify import AGREE, DISAGREE, ROUNDED, STATUSES, UNCHECKED, Checked, check
 
 
 @contextlib.contextmanager
@@ -38,19 +39,23 @@ def bulk_rows():
             gc.enable()
 
 
-def load_raw(specs: Iterable[str], errors: list[RowError], seed: int = 0) -> list[dict]:
-    """Rows from `file` or `file#N` specs (N rows sampled at random), each tagged with its source."""
+def load_raw(specs: Iterable[str], errors: list[RowError], seed: int = 0, fmt: str = "auto",
+             kinds: Counter | None = None) -> list[dict]:
+    """Rows from `file` or `file#N` specs (N rows sampled at random), each tagged with its source.
+
+    Any layout converters.formats reads; `kinds` counts the layouts seen."""
     rows: list[dict] = []
     with bulk_rows():
-        rows.extend(_load_specs(specs, errors, seed))
+        rows.extend(_load_specs(specs, errors, seed, fmt, kinds))
     return rows
 
 
-def _load_specs(specs: Iterable[str], errors: list[RowError], seed: int) -> Iterable[dict]:
+def _load_specs(specs: Iterable[str], errors: list[RowError], seed: int, fmt: str,
+                kinds: Counter | None) -> Iterable[dict]:
     for spec in specs:
         path, count = parse_source(spec)
         got = [{"problem": r["problem"], "solution": r["solution"], "source": f"{path}:{line}"}
-               for line, r in read_rows(path, errors)]
+               for line, r in read_pairs(path, errors, fmt, kinds)]
         if count is not None and count < len(got):
             got = random.Random(seed).sample(got, count)
         yield from got
@@ -95,10 +100,11 @@ def check_rows(rows: list[dict], show_progress: bool = False, workers: int = 2) 
     """Add category, status, label, expected answer and our solution line to every row."""
     out = []
     with bulk_rows():
-        for row, (category, status, problem, label, expected, final, args, reason) in zip(
+        for row, (category, status, problem, label, expected, final, args, reason, wrapper, rounding) in zip(
                 rows, _checked_parts(rows, workers, show_progress)):
             out.append({**row, "problem": problem, "category": category, "status": status, "label": label,
-                        "expected": expected, "final": final, "args": args, "reason": reason})
+                        "expected": expected, "final": final, "args": args, "reason": reason,
+                        "wrapper": wrapper, "rounding": rounding})
     return out
 
 
@@ -134,7 +140,7 @@ def select(rows: list[dict], opts: SelectOptions, steps: Steps) -> list[dict]:
     """Filter checked rows, sample them by category and trim to a batch multiple, logging each step."""
     if not steps:
         steps.append(("input", 0, len(rows)))
-    usable = {AGREE, UNCHECKED} | ({DISAGREE} if opts.keep_disagree else set())
+    usable = {AGREE, ROUNDED, UNCHECKED} | ({DISAGREE} if opts.keep_disagree else set())
     rows = _record(steps, "unparseable / other", rows,
                    [r for r in rows if r["status"] != "unparseable" and r["category"] != OTHER])
     rows = _record(steps, "label disagrees with the computed answer", rows,
@@ -154,19 +160,53 @@ def select(rows: list[dict], opts: SelectOptions, steps: Steps) -> list[dict]:
     return rows
 
 
+def why_empty(steps: Steps, rows: list[dict]) -> str:
+    """Which step removed the last rows, with a hint at the likely cause."""
+    for name, removed, left in steps:
+        if left:
+            continue
+        if name == "input":
+            return "no row was read: every line failed (see the errors above)"
+        if name == "unparseable / other":
+            others = sum(r["category"] == OTHER for r in rows)
+            if others == removed:
+                return (f"all {removed} rows matched no category: is the problem wrapped in a prompt "
+                        "this reader does not know?")
+            return f"all {removed} rows were unparseable or matched no category (see errors.txt)"
+        if name.startswith("label disagrees"):
+            return (f"all {removed} rows have a label that disagrees with the computed answer "
+                    "(--keep-disagree trains on the computed answer)")
+        if name.startswith("English"):
+            return f"all {removed} rows are English and --drop-english leaves them out"
+        return f"step '{name}' removed the last {removed} rows"
+    return "no rows in the input"
+
+
 def format_steps(steps: Steps) -> str:
     return "\n".join(f"  {name:<42} -{removed:<8} → {left}" for name, removed, left in steps)
 
 
-def complete_rows(rows: list[dict], style: str) -> list[dict]:
-    """Add `response` (and `code`/`output` for PoT) in the chosen style."""
+def complete_rows(rows: list[dict], style: str, labels: str = "exact") -> list[dict]:
+    """Add `response` (and `code`/`output` for PoT) in the chosen style; `labels` says whether
+    a rounded label is trained as the exact value or as given."""
     out = []
     with bulk_rows():
         for r in rows:
             checked = Checked(r["category"], r["status"], r["problem"], r["label"], r["expected"],
-                              r["final"], tuple(r["args"]), r["reason"])
-            out.append({**r, **complete(checked, style, r["solution"]), "style": style})
+                              r["final"], tuple(r["args"]), r["reason"], r.get("wrapper", "none"),
+                              r.get("rounding", ""))
+            out.append({**r, **complete(checked, style, r["solution"], labels), "style": style,
+                        "labels": labels})
     return out
+
+
+def format_given(done: list[dict]) -> str | None:
+    """With --labels given: how many rounded labels are trained as given, and how many could not be."""
+    used = Counter(r["label_used"] for r in done if "label_used" in r)
+    if not used:
+        return None
+    return (f"--labels given: {used['given']} rounded labels trained as given, {used['exact']} kept the exact "
+            "answer (no program prints that label exactly)")
 
 
 def conversations(rows: list[dict], template: str) -> tuple[list[dict], list[dict]]:
@@ -190,17 +230,32 @@ def category_table(rows: list[dict]) -> list[dict]:
             continue
         entry = {"category": cat, "name": CATEGORIES.get(cat, "unmatched"), "count": by_cat[cat],
                  "share": round(100 * by_cat[cat] / total, 2)}
-        entry.update({s: status[(cat, s)] for s in ("agree", "disagree", "unparseable", "unchecked")
-                      if status[(cat, s)]})
+        entry.update({s: status[(cat, s)] for s in STATUSES})
         table.append(entry)
     return table
 
 
 def format_table(table: list[dict]) -> str:
-    head = f"{'category':<11} {'count':>9} {'share':>7}  {'agree':>8} {'disagree':>8} {'unparse':>8} {'unchk':>6}"
+    head = (f"{'category':<11} {'count':>9} {'share':>7}  {'agree':>8} {'rounded':>8} {'disagree':>8} "
+            f"{'unparse':>8} {'unchk':>6}")
     lines = [head, "-" * len(head)]
     for e in table:
         lines.append(f"{e['category']:<11} {e['count']:>9} {e['share']:>6.2f}%  {e.get('agree', 0):>8} "
-                     f"{e.get('disagree', 0):>8} {e.get('unparseable', 0):>8} {e.get('unchecked', 0):>6}")
-    lines.append(f"{'total':<11} {sum(e['count'] for e in table):>9}")
+                     f"{e.get('rounded', 0):>8} {e.get('disagree', 0):>8} {e.get('unparseable', 0):>8} "
+                     f"{e.get('unchecked', 0):>6}")
+    total = {s: sum(e.get(s, 0) for e in table) for s in STATUSES}
+    lines.append(f"{'total':<11} {sum(e['count'] for e in table):>9} {'':>7}  {total['agree']:>8} "
+                 f"{total['rounded']:>8} {total['disagree']:>8} {total['unparseable']:>8} {total['unchecked']:>6}")
     return "\n".join(lines)
+
+
+def wrapper_counts(rows: list[dict]) -> dict[str, int]:
+    """How often each prompt wrapper was stripped, most common first."""
+    return dict(Counter(r.get("wrapper", "none") for r in rows).most_common())
+
+
+def format_wrappers(counts: dict[str, int]) -> str:
+    stripped = {w: n for w, n in counts.items() if w != "none"}
+    if not stripped:
+        return "prompt wrappers stripped: none"
+    return "prompt wrappers stripped: " + ", ".join(f"{w} × {n}" for w, n in stripped.items())

@@ -1,32 +1,34 @@
-"""Problem sets: read problems from either input format, and build held-out test sets."""
+"""Problem sets: read problems from any row layout, and build held-out test sets."""
 from __future__ import annotations
 
 import decimal
 import random
 from typing import Iterable
 
-from converters.files import InputError, open_input, read_rows
+from converters.files import InputError
+from converters.formats import read_items
 from converters.prompts import strip_prompt
 from converters.synth import GENERATORS
 
 CHINESE = [c for c in GENERATORS if c != "english"]
 
 
-def read_problems(path: str) -> list[dict]:
-    """Problems from JSONL rows ({"problem", "solution"?}) or a conversations JSON file."""
-    from converters.mindrecord import read_conversations
+def read_problems(path: str, fmt: str = "auto") -> list[dict]:
+    """Problems from any row layout converters.formats reads, the prompt wrapper removed.
 
-    with open_input(path) as handle:
-        head = handle.read(4096).lstrip()
-    if head.startswith(b"["):
-        return [{"problem": strip_prompt(h), "reference": g, "source": f"{path}:{line}"}
-                for line, h, g in read_conversations(path)]
+    A {problem, solution} row keeps its fields; other layouts give the answer as `reference`."""
     errors: list = []
-    rows = [dict(r, source=f"{path}:{line}") for line, r in read_rows(path, errors, fields=("problem",))]
+    rows = []
+    for line, r, kind in read_items(path, errors, fmt, need_solution=False):
+        row = dict(r, problem=strip_prompt(r["problem"]), source=f"{path}:{line}")
+        solution = row.pop("solution")
+        if solution is not None:
+            row["solution" if kind == "rows" else "reference"] = solution
+        rows.append(row)
     for e in errors[:20]:
         print(e)
     if not rows:
-        raise InputError(f"{path}: no problems")
+        raise InputError(f"{path}: no problems" + (f" ({errors[0]})" if errors else ""))
     return rows
 
 

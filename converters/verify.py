@@ -1,14 +1,20 @@
-"""Recompute every answer and compare it with the row's label."""
+"""Recompute every answer and compare it with the row's label.
+
+`agree`: the label is the exact value (in any notation; for the float-repr categories, the
+contest's repr of it). `rounded`: the label is the exact value rounded (see converters.rounding),
+kept by default. `disagree`: anything else.
+"""
 from __future__ import annotations
 
 from typing import NamedTuple
 
 from converters.answers import as_exact, extract_boxed, last_number
 from converters.categories import OTHER, categorise
-from converters.compute import ComputeError, solve
+from converters.compute import FLOAT_NOTATION, ComputeError, solve
+from converters.rounding import rounding_rule
 
-AGREE, DISAGREE, UNPARSEABLE, UNCHECKED = "agree", "disagree", "unparseable", "unchecked"
-STATUSES = (AGREE, DISAGREE, UNPARSEABLE, UNCHECKED)
+AGREE, ROUNDED, DISAGREE, UNPARSEABLE, UNCHECKED = "agree", "rounded", "disagree", "unparseable", "unchecked"
+STATUSES = (AGREE, ROUNDED, DISAGREE, UNPARSEABLE, UNCHECKED)
 
 
 class Checked(NamedTuple):
@@ -20,30 +26,39 @@ class Checked(NamedTuple):
     solution: str | None  # our solution line in the contest's notation (English: as given)
     args: tuple[str, ...]
     reason: str = ""
+    wrapper: str = "none"  # the prompt wrapper removed from the problem
+    rounding: str = ""  # for `rounded`: how the label rounds the exact value
 
 
 def check(problem: str, solution: str) -> Checked:
     """Categorise, recompute and compare one row. Pure; never raises on row content."""
     parsed = categorise(problem)
-    cat, args, text = parsed.category, parsed.args, parsed.problem
+    cat, args, text, wrapper = parsed.category, parsed.args, parsed.problem, parsed.wrapper
     if cat == "english":
         boxed = extract_boxed(solution)
         status = UNCHECKED if boxed is not None else UNPARSEABLE
         reason = "" if boxed is not None else "no \\boxed{} answer in the solution"
-        return Checked(cat, status, text, boxed, boxed, solution, args, reason)
+        return Checked(cat, status, text, boxed, boxed, solution, args, reason, wrapper)
     if cat == OTHER:
-        return Checked(cat, UNPARSEABLE, text, None, None, None, args, "matches no category rule")
+        return Checked(cat, UNPARSEABLE, text, None, None, None, args, "matches no category rule", wrapper)
     if parsed.error:
-        return Checked(cat, UNPARSEABLE, text, None, None, None, args, parsed.error)
+        return Checked(cat, UNPARSEABLE, text, None, None, None, args, parsed.error, wrapper)
     try:
         answer = solve(cat, args)
     except ComputeError as exc:
-        return Checked(cat, UNPARSEABLE, text, None, None, None, args, str(exc))
+        return Checked(cat, UNPARSEABLE, text, None, None, None, args, str(exc), wrapper)
     label = last_number(solution, fractions=cat == "fraction")
     if label is None:
         return Checked(cat, DISAGREE, text, None, answer.value, answer.solution, args,
-                       "the solution has no number")
-    if label == answer.value or as_exact(label) == as_exact(answer.value):
-        return Checked(cat, AGREE, text, label, answer.value, answer.solution, args)
+                       "the solution has no number", wrapper)
+    exact = answer.rational
+    if label == answer.value or as_exact(label) == exact:
+        return Checked(cat, AGREE, text, label, answer.value, answer.solution, args, "", wrapper)
+    rule = rounding_rule(label, exact)
+    if rule == "float" and cat in FLOAT_NOTATION:  # the contest's own notation for these
+        return Checked(cat, AGREE, text, label, answer.value, answer.solution, args, "", wrapper)
+    if rule:
+        return Checked(cat, ROUNDED, text, label, answer.value, answer.solution, args,
+                       f"label {label} rounds {answer.value} ({rule})", wrapper, rule)
     return Checked(cat, DISAGREE, text, label, answer.value, answer.solution, args,
-                   f"label {label} != computed {answer.value}")
+                   f"label {label} != computed {answer.value}", wrapper)

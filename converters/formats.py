@@ -1,0 +1,151 @@
+"""Read (problem, solution) pairs from every row format the project writes or a user brings.
+
+The container is told from the content (a JSON array starts with `[`, whatever the file is
+called), and each item's layout from its keys:
+
+- rows: `{problem, solution}` (the problem possibly wrapped in a prompt)
+- conversations: the contest's / LLaMA-Factory sharegpt `{conversations: [{from, value}]}`,
+  also the tool-call form (function_call / observation / gpt)
+- messages: `{messages: [{role, content}]}` (ms-swift, OpenAI, LLaMA-Factory openai style)
+- alpaca: LLaMA-Factory `{instruction, input, output}`
+- swift: ms-swift `{query, response}`
+
+Lines are streamed; a bad item is a `file:line` error (for a JSON array, the line where the
+item starts) and the rest is read.
+"""
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from typing import Any, Iterator
+
+from converters.files import (InputError, RowError, _check_fields, _reject_constant, iter_json_array,
+                              open_input)
+
+FORMATS = ("auto", "rows", "conversations", "messages", "alpaca", "swift")
+_KEYS = (("problem", "rows"), ("conversations", "conversations"), ("messages", "messages"),
+         ("instruction", "alpaca"), ("query", "swift"))
+_USER = {"human", "user"}
+_ASSISTANT = {"gpt", "assistant"}
+_SKIP = {"system"}
+
+
+def kind_of(item: Any) -> str | None:
+    """The layout of one item, from its keys."""
+    if isinstance(item, dict):
+        for key, kind in _KEYS:
+            if key in item:
+                return kind
+    return None
+
+
+def _turns(turns: Any, role: str, content: str) -> tuple[str, str] | str:
+    """(first user text, last assistant text) of a turn list, or why there is none."""
+    if not isinstance(turns, list) or not all(isinstance(t, dict) for t in turns):
+        return "expected a list of turns"
+    user = next((t.get(content) for t in turns if t.get(role) in _USER), None)
+    if not isinstance(user, str):
+        return f"no '{role}': user/human turn with a string '{content}'"
+    answers = [t for t in turns if t.get(role) in _ASSISTANT]
+    if not answers or not isinstance(answers[-1].get(content), str):
+        return f"no '{role}': assistant/gpt turn with a string '{content}'"
+    if answers[-1] is turns[-1] or turns[-1].get(role) in _SKIP:
+        return user, answers[-1][content]
+    # a tool-call conversation may end on an observation: the answer is what the tool printed
+    last = turns[-1].get(content)
+    return (user, last) if isinstance(last, str) else "the last turn has no string content"
+
+
+def to_pair(item: Any, kind: str) -> dict | str:
+    """`{"problem", "solution"}` from one item of the given layout, or why it cannot be."""
+    if not isinstance(item, dict):
+        return f"expected a JSON object, got {type(item).__name__}"
+    if kind == "rows":
+        return item
+    if kind == "alpaca":
+        if "instruction" not in item or "output" not in item:
+            return "missing field 'instruction' or 'output' (alpaca)"
+        extra = item.get("input") or ""
+        prompt = item["instruction"]
+        if isinstance(extra, str) and extra.strip() and isinstance(prompt, str):
+            # keep both parts; categorise tries the input, then the instruction
+            prompt = f"### Instruction:\n{prompt}\n\n### Input:\n{extra}\n\n### Response:" if prompt.strip() else extra
+        return {"problem": prompt, "solution": item["output"]}
+    if kind == "swift":
+        if "query" not in item or "response" not in item:
+            return "missing field 'query' or 'response' (ms-swift)"
+        return {"problem": item["query"], "solution": item["response"]}
+    if kind == "conversations":
+        got = _turns(item.get("conversations"), "from", "value")
+    elif kind == "messages":
+        got = _turns(item.get("messages"), "role", "content")
+    else:
+        return "not a known row layout (problem/solution, conversations, messages, instruction/output, query/response)"
+    return {"problem": got[0], "solution": got[1]} if isinstance(got, tuple) else f"{kind}: {got}"
+
+
+def is_json_array(path: str | os.PathLike) -> bool:
+    """True when the file's first non-space character is `[` (not read from the name)."""
+    with open_input(path) as handle:
+        while True:
+            chunk = handle.read(4096)
+            if not chunk:
+                return False
+            text = chunk.lstrip()
+            if text:
+                return text[:1] == b"["
+
+
+def _items(path: str, errors: list[RowError]) -> Iterator[tuple[int, Any]]:
+    if is_json_array(path):
+        try:
+            yield from iter_json_array(path)
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{path}: not UTF-8 text ({exc.reason})") from None
+        return
+    with open_input(path) as handle:
+        for lineno, raw in enumerate(handle, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                errors.append(RowError(path, lineno, f"not UTF-8 ({exc.reason} at byte {exc.start})"))
+                continue
+            if not line.strip():
+                continue
+            try:
+                yield lineno, json.loads(line, parse_constant=_reject_constant)
+            except ValueError as exc:
+                errors.append(RowError(path, lineno, f"invalid JSON: {exc}"))
+
+
+def read_items(path: str | os.PathLike, errors: list[RowError], fmt: str = "auto",
+               need_solution: bool = True) -> Iterator[tuple[int, dict, str]]:
+    """Yield `(line, {"problem", "solution", …}, layout)` from a file in any supported layout.
+
+    `fmt` forces one layout. Without `need_solution`, a missing solution is None (problems to
+    predict). A {problem, solution} row keeps its other fields (gold, category …).
+    """
+    path = str(path)
+    if fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+    fields = ("problem", "solution") if need_solution else ("problem",)
+    for line, item in _items(path, errors):
+        kind = kind_of(item) if fmt == "auto" else fmt
+        pair = to_pair(item, kind or "")
+        reason = pair if isinstance(pair, str) else _check_fields(pair, fields)
+        if not reason and pair.get("solution") is not None:
+            reason = _check_fields(pair, ("solution",))
+        if reason:
+            errors.append(RowError(path, line, reason))
+            continue
+        yield line, ({**pair, "solution": pair.get("solution")} if kind == "rows" else pair), kind
+
+
+def read_pairs(path: str | os.PathLike, errors: list[RowError], fmt: str = "auto",
+               kinds: Counter | None = None, need_solution: bool = True) -> Iterator[tuple[int, dict]]:
+    """`read_items` without the layout; `kinds` counts the layouts seen."""
+    for line, pair, kind in read_items(path, errors, fmt, need_solution):
+        if kinds is not None:
+            kinds[kind] += 1
+        yield line, pair
