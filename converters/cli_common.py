@@ -98,28 +98,35 @@ def write_dataset(conv_path: str, out: str, a, source: str | None = None) -> dic
     """Conversations file → MindRecord with metadata and a read-back check; returns the summary."""
     from tqdm import tqdm
 
-    from converters.mindrecord import (EncodeOptions, encode, read_back, read_conversations,
+    from converters.mindrecord import (EncodeOptions, TemplateTally, encode, read_back, read_conversations,
                                        resolve_seq_length, write_mindrecord)
 
     tok = _tokenizer(a)
     opts = EncodeOptions(chat=a.chat, label_mode=a.label_mode, mask_observation=not a.train_on_observation)
+    tally = TemplateTally()  # the template is read off the human turns: any conversations file has it
 
     def pairs():
-        return ((h, g) for _, h, g in read_conversations(conv_path))
+        return tally.watch(read_conversations(conv_path))
 
     seq, why = resolve_seq_length(a.seq_length, pairs, tok, opts)
     print(why)
     meta = {"source": source or str(conv_path), "tokenizer": tok.describe(), "chat": a.chat,
-            "label_mode": a.label_mode, "mask_observation": opts.mask_observation,
-            "template": getattr(a, "template", None)}
+            "label_mode": a.label_mode, "mask_observation": opts.mask_observation}
     start = time.perf_counter()
     with tqdm(desc="mindrecord", unit="row", disable=a.quiet, mininterval=1) as bar:
         stats = write_mindrecord(encode(pairs(), tok, opts), out, seq, tok.pad_id, meta,
-                                 shards=a.shards, packed=a.pack, truncate=a.truncate, progress=bar)
+                                 shards=a.shards, packed=a.pack, truncate=a.truncate, progress=bar,
+                                 late_meta=tally.meta)
     took = time.perf_counter() - start
     summary = stats.summary()
     print(f"wrote {summary['rows']} rows ({summary['samples']} samples) to {out} in {took:.1f}s; "
           f"real tokens {100 * summary['real_token_share']:.1f}%, supervised {100 * summary['supervised_share']:.1f}%")
+    found = tally.meta()
+    if found["template"] is None:
+        print(f"mathtune: warning: the human turns mix prompt templates {found['templates_seen']}; the metadata "
+              "records none, so predict needs --template", file=sys.stderr)
+    else:
+        print(f"prompt template of the human turns: {found['template']!r} (recorded for predict)")
     if stats.dropped_too_long:
         print(f"dropped {stats.dropped_too_long} samples longer than {seq + 1} tokens "
               f"(use --seq-length auto, a larger value, or --truncate)", file=sys.stderr)

@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -19,6 +20,7 @@ import numpy as np
 from converters.files import InputError, atomic_open, iter_json_array
 from converters.packing import pack
 from converters.pot import pot_response
+from converters.prompts import TEMPLATES
 from converters.render import (IGNORE, NO_BOS_FORMATS, assemble, auto_seq_length, contest_labels,
                                pad_row, segments)
 from converters.tokenizers import Tokenizer
@@ -74,6 +76,36 @@ def read_conversations(path: str | os.PathLike) -> Iterator[tuple[int, str, str]
             yield line, turns[0]["value"], pot_response(code, turns[2]["value"], turns[3]["value"])
         else:
             raise InputError(f"{path}:{line}: unsupported turn order {roles}")
+
+
+def template_of(human: str) -> str:
+    """The named prompt template that renders this human turn exactly (the most specific one), else 'none'."""
+    best, best_len = "none", 0
+    for name, fmt in TEMPLATES.items():
+        head, tail = fmt.split("{problem}")
+        if (head or tail) and len(head) + len(tail) > best_len and len(human) >= len(head) + len(tail) \
+                and human.startswith(head) and human.endswith(tail):
+            best, best_len = name, len(head) + len(tail)
+    return best
+
+
+class TemplateTally:
+    """Counts the templates of the human turns that pass through, so the metadata can say which
+    template the data was made with (predict must prompt the way the model learned)."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+
+    def watch(self, triples: Iterable[tuple[int, str, str]]) -> Iterator[tuple[str, str]]:
+        self.counts.clear()  # a second pass (--seq-length auto) counts afresh
+        for _, human, gpt in triples:
+            self.counts[template_of(human)] += 1
+            yield human, gpt
+
+    def meta(self) -> dict:
+        """`template`: the one template every human turn uses, or None when they mix."""
+        only = next(iter(self.counts)) if len(self.counts) == 1 else None
+        return {"template": only, "templates_seen": dict(self.counts.most_common())}
 
 
 def encode(pairs: Iterable[tuple[str, str]], tok: Tokenizer, opts: EncodeOptions,
@@ -145,8 +177,10 @@ def output_files(out: str | os.PathLike, shards: int) -> list[Path]:
 
 def write_mindrecord(samples: Iterable[tuple[list[int], list[int]]], out: str | os.PathLike,
                      seq_length: int, pad_id: int, meta: dict, shards: int = 1, packed: bool = False,
-                     truncate: bool = False, progress=None) -> WriteStats:
-    """Write padded rows of seq_length + 1 to `out` (or `out0..N-1` with shards), atomically."""
+                     truncate: bool = False, progress=None, late_meta=None) -> WriteStats:
+    """Write padded rows of seq_length + 1 to `out` (or `out0..N-1` with shards), atomically.
+
+    `late_meta()`, when given, adds metadata known only once every sample was read (the template)."""
     from mindspore.mindrecord import FileWriter
 
     out = Path(out)
@@ -177,7 +211,8 @@ def write_mindrecord(samples: Iterable[tuple[list[int], list[int]]], out: str | 
             os.replace(work / target.name, target)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    meta = {**meta, "seq_length": seq_length, "row_length": seq_length + 1, "packed": packed,
+    meta = {**meta, **(late_meta() if late_meta else {}),
+            "seq_length": seq_length, "row_length": seq_length + 1, "packed": packed,
             "shards": shards, "files": [p.name for p in output_files(out, shards)], **stats.summary()}
     with atomic_open(out.with_name(out.name + META_SUFFIX)) as handle:
         json.dump(meta, handle, ensure_ascii=False, indent=2)

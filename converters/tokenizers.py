@@ -85,7 +85,7 @@ class Llama3Tokenizer:
         return self.enc.decode([int(i) for i in ids])
 
     def describe(self) -> dict:
-        return {"kind": "llama3-tiktoken", "path": str(self.path), "digits": self.digits,
+        return {"kind": "llama3-tiktoken", "path": str(self.path.resolve()), "digits": self.digits,
                 "vocab_size": self.vocab_size, "bos_id": self.bos_id, "eos_id": self.eos_id,
                 "pad_id": self.pad_id}
 
@@ -148,7 +148,7 @@ class HFTokenizer:
         return self.tok.decode([int(i) for i in ids], skip_special_tokens=False)
 
     def describe(self) -> dict:
-        return {"kind": "hf-tokenizer-json", "path": str(self.path), "vocab_size": self.vocab_size,
+        return {"kind": "hf-tokenizer-json", "path": str(self.path.resolve()), "vocab_size": self.vocab_size,
                 "bos_id": self.bos_id, "eos_id": self.eos_id, "pad_id": self.pad_id}
 
 
@@ -182,7 +182,7 @@ class SentencePieceTokenizer:
         return self.sp.decode([int(i) for i in ids])
 
     def describe(self) -> dict:
-        return {"kind": "sentencepiece", "path": str(self.path), "vocab_size": self.vocab_size,
+        return {"kind": "sentencepiece", "path": str(self.path.resolve()), "vocab_size": self.vocab_size,
                 "bos_id": self.bos_id, "eos_id": self.eos_id, "pad_id": self.pad_id}
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +61,7 @@ def load_run(run_dir: str | os.PathLike, ckpt: str | None = None, tokenizer: str
     """Weights (LoRA folded in with the run's α and r), tokenizer and prompt format of a run."""
     from converters.tokenizers import load_tokenizer
     from training.ckpt import load_params, merge_lora, model_weights
+    from training.runfiles import run_tokenizer_path
     from training.train import last_checkpoint
     from training.yamledit import read_yaml
 
@@ -78,10 +80,12 @@ def load_run(run_dir: str | os.PathLike, ckpt: str | None = None, tokenizer: str
         params = merge_lora(params, pet["lora_alpha"], pet["lora_rank"])
     params = model_weights(params)
     tok_meta = meta["tokenizer"]
-    spec = tokenizer or tok_meta["path"]
-    if not tokenizer and tok_meta["kind"] == "llama3-tiktoken" and not Path(spec).exists():
-        spec = "llama3"  # the run was made elsewhere: use the packaged Llama 3 file
+    spec = tokenizer or run_tokenizer_path(run, tok_meta)  # the run's own copy, whatever the cwd
     tok = load_tokenizer(spec, digits=tok_meta.get("digits", "single"))
+    if template is None and meta.get("template") is None:
+        print(f"mathtune: warning: {run}/data.meta.json records no prompt template (data made before templates "
+              "were recorded, or mixing them): prompting with the bare problem; pass --template to choose",
+              file=sys.stderr)
     return Model(KVDecoder(params, mc), tok, chat or meta.get("chat", "vicuna"),
                  template or meta.get("template") or "none", mc, params)
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Predict a math test file with a trained run, then score it per category.
 #
-#   scripts/eval_math.sh --run NAME --test test.jsonl [--ckpt PATH] [--limit N]
+#   scripts/eval_math.sh --run NAME|RUN_DIR --test test.jsonl [--ckpt PATH] [--limit N]
+# Works from any directory: paths are taken from where it is called; a NAME is a folder of logs/.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 RUN=""; TEST=""; CKPT=""; LIMIT=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -16,7 +17,8 @@ while [[ $# -gt 0 ]]; do
 done
 [[ -n "$RUN" && -n "$TEST" ]] || { echo "eval_math.sh: --run and --test are required" >&2; exit 2; }
 # shellcheck source=scripts/lib.sh
-source scripts/lib.sh
-run mathtune predict --run-dir "logs/$RUN" ${CKPT:+--ckpt "$CKPT"} --input "$TEST" \
-    --out "logs/$RUN/predictions.jsonl" "${LIMIT[@]}"
-run mathtune score "logs/$RUN/predictions.jsonl" --out-dir "logs/$RUN/score"
+source "$ROOT/scripts/lib.sh"
+RUN_DIR=$(run_dir "$RUN" "$ROOT")
+run mathtune predict --run-dir "$RUN_DIR" ${CKPT:+--ckpt "$CKPT"} --input "$TEST" \
+    --out "$RUN_DIR/predictions.jsonl" "${LIMIT[@]}"
+run mathtune score "$RUN_DIR/predictions.jsonl" --out-dir "$RUN_DIR/score"

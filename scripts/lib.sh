@@ -2,6 +2,10 @@
 # A stage whose output exists is skipped when RESUME=1 (the long quality run resumes this way).
 run() { echo "+ $*"; "$@"; }
 
+run_dir() {  # run_dir NAME|DIR ROOT: an existing folder as given (made absolute), else ROOT/logs/NAME
+  if [[ -d "$1" ]]; then (cd "$1" && pwd); else echo "$2/logs/$1"; fi
+}
+
 stage() {  # stage NAME OUTPUT COMMAND...
   local name=$1 output=$2 t0=$SECONDS status=0
   shift 2

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # After a multi-card LoRA run: per-rank shards → one checkpoint → LoRA folded into the base.
 #
-#   scripts/merge.sh --run NAME [--strategy logs/NAME/strategy] [--out logs/NAME/merged.ckpt]
+#   scripts/merge.sh --run NAME|RUN_DIR [--strategy RUN_DIR/strategy] [--out RUN_DIR/merged.ckpt]
+# Works from any directory: paths are taken from where it is called; a NAME is a folder of logs/.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 RUN=""; STRATEGY=""; OUT=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -14,8 +15,9 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 [[ -n "$RUN" ]] || { echo "merge.sh: --run is required" >&2; exit 2; }
-STRATEGY=${STRATEGY:-logs/$RUN/strategy}; OUT=${OUT:-logs/$RUN/merged.ckpt}
 # shellcheck source=scripts/lib.sh
-source scripts/lib.sh
-run mathtune ckpt merge-shards --run-dir "logs/$RUN" --strategy "$STRATEGY" --out "logs/$RUN/full.ckpt"
-run mathtune ckpt merge-lora --ckpt "logs/$RUN/full.ckpt" --config "logs/$RUN/config.yaml" --out "$OUT"
+source "$ROOT/scripts/lib.sh"
+RUN_DIR=$(run_dir "$RUN" "$ROOT")
+STRATEGY=${STRATEGY:-$RUN_DIR/strategy}; OUT=${OUT:-$RUN_DIR/merged.ckpt}
+run mathtune ckpt merge-shards --run-dir "$RUN_DIR" --strategy "$STRATEGY" --out "$RUN_DIR/full.ckpt"
+run mathtune ckpt merge-lora --ckpt "$RUN_DIR/full.ckpt" --config "$RUN_DIR/config.yaml" --out "$OUT"

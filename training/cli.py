@@ -54,7 +54,7 @@ def cmd_train(a) -> int:
     run_training(TrainArgs(config=a.config, train_data=a.train_data, run_name=a.run_name, logs_dir=a.logs_dir,
                            load_checkpoint=a.load_checkpoint, run_mode=a.run_mode,
                            use_parallel=a.use_parallel, device=a.device, resume=a.resume, epochs=a.epochs,
-                           overrides=a.overrides, dry_run=a.dry_run))
+                           overrides=a.overrides, dry_run=a.dry_run, fit_model_to_data=a.fit_model_to_data))
     return 0
 
 
@@ -221,6 +221,9 @@ def add_parser(sub) -> None:
     t.add_argument("--epochs", type=int)
     t.add_argument("--resume", action="store_true", help="continue from the run's last checkpoint")
     t.add_argument("--dry-run", action="store_true", help="resolve and check the config, do not train")
+    t.add_argument("--fit-model-to-data", action="store_true",
+                   help="let the data's tokenizer set vocab_size and pad_token_id (builds another model than the "
+                        "config's); without it a mismatch is refused")
     t.add_argument("overrides", nargs="*", metavar="key.path=value", help="config overrides, applied last")
     t.set_defaults(func=cmd_train)
 

@@ -129,14 +129,27 @@ def check_data(cfg, train_data: str) -> list[str]:
         problems.append(f"{path} has rows of {meta['row_length']} tokens but model seq_length is "
                         f"{model_cfg.seq_length} (needs rows of seq_length + 1 = {model_cfg.seq_length + 1})")
     tok = meta["tokenizer"]
+    fit = " (a config for this tokenizer, or train --fit-model-to-data to build the model from the data)"
     if tok.get("vocab_size", 0) > model_cfg.vocab_size:
-        problems.append(f"the data's tokenizer has {tok['vocab_size']} ids but vocab_size is {model_cfg.vocab_size}")
+        problems.append(f"the data's tokenizer has {tok['vocab_size']} ids but vocab_size is {model_cfg.vocab_size}"
+                        + fit)
     if tok.get("pad_id") is not None and tok["pad_id"] != model_cfg.pad_token_id:
-        problems.append(f"pad_token_id {model_cfg.pad_token_id} differs from the data's pad id {tok['pad_id']}")
+        problems.append(f"pad_token_id {model_cfg.pad_token_id} differs from the data's pad id {tok['pad_id']}" + fit)
     batch = global_batch(cfg)
     if meta["rows"] < batch:
         problems.append(f"{path} has {meta['rows']} rows, fewer than one global batch of {batch}")
     return problems
+
+
+def data_misfit(cfg, tok_meta: dict) -> str | None:
+    """How the data's tokenizer does not fit the model (more ids than vocab_size, another pad id), or None."""
+    model_cfg = cfg.model.model_config
+    found = []
+    if tok_meta.get("vocab_size", 0) > model_cfg.vocab_size:
+        found.append(f"its tokenizer has {tok_meta['vocab_size']} ids but vocab_size is {model_cfg.vocab_size}")
+    if tok_meta.get("pad_id") is not None and tok_meta["pad_id"] != model_cfg.pad_token_id:
+        found.append(f"its pad id is {tok_meta['pad_id']} but pad_token_id is {model_cfg.pad_token_id}")
+    return "; ".join(found) or None
 
 
 def global_batch(cfg) -> int:
@@ -151,8 +164,12 @@ def global_batch(cfg) -> int:
             * int(runner.get("gradient_accumulation_steps", 1) or 1))
 
 
-def fill_from_data(cfg, train_data: str) -> list[str]:
-    """Set seq_length, vocab size and special ids from the MindRecord's metadata; say what changed."""
+def fill_from_data(cfg, train_data: str, fit_model: bool = False) -> list[str]:
+    """Set seq_length and BOS/EOS ids from the MindRecord's metadata; say what changed.
+
+    vocab_size and the pad id (the loss ignores inputs equal to it) define the model: they are
+    changed only with `fit_model`, otherwise a mismatch is left for `check_data` to refuse.
+    """
     from converters.mindrecord import read_meta
 
     meta = read_meta(train_data)
@@ -166,9 +183,11 @@ def fill_from_data(cfg, train_data: str) -> list[str]:
 
     put("seq_length", meta["seq_length"], f"rows of {meta['row_length']} = seq_length + 1")
     tok = meta["tokenizer"]
-    if model_cfg.get("vocab_size", 0) < tok["vocab_size"]:
-        put("vocab_size", tok["vocab_size"], "the data's tokenizer")
-    for key, meta_key in (("pad_token_id", "pad_id"), ("bos_token_id", "bos_id"), ("eos_token_id", "eos_id")):
+    if fit_model and model_cfg.get("vocab_size", 0) < tok["vocab_size"]:
+        put("vocab_size", tok["vocab_size"], "--fit-model-to-data: the data's tokenizer")
+    if fit_model:
+        put("pad_token_id", tok["pad_id"], "--fit-model-to-data: the data's tokenizer")
+    for key, meta_key in (("bos_token_id", "bos_id"), ("eos_token_id", "eos_id")):
         put(key, tok[meta_key], "the data's tokenizer")
     cfg.train_dataset.data_loader.dataset_dir = str(train_data)
     return notes

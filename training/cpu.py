@@ -79,8 +79,32 @@ def apply_cpu_config(config) -> list[str]:
     if config.context.get("device_target") != "CPU":
         changed.append(f"context.device_target: {config.context.get('device_target')!r} → 'CPU'")
         config.context.device_target = "CPU"
+    changed += clamp_workers(config, cpu_cores())
     for key in ("max_device_memory", "jit_config", "memory_optimize_level"):
         if key in config.context:  # Ascend-only context options
             changed.append(f"context.{key}: removed (Ascend only)")
             del config.context[key]
+    return changed
+
+
+def cpu_cores() -> int:
+    """Cores this process may use (a container or taskset may allow fewer than the machine has)."""
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def clamp_workers(config, cores: int) -> list[str]:
+    """num_parallel_workers above the core count fails on CPU (the 8B presets' 8 on 2 cores): clamp it."""
+    changed = []
+    for section in ("train_dataset", "eval_dataset", "train_dataset_task", "eval_dataset_task"):
+        block = config.get(section)
+        if not block:
+            continue
+        block = block.get("dataset_config", block) if section.endswith("_task") else block
+        workers = block.get("num_parallel_workers") if block else None
+        if isinstance(workers, int) and workers > cores:
+            where = f"{section}.dataset_config" if section.endswith("_task") else section
+            changed.append(f"{where}.num_parallel_workers: {workers} → {cores} (this machine has {cores} cores)")
+            block["num_parallel_workers"] = cores
     return changed

@@ -28,6 +28,7 @@ class TrainArgs:
     epochs: int | None = None
     overrides: list[str] = field(default_factory=list)  # key.path=value, applied last
     dry_run: bool = False
+    fit_model_to_data: bool = False  # let the data's tokenizer set vocab_size and pad id (another model)
 
 
 def pick_device(choice: str) -> str:
@@ -59,7 +60,13 @@ def resolve(args: TrainArgs):
 
     cfg = load_config(args.config)
     run_dir = (Path(args.logs_dir) / args.run_name).resolve()
-    notes = fill_from_data(cfg, args.train_data) if Path(args.train_data).exists() else []
+    notes = []
+    if Path(args.train_data).exists():
+        from converters.mindrecord import read_meta
+        from training.runfiles import find_data_tokenizer
+
+        find_data_tokenizer(read_meta(args.train_data)["tokenizer"], args.train_data)  # the run will copy it
+        notes = fill_from_data(cfg, args.train_data, fit_model=args.fit_model_to_data)
     cfg.output_dir = str(run_dir)
     cfg.run_mode = args.run_mode
     cfg.use_parallel = args.use_parallel
@@ -91,10 +98,25 @@ def resolve(args: TrainArgs):
         cfg.load_checkpoint = str(args.load_checkpoint)
     notes += apply_overrides(cfg, args.overrides)
     notes += _set_save_steps(cfg, args.train_data)
+    _refuse_misfit(cfg, args)
     problems = check_config(cfg, args.train_data)
     if problems:
         raise ConfigError(f"{args.config}: {len(problems)} problem(s):\n  " + "\n  ".join(problems))
     return cfg, notes, device
+
+
+def _refuse_misfit(cfg, args: TrainArgs) -> None:
+    """Data made with another tokenizer than the config's model is refused in one line, unless
+    --fit-model-to-data asked for the model to follow the data (fill_from_data then did it)."""
+    from converters.mindrecord import read_meta
+    from training.config import data_misfit
+
+    if not Path(args.train_data).exists():
+        return
+    misfit = data_misfit(cfg, read_meta(args.train_data)["tokenizer"])
+    if misfit:
+        raise ConfigError(f"{args.train_data} does not fit {args.config}: {misfit} (use a config made for this "
+                          "tokenizer, or --fit-model-to-data to build the model from the data)")
 
 
 def _set_save_steps(cfg, train_data: str) -> list[str]:
@@ -159,5 +181,9 @@ def _save_run_files(cfg, args: TrainArgs, run_dir: Path) -> None:
 
     with atomic_open(run_dir / "config.yaml") as handle:
         handle.write(dump_config(cfg))
-    write_json(run_dir / "data.meta.json", read_meta(args.train_data))
+    from training.runfiles import copy_tokenizer
+
+    meta = read_meta(args.train_data)
+    meta["tokenizer"] = copy_tokenizer(meta["tokenizer"], args.train_data, run_dir)
+    write_json(run_dir / "data.meta.json", meta)
     write_json(run_dir / "train_args.json", dict(vars(args)))
