@@ -2,7 +2,7 @@
 import pytest
 
 from converters.categories import OTHER, categorise
-from converters.prompts import render_prompt, strip_prompt
+from converters.prompts import render_prompt, strip_prompt, unwrap
 
 REFERENCE = [
     ("计算 7469.98 * -2455.65 等于多少？", "arithmetic", ("7469.98", "*", "-2455.65")),
@@ -27,7 +27,7 @@ def test_reference_rows(problem, category, args):
     assert (parsed.category, parsed.args, parsed.error) == (category, args, None)
 
 
-@pytest.mark.parametrize("template", ["contest", "short", "none"])
+@pytest.mark.parametrize("template", ["contest", "grade-school", "short", "none"])
 def test_wrapped_prompt_is_stripped(template):
     wrapped = render_prompt("计算 6145.00 的平方根？", template)
     parsed = categorise(wrapped)
@@ -57,3 +57,29 @@ def test_refused_operands_name_the_reason(problem, reason):
 def test_unicode_operators_and_spacing():
     assert categorise("计算 3.00×-2.00 等于多少?").args == ("3.00", "×", "-2.00")
     assert categorise("计算 3.00--2.00 等于多少？").args == ("3.00", "-", "-2.00")
+
+
+SQRT = "计算 6145.00 的平方根？"
+
+
+@pytest.mark.parametrize("text,wrapper", [
+    (render_prompt(SQRT, "contest"), "contest"),
+    (render_prompt(SQRT, "grade-school"), "grade-school"),
+    (render_prompt(SQRT, "short"), "short"),
+    (SQRT, "none"),
+    # any preamble sentence, even none, in the Alpaca shape
+    (f"You are a math tutor. Answer exactly.\n\n### Instruction:\n{SQRT}\n\n### Response:", "alpaca (other preamble)"),
+    (f"### Instruction:\n{SQRT}\n\n### Response:\n", "alpaca (other preamble)"),
+    (f"Below is an instruction.\n\n### Instruction:\nSolve it.\n\n### Input:\n{SQRT}\n\n### Response:",
+     "alpaca with ### Input:"),
+    (f"Below is an instruction.\n\n### Instruction:\n{SQRT}\n\n### Input:\n\n\n### Response:", "alpaca (other preamble)"),
+    (f"A chat between a curious user and an assistant. USER: {SQRT} ASSISTANT:", "vicuna (USER:/ASSISTANT:)"),
+])
+def test_wrappers_are_recognised_by_shape(text, wrapper):
+    parsed = categorise(text)
+    assert (parsed.category, parsed.problem, parsed.wrapper) == ("sqrt", SQRT, wrapper)
+
+
+def test_unknown_wrapper_stays_other_and_text_with_hashes_is_not_cut():
+    assert categorise(f"<s>[INST] {SQRT} [/INST]").category == OTHER
+    assert unwrap("### Notes\n### Instruction:\nx\n### Response:").wrapper == "none"

@@ -1,9 +1,13 @@
 """Exact recomputation: the contest's solution lines, byte for byte, and clear errors."""
+from decimal import Decimal
+from fractions import Fraction
+
 import pytest
 
 from converters.answers import as_exact, extract_boxed, last_number
 from converters.compute import ComputeError, solve
-from converters.verify import AGREE, DISAGREE, UNCHECKED, UNPARSEABLE, check
+from converters.rounding import rounding_rule
+from converters.verify import AGREE, DISAGREE, ROUNDED, UNCHECKED, UNPARSEABLE, check
 
 REFERENCE = [
     ("计算 7469.98 * -2455.65 等于多少？", "7469.98 * -2455.65 = -18343656.3870"),
@@ -84,3 +88,41 @@ def test_as_exact_and_boxed():
 def test_solve_raises_compute_error_only():
     with pytest.raises(ComputeError):
         solve("arithmetic", ("1", "/", "0"))
+
+
+def test_sales_and_discount_are_exact_and_shown_as_the_contest_did():
+    c = check("去年销售额为 11 万元，今年销售额增加了 66%，请计算今年的销售额。", "18.26")
+    assert (c.status, c.expected) == (AGREE, "18.26")  # float arithmetic gave 18.259999999999998
+    old = check("去年销售额为 11 万元，今年销售额增加了 66%，请计算今年的销售额。", "18.259999999999998")
+    assert (old.status, old.rounding) == (ROUNDED, "float-near")
+    assert check("商品原价为 51 元，打折后的价格为 28 元，请计算打折的折扣比例。", "45.09803921568628").status == AGREE
+
+
+@pytest.mark.parametrize("problem,label,rule", [
+    ("计算 1.00 / 3.00 等于多少？", "0.33", "half-even:-2"),  # 2 decimals
+    ("计算 -0.25 * 2.30 等于多少？", "-0.58", "half-even:-2"),  # -0.575 exactly, half-even
+    ("计算 -0.25 * 2.30 等于多少？", "-0.57", "float-round:-2"),  # round(-0.575, 2) on the float
+    ("计算 0.50 * 0.05 等于多少？", "0.03", "half-up:-2"),  # 0.025 half-up
+    ("计算 6543.21 * 6523.45 等于多少？", "42684303.0", "half-even:0"),  # 42684303.2745 shown as 42684303.0
+    ("计算 -711.31 的 4 次方？", "255997460543.58344", "float"),  # the float repr of the exact value
+    ("当 x = 9.87 时，求函数 y = 88x^68 的值", "3.6e+69", "half-even:68"),
+    ("解方程 -81x + -45 = 0", "-0.56", "half-even:-2"),
+])
+def test_rounded_labels_name_their_rounding(problem, label, rule):
+    c = check(problem, label)
+    assert (c.status, c.rounding) == (ROUNDED, rule), c.reason
+
+
+@pytest.mark.parametrize("problem,label", [
+    ("计算 1.00 / 3.00 等于多少？", "0.34"),  # rounded the wrong way
+    ("计算 6543.21 * 6523.45 等于多少？", "42684304.0"),  # off by one in the units
+    ("计算 1.00 + 2.00 等于多少？", "0"),
+    ("计算 1.00 / 3.00 等于多少？", "1e-999999"),
+])
+def test_wrong_labels_still_disagree(problem, label):
+    assert check(problem, label).status == DISAGREE
+
+
+def test_rounding_rule_float_repr_of_a_big_product():
+    exact = Fraction(Decimal("56335378705119218765432109876543210987654321098765432109876543210987"))
+    assert rounding_rule("5.633537870511922e+67", exact) == "float"
