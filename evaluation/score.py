@@ -1,27 +1,91 @@
-"""`mathtune score`: accuracy overall and per category, error kinds, a table and a bar chart."""
+"""`mathtune score`: accuracy overall and per category, error kinds, the extraction rules that
+fired, a table and a bar chart.
+
+A row is scored from `answer` (already extracted, e.g. a program's output), else from the text in
+`generation` or `prediction` (extracted here); its gold is `gold` (or any of `answers`). Numbers
+and one-element lists are taken as text; anything else makes the row unusable, and unusable rows
+are returned with their reason, never dropped silently.
+"""
 from __future__ import annotations
 
+import math
 import os
 from collections import Counter, defaultdict
 from pathlib import Path
 
 from converters.categories import CATEGORIES
 from converters.plotting import figure, save_png
-from evaluation.extract import MODES, error_kind, extract_answer, is_correct
+from evaluation.extract import MODES, error_kind, extract_with_rule, is_correct
+
+FIELDS = ("answer", "generation", "prediction")
+
+
+class RowProblem(ValueError):
+    """Why one row cannot be scored."""
+
+
+def _text(value, name: str) -> str:
+    if isinstance(value, bool):
+        raise RowProblem(f"field '{name}' is {value}, not text or a number")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise RowProblem(f"field '{name}' is {value!r}, not a finite number")
+        return repr(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and len(value) == 1 and isinstance(value[0], str):
+        return value[0]  # MindFormers keeps texts in one-element lists
+    raise RowProblem(f"field '{name}' is a {type(value).__name__}, not text or a number")
+
+
+def answer_of(row: dict) -> tuple[str | None, str]:
+    """(answer, how it was found): `given`/`program` for an `answer` field, else the extraction rule
+    (`none` when the text holds no number)."""
+    if not any(row.get(f) is not None for f in FIELDS):
+        present = [f for f in FIELDS if f in row]
+        raise RowProblem(f"field '{present[0]}' is null" if present else
+                         "no 'answer', 'generation' or 'prediction' field")
+    reextract = row.get("answer_from") == "text" and row.get("generation") is not None
+    if row.get("answer") is not None and not reextract:
+        return _text(row["answer"], "answer"), "program" if row.get("answer_from") == "program" else "given"
+    name = "generation" if row.get("generation") is not None else "prediction"
+    answer, rule = extract_with_rule(_text(row[name], name))
+    return answer, rule or "none"
+
+
+def golds_of(row: dict) -> list[str]:
+    """The gold answers of a row as text: `gold`, else `answers`."""
+    if row.get("gold") is not None:
+        value = row["gold"]
+        return [_text(v, "gold") for v in value] if isinstance(value, list) and value else [_text(value, "gold")]
+    if isinstance(row.get("answers"), list) and row["answers"]:
+        return [_text(v, "answers") for v in row["answers"]]
+    raise RowProblem("no gold answer (field 'gold')")
 
 
 def score_rows(rows: list[dict], mode: str = "exact") -> dict:
-    """rows: {category, gold, prediction or answer}. Adds `correct` and `error` to each row."""
+    """Adds `answer`, `rule`, `correct` and `error` to each usable row; unusable rows are listed
+    under `rejected` ({where, reason}) and not counted."""
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; choose from {MODES}")
     per = defaultdict(lambda: {"n": 0, "correct": 0})
     errors: dict[str, Counter] = defaultdict(Counter)
-    for row in rows:
-        pred = row.get("answer") if "answer" in row else extract_answer(row.get("prediction", ""))
-        row["answer"] = pred
-        row["correct"] = is_correct(pred, row["gold"], mode)
-        row["error"] = None if row["correct"] else error_kind(pred, row["gold"], mode)
-        cat = row.get("category") or "unknown"
+    rules: Counter = Counter()
+    rejected = []
+    for index, row in enumerate(rows, start=1):
+        try:
+            pred, rule = answer_of(row)
+            golds = golds_of(row)
+        except RowProblem as exc:
+            rejected.append({"where": row.get("where") or f"row {index}", "reason": str(exc)})
+            continue
+        row["answer"], row["rule"] = pred, rule
+        row["correct"] = any(is_correct(pred, g, mode) for g in golds)
+        row["error"] = None if row["correct"] else error_kind(pred, golds[0], mode)
+        rules[rule] += 1
+        cat = row.get("category") if isinstance(row.get("category"), str) and row["category"] else "unknown"
         per[cat]["n"] += 1
         per[cat]["correct"] += row["correct"]
         if row["error"]:
@@ -32,16 +96,24 @@ def score_rows(rows: list[dict], mode: str = "exact") -> dict:
     table = [{"category": c, "n": per[c]["n"], "correct": per[c]["correct"],
               "accuracy": per[c]["correct"] / per[c]["n"], "errors": dict(errors[c])} for c in order]
     return {"mode": mode, "n": total, "correct": right, "accuracy": right / total if total else 0.0,
-            "categories": table}
+            "rules": dict(rules.most_common()), "rejected": rejected, "categories": table}
+
+
+def headline(result: dict) -> str:
+    return (f"accuracy {100 * result['accuracy']:.2f}% ({result['correct']}/{result['n']} correct, "
+            f"mode {result['mode']})")
 
 
 def format_score(result: dict) -> str:
-    lines = [f"{'category':<12} {'n':>6} {'correct':>8} {'accuracy':>9}  errors", "-" * 64]
+    """The headline (overall accuracy first), the per-category table and the rules that fired."""
+    lines = [headline(result), "", f"{'category':<12} {'n':>6} {'correct':>8} {'accuracy':>9}  errors", "-" * 64]
     for c in result["categories"]:
         errs = ", ".join(f"{k} {v}" for k, v in sorted(c["errors"].items()))
         lines.append(f"{c['category']:<12} {c['n']:>6} {c['correct']:>8} {100 * c['accuracy']:>8.2f}%  {errs}")
     lines.append(f"{'overall':<12} {result['n']:>6} {result['correct']:>8} {100 * result['accuracy']:>8.2f}%"
                  f"  (mode {result['mode']})")
+    if result.get("rules"):
+        lines.append("answers found by: " + ", ".join(f"{k} {v}" for k, v in result["rules"].items()))
     return "\n".join(lines)
 
 

@@ -19,7 +19,7 @@ import string
 from collections import Counter
 from pathlib import Path
 
-from converters.files import InputError, open_input
+from converters.files import InputError, RowError, open_input
 
 PROMPT = "Read the passage and answer the question below.\n\n### Instruction:\n{context}\n\n### Input:\n{question}\n\n### Response:"
 MF_SYMBOLS = frozenset(['-', ':', '_', '*', '^', '/', '\\', '~', '`', '+', '=', '，', '。', '：', '？', '！', '“', '”',
@@ -49,6 +49,11 @@ def build_items(dev_path: str | os.PathLike) -> list[dict]:
     return items
 
 
+def _same_count(predictions: list, golds: list) -> None:
+    if len(predictions) != len(golds):
+        raise InputError(f"{len(predictions)} predictions but {len(golds)} labels: refusing to pair them")
+
+
 def first_line(prediction: str) -> str:
     return prediction.strip().split("\n")[0]
 
@@ -75,6 +80,7 @@ def official_em(prediction: str, truth: str) -> float:
 
 def official_scores(predictions: list[str], answers: list[list[str]]) -> dict:
     """{'F1', 'EM'} in percent, each the best over the gold answers of an item."""
+    _same_count(predictions, answers)
     n = len(predictions)
     f1 = sum(max(official_f1(first_line(p), a) for a in golds) for p, golds in zip(predictions, answers))
     em = sum(max(official_em(first_line(p), a) for a in golds) for p, golds in zip(predictions, answers))
@@ -133,6 +139,7 @@ def mf_em(prediction: str, label: str) -> float:
 
 def mf_scores(predictions: list[str], labels: list[str]) -> dict:
     """{'F1', 'EM'} in percent, as EmF1Metric.eval() reports them (one label per item)."""
+    _same_count(predictions, labels)
     preds = [first_line(p) for p in predictions]
     n = len(preds)
     if not n:
@@ -142,28 +149,73 @@ def mf_scores(predictions: list[str], labels: list[str]) -> dict:
 
 
 # --- MindFormers eval logs ----------------------------------------------------------------
-_PAIR = re.compile(r"pred is:\s*\n\s*(\[.*?\])\s*\n\s*label is:\s*\n\s*(\[.*?\])\s*$", re.M | re.S)
-_TOTAL = re.compile(r"F1 score: ([\d.]+), Em score: ([\d.]+), (?:total|current)_count: (\d+)")
+_TOTAL = re.compile(r"F1 score: (\d+(?:\.\d+)?), Em score: (\d+(?:\.\d+)?), (?:total|current)_count: (\d{1,12})")
+_TAGS = ("pred is:", "label is:")
 
 
-def read_eval_log(path: str | os.PathLike) -> tuple[list[str], list[str], dict | None]:
-    """(predictions, labels, the last totals the log printed) from EmF1Metric's per-example blocks."""
+def _log_value(raw: str) -> list[str]:
+    """A printed pred/label: a list literal (EmF1Metric), or a bare string (other metrics)."""
+    raw = raw.strip()
+    if not raw.startswith("["):
+        return [raw]
+    try:
+        value = ast.literal_eval(raw)  # literals only; a repr'd list of strings
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        raise ValueError("cannot read the list") from None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError("expected a list of strings")
+    return value
+
+
+def read_eval_log(path: str | os.PathLike) -> tuple[list[str], list[str], dict | None, list[RowError]]:
+    """(predictions, labels, the last totals the log printed, located problems) from the
+    per-example blocks of EmF1Metric, in either layout MindFormers has printed:
+    `pred is: ['x']` / `label is: ['y']` one per line (older), or each tag alone with the value
+    on the next line (1.x: `print(f"pred is:\\n {gen}\\n", f"label is:\\n {label}")`)."""
+    path = str(path)
     with open_input(path, "r", encoding="utf-8", errors="replace") as handle:
-        text = handle.read()
-    preds, labels = [], []
-    for m in _PAIR.finditer(text):
+        lines = handle.read().split("\n")
+    preds: list[str] = []
+    labels: list[str] = []
+    errors: list[RowError] = []
+    pending = None  # (line, predictions) waiting for their label
+    i = 0
+    while i < len(lines):
+        line, lineno = lines[i], i + 1
+        tag = next((t for t in _TAGS if t in line), None)
+        i += 1
+        if tag is None:
+            continue
+        raw = line[line.index(tag) + len(tag):]
+        if not raw.strip() and i < len(lines):
+            raw, i = lines[i], i + 1  # the newer layout: the value on the next line
         try:
-            p, l = ast.literal_eval(m.group(1)), ast.literal_eval(m.group(2))
-        except (ValueError, SyntaxError):
-            line = text.count("\n", 0, m.start()) + 1
-            raise InputError(f"{path}:{line}: cannot read the pred/label lists") from None
-        preds.extend(p)
-        labels.extend(l)
+            value = _log_value(raw)
+        except ValueError as exc:
+            errors.append(RowError(path, lineno, f"'{tag}' {exc}"))
+            pending = None
+            continue
+        if tag == "pred is:":
+            if pending:
+                errors.append(RowError(path, pending[0], "'pred is:' without a 'label is:'"))
+            pending = (lineno, value)
+        elif pending is None:
+            errors.append(RowError(path, lineno, "'label is:' without a 'pred is:' before it"))
+        elif len(pending[1]) != len(value):
+            errors.append(RowError(path, pending[0], f"{len(pending[1])} predictions but {len(value)} labels"))
+            pending = None
+        else:
+            preds.extend(pending[1])
+            labels.extend(value)
+            pending = None
+    if pending:
+        errors.append(RowError(path, pending[0], "'pred is:' without a 'label is:'"))
     if not preds:
-        raise InputError(f"{path}: no 'pred is:' / 'label is:' blocks (a MindFormers EmF1Metric eval log?)")
-    totals = _TOTAL.findall(text)
+        raise InputError(f"{path}: no 'pred is:' / 'label is:' blocks (a MindFormers EmF1Metric eval log?)"
+                         + (f"; first problem: {errors[0]}" if errors else ""))
+    totals = _TOTAL.findall("\n".join(lines))
     printed = {"F1": float(totals[-1][0]), "EM": float(totals[-1][1]), "n": int(totals[-1][2])} if totals else None
-    return preds, labels, printed
+    return preds, labels, printed, errors
 
 
 def gate(scores: dict, baseline_f1: float, baseline_em: float, ratio: float = 0.9) -> tuple[bool, str]:

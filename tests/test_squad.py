@@ -76,16 +76,84 @@ def test_mindformers_mode_equals_emf1metric():
 
 
 def test_from_log_recomputes_the_printed_totals(tmp_path):
+    # the newer layout, printed by the installed EmF1Metric itself: each tag alone, its value on the next line
     _, log = _mindformers_metric(*CASES)
+    assert "pred is:\n [\"I love Beijing, because it's beautiful\"]\n label is:\n ['I love Beijing.']" in log
     path = tmp_path / "eval.log"
     path.write_text("[INFO] unrelated\n" + log + "[INFO] done\n")
-    preds, labels, printed = read_eval_log(path)
-    assert labels == CASES[1] and len(preds) == len(CASES[0])
+    preds, labels, printed, errors = read_eval_log(path)
+    assert labels == CASES[1] and len(preds) == len(CASES[0]) and errors == []
     ours = mf_scores(preds, labels)
     assert printed["n"] == 9 and printed["F1"] == pytest.approx(ours["F1"]) and printed["EM"] == pytest.approx(ours["EM"])
-    proc = subprocess.run([sys.executable, "-m", "mathtune", "squad", "from-log", str(path)], capture_output=True,
-                          text=True, timeout=120)
+    proc = _mathtune("squad", "from-log", str(path))
     assert proc.returncode == 0 and "same as the recomputation" in proc.stdout
+
+
+# the older layout (a real base-model eval log): `pred is: [...]` and `label is: [...]` on one line each,
+# with logger prefixes, batches of two, and the per-batch/total lines of EmF1Metric
+OLD_LOG = """2024-07-30 10:01:02,123 - mindformers[mindformers/trainer/base_trainer.py:1290] - INFO - .........Starting Evaling Model..........
+pred is: ['Denver Broncos', 'the capital of France is Paris']
+label is: ['Denver Broncos', 'Paris']
+The F1/Em of this example is:  {'F1': 58.333333333333336, 'Em': 50.0}
+pred is: ['Santa Clara, California']
+label is: ['Santa Clara']
+The F1/Em of this example is:  {'F1': 66.66666666666666, 'Em': 0.0}
+F1 score: 61.111111111111114, Em score: 33.333333333333336, total_count: 3
+2024-07-30 10:05:12,001 - mindformers[mindformers/trainer/base_trainer.py:1320] - INFO - metric: {'F1': 61.111111111111114, 'Em': 33.333333333333336}
+"""
+
+
+def _mathtune(*args):
+    return subprocess.run([sys.executable, "-m", "mathtune", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_from_log_reads_the_older_one_line_layout(tmp_path):
+    path = tmp_path / "base_eval.log"
+    path.write_text(OLD_LOG)
+    preds, labels, printed, errors = read_eval_log(path)
+    assert preds == ["Denver Broncos", "the capital of France is Paris", "Santa Clara, California"]
+    assert labels == ["Denver Broncos", "Paris", "Santa Clara"] and errors == []
+    ours = mf_scores(preds, labels)
+    theirs, _ = _mindformers_metric(preds, labels)
+    assert ours["F1"] == pytest.approx(theirs["F1"]) and ours["EM"] == pytest.approx(theirs["Em"])
+    assert printed == {"F1": pytest.approx(ours["F1"]), "EM": pytest.approx(ours["EM"]), "n": 3}
+
+
+def test_from_log_gate_on_either_metric(tmp_path):
+    path = tmp_path / "base_eval.log"
+    path.write_text(OLD_LOG)
+    for metric in ("official", "mindformers"):  # official crashed with a TypeError once
+        proc = _mathtune("squad", "from-log", str(path), "--baseline-f1", "59.87", "--baseline-em", "44.17",
+                         "--gate-metric", metric)
+        assert proc.returncode == 1 and f"retention FAIL" in proc.stdout and f"[{metric} metric]" in proc.stdout
+        assert "Traceback" not in proc.stderr and "TypeError" not in proc.stderr
+    official = official_scores(["Denver Broncos", "the capital of France is Paris", "Santa Clara, California"],
+                               [["Denver Broncos"], ["Paris"], ["Santa Clara"]])
+    proc = _mathtune("squad", "from-log", str(path), "--baseline-f1", "1", "--baseline-em", "1", "--gate-metric",
+                     "official")
+    assert proc.returncode == 0 and f"official SQuAD v1.1:      F1 {official['F1']:.3f}" in proc.stdout
+
+
+def test_from_log_bad_blocks_are_located_and_the_rest_scored(tmp_path):
+    path = tmp_path / "eval.log"
+    path.write_text(OLD_LOG + "pred is: ['a', 'b']\nlabel is: ['a']\n" + "pred is:\n ['x'\n label is:\n ['y']\n"
+                    + "label is: ['orphan']\n")
+    preds, labels, _, errors = read_eval_log(path)
+    assert len(preds) == len(labels) == 3
+    assert [str(e) for e in errors] == [f"{path}:10: 2 predictions but 1 labels", f"{path}:12: 'pred is:' cannot read the list",
+                                        f"{path}:14: 'label is:' without a 'pred is:' before it",
+                                        f"{path}:16: 'label is:' without a 'pred is:' before it"]
+    proc = _mathtune("squad", "from-log", str(path))
+    assert proc.returncode == 1 and f"{path}:10: 2 predictions but 1 labels" in proc.stdout and "(n=3)" in proc.stdout
+
+
+def test_counts_must_match():
+    from converters.files import InputError
+
+    with pytest.raises(InputError, match="2 predictions but 1 labels"):
+        mf_scores(["a", "b"], ["a"])
+    with pytest.raises(InputError, match="1 predictions but 2 labels"):
+        official_scores(["a"], [["a"], ["b"]])
 
 
 def test_gate_and_exit_codes(tmp_path):
@@ -109,3 +177,18 @@ def test_log_without_blocks_is_a_clear_error(tmp_path):
     bad.write_text("nothing here\n")
     with pytest.raises(InputError, match="no 'pred is:'"):
         read_eval_log(bad)
+
+
+def test_score_rows_without_fields_are_located(tmp_path):
+    preds = tmp_path / "pred.jsonl"
+    preds.write_text("\n".join([json.dumps({"generation": "Paris", "gold": "Paris", "answers": ["Paris"]}),
+                                json.dumps({"gold": "Rome"}), json.dumps({"generation": "Rome"}),
+                                json.dumps({"prediction": "Denver", "answers": ["Denver Broncos"]})]) + "\n")
+    proc = _mathtune("squad", "score", str(preds))
+    assert proc.returncode == 1 and "KeyError" not in proc.stderr and "(n=2)" in proc.stdout
+    assert f"{preds}:2: no 'generation' or 'prediction' text" in proc.stdout
+    assert f"{preds}:3: no gold answer ('answers' list or 'gold' text)" in proc.stdout
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text(json.dumps({"gold": "x"}) + "\n")
+    proc = _mathtune("squad", "score", str(empty))
+    assert proc.returncode == 2 and proc.stderr.strip().splitlines()[-1].startswith("mathtune: error: ")
