@@ -265,3 +265,20 @@ def remove_tree(root: str) -> None:
         os.rmdir(root)
     except OSError:
         pass
+
+
+def require(mode: str, execute: bool = True) -> str:
+    """Check before any work that programs can run under `mode`: InputError (one line saying how to
+    install bubblewrap) where bwrap cannot; a warning on stderr for `weak`."""
+    from converters.files import InputError
+
+    if not execute:
+        return mode
+    if mode == "weak":
+        print("mathtune: warning: --sandbox=weak runs the model's programs under an audit hook only, which "
+              "ordinary Python can switch off: not a security boundary", file=sys.stderr)
+        return mode
+    why = sandbox_bwrap.problem()
+    if why:
+        raise InputError(f"{why}; {sandbox_bwrap.INSTALL_HINT}")
+    return mode
