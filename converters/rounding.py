@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 MAX_EXPONENT = 400  # labels beyond float range are not roundings worth a 10^Q this large
+MAX_LABEL_CHARS = 64  # a rounded label is short; longer ones would only cost big-integer time
 NEAR_ULPS = 4
 
 
@@ -37,8 +38,10 @@ def label_decimal(label: str) -> Decimal | None:
 
 def rounding_rule(label: str, exact: Fraction) -> str | None:
     """How `label` rounds `exact`, or None when it is not a rounding of it."""
+    if len(label) > MAX_LABEL_CHARS or "/" in label:
+        return None
     value = label_decimal(label)
-    if value is None or "/" in label:
+    if value is None:
         return None
     try:
         as_float = float(exact)
@@ -51,7 +54,8 @@ def rounding_rule(label: str, exact: Fraction) -> str | None:
     if not isinstance(q, int) or abs(q) > MAX_EXPONENT:
         return None
     # `42684380.0` is an integer shown with `.0`: try its own quantum and up to the units
-    top = max(q, min(0, value.normalize().as_tuple().exponent)) if value else max(q, 0)
+    digits = "".join(map(str, value.as_tuple().digits))
+    top = max(q, min(0, q + len(digits) - len(digits.rstrip("0")))) if value else max(q, 0)
     for at in range(q, top + 1):
         for rule in ("half-even", "half-up"):
             if _at(exact, at, rule) == target:
