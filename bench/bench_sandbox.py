@@ -1,0 +1,54 @@
+"""Sandbox cost: start-up of a bare interpreter vs one under bubblewrap, and executions/s of
+`run_code` in each mode (a fresh process per program, as `mathtune predict` runs them).
+
+Usage: python bench/bench_sandbox.py [--runs 40]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import time
+
+from evaluation import sandbox_bwrap
+from evaluation.sandbox import Limits, run_code
+
+
+def per_run_ms(cmd: list[str], runs: int, **kwargs) -> float:
+    start = time.perf_counter()
+    for _ in range(runs):
+        subprocess.run(cmd, check=True, **kwargs)
+    return 1000 * (time.perf_counter() - start) / runs
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=40)
+    a = ap.parse_args()
+    python = sandbox_bwrap.interpreter()
+    bare = per_run_ms([python, "-I", "-S", "-c", "pass"], a.runs)
+    print(f"start-up, bare `python -I -S -c pass`: {bare:.1f} ms")
+    problem = sandbox_bwrap.problem()
+    modes = ["weak"]
+    if problem is None:
+        read, write = os.pipe()
+        os.close(write)
+        cmd = sandbox_bwrap.command(Limits(), read, "pass", [])
+        wrapped = per_run_ms(cmd, a.runs, env={}, pass_fds=(read,))
+        os.close(read)
+        print(f"start-up, the same under bwrap (namespaces, binds, tmpfs): {wrapped:.1f} ms "
+              f"(+{wrapped - bare:.1f} ms)")
+        modes.insert(0, "bwrap")
+    else:
+        print(f"bwrap: skipped ({problem})")
+    for mode in modes:
+        limits = Limits(sandbox=mode)
+        start = time.perf_counter()
+        for i in range(a.runs):
+            assert run_code(f"from decimal import Decimal\nprint(Decimal('{i}.5') * 2)", limits).ok
+        rate = a.runs / (time.perf_counter() - start)
+        print(f"run_code --sandbox={mode}: {rate:.1f} executions/s")
+
+
+if __name__ == "__main__":
+    main()
