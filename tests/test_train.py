@@ -59,11 +59,47 @@ def test_save_and_reload_give_identical_logits(trained, tmp_path):
     assert np.array_equal(fresh_logits(load_params(tmp_path / "again.ckpt")), first)
 
 
-def test_resume_continues_from_the_last_checkpoint(trained, tiny_data):
+def test_resume_ends_where_an_uninterrupted_run_ends(trained, tiny_data, tmp_path):
+    """Stop at step 40 (mid-epoch 2, MindFormers' TrainCallBack), `--resume`, and end at step 96 with the
+    same weights, optimizer moments, global step and per-step losses as the uninterrupted `tiny_run`."""
+    import mindspore as ms
+    from ruamel.yaml import YAML
+
     run, _ = trained
-    proc = mathtune("train", "--config", str(run / "config.yaml"), "--train_data", str(tiny_data / "train.mindrecord"),
-                    "--run-name", "tiny", "--device", "cpu", "--resume", "--dry-run", cwd=run.parent.parent)
-    assert f"config: resuming from {run}/checkpoint/rank_0/llama_tiny_rank_0-3_32.ckpt" in proc.stdout
+    yaml = YAML()
+    cfg = yaml.load((ROOT / "yaml" / "cpu_tiny.yaml").read_text())
+    cfg["callbacks"][1]["save_checkpoint_steps"] = 20  # checkpoints at 20 and 40: the stop is mid-epoch
+    cfg["callbacks"].append({"type": "TrainCallBack", "stop_step": 40})
+    with open(tmp_path / "stop_at_40.yaml", "w") as handle:
+        yaml.dump(cfg, handle)
+    same = ["--train_data", str(tiny_data / "train.mindrecord"), "--run-name", "cut", "--device", "cpu",
+            "--epochs", "3", "runner_config.batch_size=8", "train_dataset.batch_size=8"]
+    mathtune("train", "--config", str(tmp_path / "stop_at_40.yaml"), *same, cwd=tmp_path)
+    cut = tmp_path / "logs" / "cut"
+    assert [r["global_step"] for r in read_log(cut / "log" / "rank_0" / "info.log")[0]] == list(range(1, 41))
+
+    proc = mathtune("train", "--config", str(ROOT / "yaml" / "cpu_tiny.yaml"), "--resume", *same, cwd=tmp_path)
+    assert f"config: resuming from {cut}/checkpoint/rank_0/llama_tiny_rank_0-2_8.ckpt" in proc.stdout
+    rows = read_log(cut / "log" / "rank_0" / "info.log")[0]
+    assert [r["global_step"] for r in rows] == list(range(1, 97))  # continued at 41, not restarted at 1
+    whole = {r["global_step"]: r for r in read_log(run / "log" / "rank_0" / "info.log")[0]}
+    for r in rows[40:]:
+        assert (r["loss"], r["lr"]) == (whole[r["global_step"]]["loss"], whole[r["global_step"]]["lr"]), r
+
+    resumed = ms.load_checkpoint(str(max((cut / "checkpoint" / "rank_0").glob("*.ckpt"), key=lambda p: p.stat().st_mtime)))
+    straight = ms.load_checkpoint(str(run / "checkpoint" / "rank_0" / "llama_tiny_rank_0-3_32.ckpt"))
+    assert int(resumed["step_num"].asnumpy()) == 96 and int(resumed["global_step"].asnumpy()[0]) == 96
+    assert set(resumed) == set(straight) and any(k.startswith("adam_m.") for k in straight)
+    for key, value in straight.items():  # weights and Adam moments, bit for bit
+        assert np.array_equal(resumed[key].asnumpy(), value.asnumpy()), key
+
+
+def test_resume_without_a_checkpoint_is_one_line(tiny_data, tmp_path):
+    proc = mathtune("train", "--config", str(ROOT / "yaml" / "cpu_tiny.yaml"), "--train_data",
+                    str(tiny_data / "train.mindrecord"), "--run-name", "none", "--device", "cpu", "--resume",
+                    cwd=tmp_path, ok=False)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].startswith("mathtune: error: --resume: no checkpoint under ")
 
 
 def test_config_problems_stop_before_training(tiny_data, tmp_path):

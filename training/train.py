@@ -54,6 +54,18 @@ def last_checkpoint(run_dir: Path, rank: int = 0) -> Path | None:
     return found[-1] if found else None
 
 
+def resume_point(run_dir: Path, rank: int = 0) -> Path | None:
+    """The checkpoint MindFormers resumes from: the one rank_N/meta.json names, else the newest."""
+    import json
+
+    folder = run_dir / "checkpoint" / f"rank_{rank}"
+    try:
+        named = folder / json.loads((folder / "meta.json").read_text())["last_ckpt_file"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return last_checkpoint(run_dir, rank)
+    return named if named.is_file() else last_checkpoint(run_dir, rank)
+
+
 def resolve(args: TrainArgs):
     """Load, fill and check the config; returns (config, notes). Raises ConfigError with every problem."""
     from training.yamledit import apply_overrides
@@ -86,10 +98,13 @@ def resolve(args: TrainArgs):
             cfg.parallel_config.pipeline_stage = 1
             notes.append(f"CPU: data parallel over {world_size()} workers")
     if args.resume:
-        ckpt = last_checkpoint(run_dir, rank_id())
+        ckpt = resume_point(run_dir, rank_id())
         if ckpt is None:
             raise ConfigError(f"--resume: no checkpoint under {run_dir}/checkpoint/rank_{rank_id()}")
-        cfg.load_checkpoint = str(ckpt)
+        # MindFormers 1.9 resumes from a directory of rank_N folders (a file path fails its checks); it
+        # picks the checkpoint that rank_N/meta.json names and restores weights, optimizer state,
+        # global step (so the lr schedule) and skips the batches already seen.
+        cfg.load_checkpoint = str(run_dir / "checkpoint")
         cfg.resume_training = True
         notes.append(f"resuming from {ckpt}")
     elif args.load_checkpoint:
