@@ -73,10 +73,12 @@ def cmd_launch(a) -> int:
 def cmd_logs(a) -> int:
     from pathlib import Path
 
-    from training.logs import plot, read_log, summary, write_csv
+    from converters.files import open_input
+    from training.logs import out_folder, plot, read_log, summary, write_csv
 
+    open_input(a.log).close()  # an unreadable log or output folder fails before any work
+    out = out_folder(a.out_dir or Path(a.log).parent)
     rows, info = read_log(a.log)
-    out = Path(a.out_dir or Path(a.log).parent)
     write_csv(rows, out / "loss.csv")
     plot(rows, out / "loss.png", title=Path(a.log).name)
     print(summary(rows, info))
