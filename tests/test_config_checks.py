@@ -45,15 +45,30 @@ def test_missing_config_and_data(cfg, tmp_path):
 
 
 def test_data_must_fit_the_model(cfg, tiny_data):
+    """tiny_data: 256 rows of a character tokenizer (pad id 0), seq_length auto (not 256)."""
+    from converters.mindrecord import read_meta
+
     data = str(tiny_data / "train.mindrecord")
+    meta = read_meta(data)
     problems = check_config(cfg, data)
-    assert any("rows of" in p and "seq_length is 256" in p for p in problems)
-    assert any(p.startswith("pad_token_id 128002 differs") for p in problems)
-    assert any("fewer than one global batch of 64" not in p for p in problems)
+    assert len(problems) == 2, problems
+    assert problems[0] == (f"{data} has rows of {meta['row_length']} tokens but model seq_length is 256 "
+                           f"(needs rows of seq_length + 1 = 257)")
+    assert problems[1].startswith(f"pad_token_id 128002 differs from the data's pad id {meta['tokenizer']['pad_id']}")
     notes = fill_from_data(cfg, data)
-    assert any(n.startswith("model.model_config.seq_length: 256 →") for n in notes)
+    assert f"model.model_config.seq_length: 256 → {meta['seq_length']!r} (rows of {meta['row_length']} = " \
+           "seq_length + 1)" in notes
     remaining = check_config(cfg, data)
-    assert remaining == [f"{data} has 256 rows, fewer than one global batch of 64"] or remaining == []
+    assert len(remaining) == 1 and remaining[0].startswith("pad_token_id 128002 differs")  # the model is not rebuilt
+    fill_from_data(cfg, data, fit_model=True)
+    assert check_config(cfg, data) == []
+
+
+def test_fewer_rows_than_one_global_batch(cfg, tiny_data):
+    data = str(tiny_data / "train.mindrecord")
+    fill_from_data(cfg, data, fit_model=True)
+    cfg.runner_config.batch_size = 512
+    assert check_config(cfg, data) == [f"{data} has 256 rows, fewer than one global batch of 512"]
 
 
 def test_parameter_counts_of_the_8b_config(cfg):
@@ -93,3 +108,79 @@ def test_save_steps_use_data_parallel_not_the_world_size(cfg, tiny_data, monkeyp
     notes = _set_save_steps(cfg, str(tiny_data / "train.mindrecord"))
     assert cfg.callbacks[1]["save_checkpoint_steps"] == 4
     assert notes == ["CheckpointMonitor.save_checkpoint_steps: 1406 → 4 (one epoch = 256 rows / 64 per step)"]
+
+
+def test_1_1_optimizer_is_named_with_its_1_9_equivalent(cfg):
+    cfg.optimizer = {"type": "FP32StateAdamWeightDecay", "beta1": 0.9, "beta2": 0.95, "eps": 1.0e-8}
+    problems = check_config(cfg)
+    assert problems[0] == ("optimizer.type: FP32StateAdamWeightDecay is not a MindFormers 1.9 optimizer "
+                           "(did you mean AdamW? a MindFormers 1.1 name; `mathtune yaml migrate` rewrites the file)")
+    assert len(problems) == 1  # arguments are checked only against a class that exists
+
+
+@pytest.mark.parametrize("path, bad, expect", [
+    ("lr_schedule", "CosineWithWarmupLR", "lr_schedule.type: CosineWithWarmupLR is not a MindFormers 1.9 "
+                                          "learning-rate schedule (did you mean CosineWithWarmUpLR?)"),
+    ("runner_wrapper", "MFTrainOneStepCel", "runner_wrapper.type: MFTrainOneStepCel is not a MindFormers 1.9 "
+                                            "train-step wrapper (did you mean MFTrainOneStepCell?)"),
+    ("trainer", "CausalLanguageModelTrainer", "trainer.type: CausalLanguageModelTrainer is not a MindFormers 1.9 "
+                                              "trainer (did you mean CausalLanguageModelingTrainer?)"),
+    ("train_dataset_task", "CausalLanguageModelDatasets", "train_dataset_task.type: CausalLanguageModelDatasets is not "
+                                                          "a MindFormers 1.9 dataset (did you mean "
+                                                          "CausalLanguageModelDataset?)"),
+    ("train_dataset.data_loader", "MindDataSet", "train_dataset.data_loader.type: MindDataSet is not a MindFormers 1.9 "
+                                                 "dataset loader (did you mean MindDataset?)"),
+    ("model.model_config", "LLamaConfig", "model.model_config.type: LLamaConfig is not a MindFormers 1.9 model config "
+                                          "(did you mean LlamaConfig?)"),
+    ("model.arch", "LlamaForCausalLLM", "model.arch.type: LlamaForCausalLLM is not a MindFormers 1.9 model "
+                                        "(did you mean LlamaForCausalLM?)"),
+    ("metric", "PerplexityMetrics", "metric.type: PerplexityMetrics is not a MindFormers 1.9 metric "
+                                    "(did you mean PerplexityMetric?)"),
+    ("processor", "LlamaProcesor", "processor.type: LlamaProcesor is not a MindFormers 1.9 processor "
+                                   "(did you mean LlamaProcessor?)"),
+])
+def test_every_section_type_is_resolved(cfg, path, bad, expect):
+    node = cfg
+    for part in path.split("."):
+        if part not in node:
+            node[part] = {}
+        node = node[part]
+    node["type"] = bad
+    assert expect in check_config(cfg)
+
+
+def test_callbacks_are_named_by_their_place(cfg):
+    cfg.callbacks[1]["type"] = "CheckpointMointor"
+    cfg.callbacks.append({"type": "ObsMonitor"})
+    problems = check_config(cfg)
+    assert problems == [
+        "callbacks[1].type: CheckpointMointor is not a MindFormers 1.9 callback (did you mean CheckpointMonitor? "
+        "a MindFormers 1.1 name; `mathtune yaml migrate` rewrites the file)",
+        "callbacks[2].type: ObsMonitor is not a MindFormers 1.9 callback (a MindFormers 1.1 name; "
+        "`mathtune yaml migrate` rewrites the file)"]
+
+
+def test_arguments_the_class_does_not_take(cfg):
+    cfg.optimizer["beta1"] = 0.9  # FP32StateAdamWeightDecay's spelling; 1.9's AdamW takes betas
+    cfg.callbacks[1]["save_checkpoint_step"] = 5
+    assert check_config(cfg) == [
+        "optimizer.beta1: AdamW takes no argument 'beta1' (did you mean betas?)",
+        "callbacks[1].save_checkpoint_step: CheckpointMonitor takes no argument 'save_checkpoint_step' "
+        "(did you mean save_checkpoint_steps?)"]
+
+
+def test_pet_type_is_resolved(cfg):
+    cfg.model.model_config.pet_config["pet_type"] = "lorra"
+    assert check_config(cfg) == ["model.model_config.pet_config.pet_type: lorra is not a MindFormers 1.9 tuning "
+                                 "method (one of lora, prefixtuning, ptuning2) (did you mean lora?)"]
+
+
+def test_new_models_need_their_own_names(cfg):
+    """use_legacy: False makes MindFormers look up models and configs under its new ("mcore") names."""
+    cfg.use_legacy = False
+    problems = check_config(cfg)
+    assert problems == [
+        "model.model_config.type: LlamaConfig is not a MindFormers 1.9 model config with use_legacy: False "
+        "(it is a legacy class: set use_legacy: True)",
+        "model.arch.type: LlamaForCausalLM is not a MindFormers 1.9 model with use_legacy: False "
+        "(it is a legacy class: set use_legacy: True)"]

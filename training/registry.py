@@ -72,9 +72,9 @@ def lookup(module_type: str, name: str, legacy: bool = True):
 
 def known_names(module_type: str, legacy: bool = True) -> list[str]:
     names = _registry().registry.get(module_type, {})
-    if legacy:
+    if legacy or module_type not in ("models", "config"):
         return sorted(n for n in names if not n.startswith("mcore_"))
-    return sorted(n.removeprefix("mcore_") for n in names)
+    return sorted(n.removeprefix("mcore_") for n in names if n.startswith("mcore_"))
 
 
 def sections(cfg) -> Iterator[tuple[str, str, str, dict]]:
@@ -122,6 +122,8 @@ def check_types(cfg) -> list[str]:
                 new = OLD_NAMES[(module_type, name)]
                 problems.append(where + (f" (did you mean {new}? " if new else " (")
                                 + "a MindFormers 1.1 name; `mathtune yaml migrate` rewrites the file)")
+            elif not legacy and lookup(module_type, name, legacy=True) is not None:
+                problems.append(where + " with use_legacy: False (it is a legacy class: set use_legacy: True)")
             else:
                 problems.append(where + _hint(name, known_names(module_type, legacy)))
             continue
@@ -136,15 +138,20 @@ def check_types(cfg) -> list[str]:
     return problems
 
 
+def pet_types() -> list[str]:
+    """The tuning methods (`pet_type`) this MindFormers builds."""
+    from mindformers.pet.pet_model import PET_TYPE_TO_MODEL_MAPPING
+
+    return sorted(PET_TYPE_TO_MODEL_MAPPING)
+
+
 def _check_pet(cfg) -> list[str]:
     model = cfg.get("model") or {}
     pet = (model.get("model_config") or {}).get("pet_config")
     if not isinstance(pet, dict) or pet.get("pet_type") is None:
         return []  # a missing pet_type is reported by training.config with its own explanation
-    from mindformers.pet.pet_model import PET_TYPE_TO_MODEL_MAPPING
-
-    if pet["pet_type"] in PET_TYPE_TO_MODEL_MAPPING:
+    choices = pet_types()
+    if pet["pet_type"] in choices:
         return []
-    choices = sorted(PET_TYPE_TO_MODEL_MAPPING)
     return [f"model.model_config.pet_config.pet_type: {pet['pet_type']} is not a MindFormers {mindformers_version()} "
             f"tuning method (one of {', '.join(choices)})" + _hint(str(pet["pet_type"]), choices)]
