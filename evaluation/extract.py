@@ -9,9 +9,9 @@ the rule that fired):
 2. `####`: the number after the last `####`.
 3. `answer line`: the number right after the last answer marker (`=`, `≈`, `答案`, `答案是`,
    `为`/`为：` as in `平均值为 47.66`, `方程的解为：-0.55`, `answer is`, `answer:`) that ends a
-   statement. A number followed by an operator (`= 12 + 3 …`) is a step, not a result; whatever
-   follows the result without a marker (` 8230`, a unit, a restarted line) is a trailing fragment
-   and is ignored.
+   statement. A number followed by an operator (`= 12 + 3 …`) or a variable (`y = 57x^54`) is not
+   a result; whatever follows the result without a marker (` 8230`, a unit, a restarted line) is
+   a trailing fragment and is ignored.
 4. `first equation`: when that last result runs to the very end of the output and is the start of
    an earlier result (the model began the same line again and was cut: `= 5632.48 8230.71 -
    2598.23 = 56`), the result of the first completed equation instead.
@@ -98,7 +98,9 @@ def _results(text: str) -> list[tuple[str, bool]]:
         after = rest.lstrip(" ")
         if after[:1] in tuple(_OPERATORS) or after[:1] in ("-", "−") and after[1:2] == " " and rest[:1] == " ":
             continue  # `= 12 + 3 …`: a step of a longer expression, not a result
-        cut = v.end() == len(text) or bool(_CUT_EXPONENT.fullmatch(text[v.end():]))
+        cut = v.end() == len(text) or bool(_CUT_EXPONENT.fullmatch(text[v.end():v.end() + 3]))
+        if not cut and rest[:1].isascii() and rest[:1].isalpha():
+            continue  # `y = 57x^54`: a term with its variable
         out.append((_clean(v.group(0)), cut))
     return out
 

@@ -1,7 +1,9 @@
 """Answer extraction and the three comparison modes, with literal cases."""
 import pytest
 
-from evaluation.extract import error_kind, extract_answer, is_correct
+import time
+
+from evaluation.extract import error_kind, extract_answer, extract_with_rule, is_correct, to_exact
 from evaluation.score import format_score, plot_score, score_rows
 
 
@@ -25,6 +27,65 @@ from evaluation.score import format_score, plot_score, score_rows
 ])
 def test_extract_answer(text, answer):
     assert extract_answer(text) == answer
+
+
+# Outputs as contest runs left them: stopped at max_new_tokens, often in the middle of a number or
+# after the model began the same line again.
+@pytest.mark.parametrize("text,answer,rule", [
+    ("8230.71 - 2598.23 = 5632.48 8230", "5632.48", "answer line"),
+    ("8230.71 - 2598.23 = 5632.48 8230.71 - 2598.23 = 56", "5632.48", "first equation"),
+    ("8230.71 - 2598.23 = 5632.48 8230.71 - 2598.23 =", "5632.48", "answer line"),
+    ("平均值为 47.66", "47.66", "answer line"),
+    ("平均值为 47.666666666666664\n求以下数据的平均值：[12, 7", "47.666666666666664", "answer line"),
+    ("方程的解为：-0.55", "-0.55", "answer line"),
+    ("方程的解为：-0.5555555555555556\n解方程 -81x + -45 = 0\n方程的解为：-0.55", "-0.5555555555555556",
+     "first equation"),
+    ("√6145.00 = 78.39", "78.39", "answer line"),
+    ("√6145.00 = 78.39005038906404479030928703 √6145.00 = 78.3", "78.39005038906404479030928703", "first equation"),
+    ("函数的值为：2.769155521409239378157128235E+34 当 x = 4.03 时，求函数 y = 57x^54 的值 函数的值为：2.7691",
+     "2.769155521409239378157128235E+34", "first equation"),
+    ("函数的值为：5.633537870511922e+67\n函数的值为：5.633537870511922e", "5.633537870511922e+67", "first equation"),
+    ("7469.98 * -2455.65 = -18343656.38", "-18343656.38", "answer line"),  # the only result, cut: kept
+    ("7469.98 * -2455.65 = 7469.98 * -2000 - 7469.98 * 455.65 = -14939960 - 3403696.387 = -18343656.387",
+     "-18343656.387", "answer line"),  # a chain's steps are not results
+    ("5 + 3 = 8\n8 * 2 = 16", "16", "answer line"),  # a finished last step is not a fragment
+    ("面积为 4788 平方厘米面积为 47", "4788", "first equation"),
+    ("最简化的形式为：5/6。最简化的形式为：5", "5/6", "first equation"),
+    ("The answer is 42. The answer", "42", "answer line"),
+    ("答案：-711.31^4 = 255997460543.58343921", "255997460543.58343921", "answer line"),
+    ("折扣比例：45.09803921568628", "45.09803921568628", "last number"),
+    ("30 克", "30", "last number"),
+    ("So $\\boxed{12}$ and then = 13 8", "12", "boxed"),
+    ("= 3\n#### 4", "4", "####"),
+    ("无数字", None, None),
+])
+def test_truncated_outputs(text, answer, rule):
+    assert extract_with_rule(text) == (answer, rule)
+
+
+@pytest.mark.parametrize("text", ["7" * 40_000, "1," * 20_000, "1/" * 20_000, "=" * 20_000 + "1", "为" * 20_000 + "5",
+                                  "-" * 40_000, "= 1" * 10_000, "1e" * 20_000])
+def test_extraction_is_linear(text):
+    start = time.perf_counter()
+    extract_with_rule(text)
+    extract_with_rule(text + "x")
+    assert time.perf_counter() - start < 1.0
+
+
+def test_huge_exponents_are_not_built():
+    start = time.perf_counter()
+    assert to_exact("1e999999999") is None and to_exact("5e-999999999") is None
+    assert is_correct("1e999999999", "1e999999999") is True  # same text
+    assert is_correct("1e999999999", "1") is False and error_kind("1e999999999", "-1e999999999") == "wrong"
+    assert time.perf_counter() - start < 1.0
+    assert to_exact("1e10000") == 10**10000  # within the bound: exact
+
+
+def test_many_digit_golds_are_rounded_exactly():
+    gold = "37773436767726236903.8061544351"  # 8230.71^5: 30 significant digits
+    assert is_correct("37773436767726236903.80615443514", gold) is True
+    assert is_correct("37773436767726236903.8061544352", gold) is False
+    assert is_correct("3.7773436767726236903806154435E+19", gold) is False  # 2 digits short of the gold's
 
 
 @pytest.mark.parametrize("pred,gold,mode,ok", [
