@@ -68,10 +68,11 @@ def cmd_check(a) -> int:
     kinds: Counter = Counter()
     rows = _load_checked(a.inputs, errors, 0, not a.quiet, a.format, kinds)
     table = P.category_table(rows)
-    wrappers = P.wrapper_counts(rows)
+    wrappers, roundings = P.wrapper_counts(rows), P.rounding_counts(rows)
     print(format_kinds(kinds))
     print(P.format_wrappers(wrappers))
     print(P.format_table(table))
+    print(P.format_roundings(roundings))
     if rows and all(r["category"] == "other" for r in rows):
         print(P.why_empty([("unparseable / other", len(rows), 0)], rows), file=sys.stderr)
     if a.out:
@@ -79,7 +80,7 @@ def cmd_check(a) -> int:
         print(f"wrote {len(rows)} checked rows to {a.out}")
     if a.report:
         write_json(a.report, {"rows": len(rows), "bad_lines": len(errors), "formats": dict(kinds),
-                              "wrappers": wrappers, "categories": table})
+                              "wrappers": wrappers, "roundings": roundings, "categories": table})
     return _report_failures(_failures(errors, rows), a.errors)
 
 
@@ -120,15 +121,16 @@ def cmd_prepare(a) -> int:
     rows = P.dedup_rows(P.load_raw(a.inputs, errors, a.seed, a.format, kinds), steps)
     rows = P.check_rows(rows, show_progress=not a.quiet)
     table = P.category_table(rows)
-    wrappers = P.wrapper_counts(rows)
+    wrappers, roundings = P.wrapper_counts(rows), P.rounding_counts(rows)
     print(format_kinds(kinds))
     print(P.format_wrappers(wrappers))
     print(P.format_table(table))
+    print(P.format_roundings(roundings))
     chosen = P.select(rows, _select_opts(a), steps)
     print(P.format_steps(steps))
     failures = _failures(errors, rows)
     report = {"inputs": a.inputs, "checked": len(rows), "bad_lines": len(errors), "failed_rows": len(failures),
-              "formats": dict(kinds), "wrappers": wrappers, "categories": table,
+              "formats": dict(kinds), "wrappers": wrappers, "roundings": roundings, "categories": table,
               "steps": [{"step": s, "removed": r, "left": n} for s, r, n in steps],
               "style": a.style, "template": a.template, "labels": a.labels}
     if not chosen:  # say why, before any later step fails for a wrong reason

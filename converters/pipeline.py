@@ -254,6 +254,15 @@ def wrapper_counts(rows: list[dict]) -> dict[str, int]:
     return dict(Counter(r.get("wrapper", "none") for r in rows).most_common())
 
 
+def rounding_counts(rows: list[dict]) -> dict[str, int]:
+    """How often each rounding rule (converters.rounding) made a `rounded` label."""
+    return dict(Counter(r["rounding"] for r in rows if r.get("rounding")).most_common())
+
+
+def format_roundings(counts: dict[str, int]) -> str:
+    return "rounded labels by rule: " + (", ".join(f"{k} × {n}" for k, n in counts.items()) or "none")
+
+
 def format_wrappers(counts: dict[str, int]) -> str:
     stripped = {w: n for w, n in counts.items() if w != "none"}
     if not stripped:

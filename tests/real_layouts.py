@@ -1,8 +1,11 @@
 """Fixture helper: contest-style files in the layouts real users have (not a test module).
 
 Rows come from `data synth`; each gets one prompt wrapper and one way real files round labels.
-Run as a script to write such a file: `python tests/real_layouts.py OUT.json [N]` (a contest
-conversations JSON array, whatever the name says).
+As a script, it turns `data synth` output into such a file (a contest conversations JSON array,
+whatever the name says):
+
+    mathtune data synth --balanced --n 2000 --out raw.jsonl
+    PYTHONPATH=. python tests/real_layouts.py raw.jsonl contest_style.jsonl 84
 """
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import json
 import sys
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import Iterable
 
 from converters.given import given_line
 from converters.synth import synth_rows
@@ -96,12 +100,15 @@ def float_round_quirk() -> dict:
     return {"problem": "计算 -0.25 * 2.30 等于多少？", "solution": "-0.25 * 2.30 = -0.57"}
 
 
-def contest_style_rows(n: int = 60, seed: int = 0) -> list[dict]:
-    """Rows cycling through every wrapper and rounding variant; each row records which."""
+def contest_style_rows(n: int = 60, seed: int = 0, source: Iterable[dict] | None = None) -> list[dict]:
+    """Rows cycling through every wrapper and rounding variant; each row records which.
+
+    `source`: {problem, solution} rows (default: synthetic ones, balanced over the categories)."""
     out = []
     wrappers, roundings = list(WRAPPERS), list(ROUNDINGS)
-    source = synth_rows(20 * n, seed, shares=dict.fromkeys(
-        ["arithmetic", "sqrt", "power", "function", "linear", "mean", "discount", "sales", "area"], 1.0))
+    if source is None:
+        source = synth_rows(20 * n, seed, shares=dict.fromkeys(
+            ["arithmetic", "sqrt", "power", "function", "linear", "mean", "discount", "sales", "area"], 1.0))
     i = 0
     for row in source:
         if len(out) == n:
@@ -116,6 +123,11 @@ def contest_style_rows(n: int = 60, seed: int = 0) -> list[dict]:
                     "wrapper": wrapper, "rounding": rounding})
     out.append({**sales_float_artefact(11, 66), "wrapper": "none", "rounding": "float artefact"})
     out.append({**float_round_quirk(), "wrapper": "none", "rounding": "float round()"})
+    # and two labels that are wrong, not rounded
+    out.append({"problem": "计算 1.00 / 3.00 等于多少？", "solution": "1.00 / 3.00 = 0.34", "wrapper": "none",
+                "rounding": "wrong"})
+    out.append({"problem": WRAPPERS["grade-school"].format(problem="计算 2.50 * 4.00 等于多少？"),
+                "solution": "2.50 * 4.00 = 11.0", "wrapper": "grade-school", "rounding": "wrong"})
     return out
 
 
@@ -140,5 +152,7 @@ def write_jsonl(path: str | Path, rows: list[dict]) -> Path:
 
 
 if __name__ == "__main__":
-    rows = contest_style_rows(int(sys.argv[2]) if len(sys.argv) > 2 else 84)
-    print(f"wrote {write_conversations(sys.argv[1], rows)} ({len(rows)} rows)")
+    with open(sys.argv[1], encoding="utf-8") as handle:
+        synth = [json.loads(line) for line in handle if line.strip()]
+    rows = contest_style_rows(int(sys.argv[3]) if len(sys.argv) > 3 else 84, source=synth)
+    print(f"wrote {write_conversations(sys.argv[2], rows)} ({len(rows)} rows)")

@@ -22,10 +22,11 @@ def test_contest_style_file_with_every_wrapper_and_rounding(tmp_path):
     rows = contest_style_rows(84)
     write_conversations(tmp_path / "train.jsonl", rows)  # one JSON array, named .jsonl
     proc = run("check", "train.jsonl", "--report", "report.json", "--out", "checked.jsonl", cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 1  # the two wrong labels
+    assert "label 0.34 != computed 0.3333333333333333333333333333" in proc.stderr
     checked = [json.loads(line) for line in (tmp_path / "checked.jsonl").read_text().splitlines()]
     assert [r["wrapper"] for r in checked] == [r["wrapper"] for r in rows]
-    want = ["agree" if r["rounding"] == "exact" else "rounded" for r in rows]
+    want = [{"exact": "agree", "wrong": "disagree"}.get(r["rounding"], "rounded") for r in rows]
     assert [r["status"] for r in checked] == want, [(r["label"], r["reason"]) for r in checked]
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["formats"] == {"conversations": len(rows)}
@@ -35,7 +36,8 @@ def test_contest_style_file_with_every_wrapper_and_rounding(tmp_path):
     assert sum(e["rounded"] for e in report["categories"]) == want.count("rounded")
     head = proc.stdout.splitlines()
     assert any(line.split()[:6] == ["category", "count", "share", "agree", "rounded", "disagree"] for line in head)
-    assert any(line.startswith("prompt wrappers stripped: ") and "grade-school × 12" in line for line in head)
+    assert any(line.startswith("prompt wrappers stripped: ") and f"grade-school × {stripped['grade-school']}" in line
+               for line in head)
 
 
 def test_grade_school_rows_prepare(tmp_path):
@@ -72,10 +74,10 @@ def test_rounded_labels_are_kept_and_trained_as_chosen(tmp_path):
     for labels in ("exact", "given"):
         proc = run("complete", "train.jsonl", "--style", "pot", "--labels", labels, "--out", f"{labels}.jsonl",
                    cwd=tmp_path)
-        assert proc.returncode == 0, proc.stderr
+        assert proc.returncode == 1 and proc.stderr.count(": disagree: ") == 2, proc.stderr
     exact = [json.loads(line) for line in (tmp_path / "exact.jsonl").read_text().splitlines()]
     given = [json.loads(line) for line in (tmp_path / "given.jsonl").read_text().splitlines()]
-    assert len(exact) == len(given) == len(rows)  # rounded rows are kept
+    assert len(exact) == len(given) == len(rows) - 2  # rounded rows are kept, the 2 wrong ones not
     assert all(r["output"] == r["expected"] for r in exact)
     trained_as_given = [r for r in given if r.get("label_used") == "given"]
     assert len(trained_as_given) >= 0.9 * sum(r["status"] == "rounded" for r in given)
