@@ -3,6 +3,9 @@ import json
 import subprocess
 import sys
 
+import numpy as np
+
+from converters.categories import CATEGORIES
 from evaluation.pot_loop import closed_code_block, observation
 from evaluation.sandbox import Result
 
@@ -19,27 +22,98 @@ def test_observation_blocks():
     assert failed == "```output\n[error] ZeroDivisionError: division by zero\n```\n"
 
 
-def test_predict_then_score(tiny_run, tmp_path):
-    run, _ = tiny_run
-    m = [sys.executable, "-m", "mathtune"]
-    subprocess.run(m + ["data", "synth", "--n", "20", "--seed", "77", "--out", str(tmp_path / "test.jsonl")], check=True)
-    proc = subprocess.run(m + ["predict", "--run-dir", str(run), "--input", str(tmp_path / "test.jsonl"), "--out",
-                               str(tmp_path / "pred.jsonl"), "--limit", "10", "--max-new-tokens", "48", "--quiet"],
+def _predict(run, inp, out, *extra):
+    proc = subprocess.run([sys.executable, "-m", "mathtune", "predict", "--run-dir", str(run), "--input", str(inp),
+                           "--out", str(out), "--limit", "10", "--max-new-tokens", "48", "--quiet", *extra],
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "tokens/s" in proc.stdout
-    rows = [json.loads(line) for line in (tmp_path / "pred.jsonl").read_text(encoding="utf-8").splitlines()]
+    return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+
+
+def _first_token_by_mindformers(run, problems):
+    """The greedy first token after each prompt from MindFormers' own Llama forward pass (no cache,
+    no batching), the prompt built here from the run's recorded format: plain chat, no template."""
+    import mindspore as ms
+
+    from converters.tokenizers import load_tokenizer
+    from training.ckpt import load_params, model_weights
+    from training.models import build_model, load_weights, logits
+    from training.train import last_checkpoint
+    from training.yamledit import read_yaml
+
+    meta = json.loads((run / "data.meta.json").read_text(encoding="utf-8"))
+    assert (meta["chat"], meta["template"]) == ("plain", "none")
+    tok = load_tokenizer(str(run / meta["tokenizer"]["path"]))
+    mc = dict(read_yaml(run / "config.yaml")["model"]["model_config"])
+    ms.set_context(mode=1, device_target="CPU")
+    net = build_model(mc)
+    assert not load_weights(net, model_weights(load_params(last_checkpoint(run))))
+    firsts = []
+    for problem in problems:
+        ids = [tok.bos_id] + tok.encode_batch([problem + "\n"])[0]
+        padded = np.full((1, mc["seq_length"]), tok.pad_id, np.int32)
+        padded[0, :len(ids)] = ids  # causal: the padding after the prompt cannot change its logits
+        firsts.append(tok.decode([int(logits(net, padded)[0, len(ids) - 1].argmax())]))
+    return firsts
+
+
+def test_predict_then_score(tiny_run, tmp_path):
+    from converters.tokenizers import load_tokenizer
+
+    run, _ = tiny_run
+    m = [sys.executable, "-m", "mathtune"]
+    subprocess.run(m + ["data", "synth", "--n", "20", "--seed", "77", "--out", str(tmp_path / "test.jsonl")], check=True)
+    rows = _predict(run, tmp_path / "test.jsonl", tmp_path / "pred.jsonl", "--batch-size", "10")
     assert len(rows) == 10
-    for r in rows:
+    # batching (left padding, per-row cache positions) must not change a single generated token
+    one_by_one = _predict(run, tmp_path / "test.jsonl", tmp_path / "pred1.jsonl", "--batch-size", "1")
+    assert one_by_one == rows
+    tok = load_tokenizer(str(run / "tokenizer" / "tokenizer.json"))
+    firsts = _first_token_by_mindformers(run, [r["problem"] for r in rows])
+    for r, first in zip(rows, firsts):
         assert set(r) >= {"problem", "category", "gold", "generation", "code", "code_status", "answer"}
-        assert r["gold"] is not None and r["code_status"] in (None, "ok", "error", "timeout", "cpu_limit", "memory",
-                                                              "output_limit", "forbidden")
+        assert r["gold"] is not None and r["category"] in CATEGORIES
+        assert r["generation"].startswith(first), (r["generation"][:20], first)
         assert not r["generation"].startswith(r["problem"])  # no prompt echo
+        if r["code_status"] is None:  # no program ran: the generation is the model's text, within the budget
+            assert r["code"] is None and closed_code_block(r["generation"]) is None
+            assert len(tok.encode_batch([r["generation"]])[0]) <= 48
+        else:  # a program ran: its output follows it in an output block
+            assert r["code"] is not None and f"```output\n" in r["generation"]
     score = subprocess.run(m + ["score", str(tmp_path / "pred.jsonl")], capture_output=True, text=True, timeout=300)
     assert score.returncode == 0 and "overall" in score.stdout
     result = json.loads((tmp_path / "score.json").read_text())
-    assert result["n"] == 10 and 0 <= result["correct"] <= 10
+    scored = [json.loads(line) for line in (tmp_path / "scored.jsonl").read_text().splitlines()]
+    assert result["n"] == 10 and result["correct"] == sum(s["correct"] for s in scored)
+    assert sum(c["n"] for c in result["categories"]) == 10
+    for s in scored:  # exact mode: correct exactly when the answer, rounded half-even to the gold's places, is it
+        assert s["correct"] == _rounds_to(s["answer"], s["gold"]), s
     assert (tmp_path / "accuracy.png").read_bytes()[:4] == b"\x89PNG"
+    # the same predictions plus one right and one wrong-signed answer: the count moves by exactly one
+    extra = [dict(rows[0], answer=rows[0]["gold"], answer_from="program", code_status="ok"),
+             dict(rows[1], answer="-" + rows[1]["gold"].lstrip("-") if not rows[1]["gold"].startswith("-")
+                  else rows[1]["gold"][1:], answer_from="program", code_status="ok")]
+    (tmp_path / "more").mkdir()
+    (tmp_path / "more" / "pred.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n"
+                                                          for r in rows + extra), encoding="utf-8")
+    again = subprocess.run(m + ["score", str(tmp_path / "more" / "pred.jsonl")], capture_output=True, text=True,
+                           timeout=300)
+    assert again.returncode == 0, again.stderr[-2000:]
+    more = json.loads((tmp_path / "more" / "score.json").read_text())
+    assert (more["n"], more["correct"]) == (12, result["correct"] + 1)
+
+
+def _rounds_to(answer, gold) -> bool:
+    from decimal import Context, Decimal, InvalidOperation
+
+    try:
+        a, g = Decimal(str(answer)), Decimal(str(gold))
+    except InvalidOperation:
+        return False
+    if g.as_tuple().exponent >= 0:
+        return a == g
+    return a.quantize(g, context=Context(prec=200)) == g
 
 
 def test_run_dir_or_model_dir_is_required(tmp_path):
