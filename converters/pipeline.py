@@ -166,7 +166,7 @@ def why_empty(steps: Steps, rows: list[dict]) -> str:
         if left:
             continue
         if name == "input":
-            return "no row was read: every line failed (see the errors above)"
+            return "no row was read from the inputs (empty, or every line failed: see errors.txt)"
         if name == "unparseable / other":
             others = sum(r["category"] == OTHER for r in rows)
             if others == removed:
