@@ -5,9 +5,9 @@ import decimal
 import random
 from typing import Iterable
 
+from converters.categories import categorise
 from converters.files import InputError
 from converters.formats import read_items
-from converters.prompts import strip_prompt
 from converters.synth import GENERATORS
 
 CHINESE = [c for c in GENERATORS if c != "english"]
@@ -20,7 +20,8 @@ def read_problems(path: str, fmt: str = "auto") -> list[dict]:
     errors: list = []
     rows = []
     for line, r, kind in read_items(path, errors, fmt, need_solution=False):
-        row = dict(r, problem=strip_prompt(r["problem"]), source=f"{path}:{line}")
+        # the text categorise uses: with an `### Input:` part, the part that is the problem
+        row = dict(r, problem=categorise(r["problem"]).problem, source=f"{path}:{line}")
         solution = row.pop("solution")
         if solution is not None:
             row["solution" if kind == "rows" else "reference"] = solution

@@ -154,3 +154,16 @@ def test_any_layout_round_trips_to_the_same_problems_and_statuses(tmp_path, seed
     got = [(c.problem, c.category, c.status) for _, r, _ in read_items(path, errors)
            for c in [check(r["problem"], r["solution"])]]
     assert errors == [] and got == want
+
+
+def test_heldout_exclude_reads_a_wrapped_conversations_file(tmp_path):
+    """Training problems in any layout and wrapper are excluded from the held-out set."""
+    from real_layouts import WRAPPERS as W
+
+    fractions = [{"problem": f"将分数 {n}/{d} 进行简化。", "solution": "x"} for d in range(2, 11) for n in range(1, d)]
+    rows = [dict(r, problem=W["alpaca with ### Input:"].format(problem=r["problem"])) for r in fractions[:40]]
+    write_conversations(tmp_path / "train.jsonl", rows)
+    _run("heldout", "--per-category", "5", "--categories", "fraction", "--exclude", "train.jsonl",
+         "--out", "h.jsonl", cwd=tmp_path)
+    held = [json.loads(line)["problem"] for line in (tmp_path / "h.jsonl").read_text().splitlines()]
+    assert len(held) == 5 and not set(held) & {r["problem"] for r in fractions[:40]}
