@@ -28,7 +28,6 @@ _KEYS = (("problem", "rows"), ("conversations", "conversations"), ("messages", "
          ("instruction", "alpaca"), ("query", "swift"))
 _USER = {"human", "user"}
 _ASSISTANT = {"gpt", "assistant"}
-_SKIP = {"system"}
 
 
 def kind_of(item: Any) -> str | None:
@@ -41,20 +40,18 @@ def kind_of(item: Any) -> str | None:
 
 
 def _turns(turns: Any, role: str, content: str) -> tuple[str, str] | str:
-    """(first user text, last assistant text) of a turn list, or why there is none."""
+    """(first user text, the assistant text that answers it), or why there is none.
+
+    Tool calls and observations in between are skipped: the answer is the assistant's turn."""
     if not isinstance(turns, list) or not all(isinstance(t, dict) for t in turns):
         return "expected a list of turns"
-    user = next((t.get(content) for t in turns if t.get(role) in _USER), None)
-    if not isinstance(user, str):
+    first = next((i for i, t in enumerate(turns) if t.get(role) in _USER), None)
+    if first is None or not isinstance(turns[first].get(content), str):
         return f"no '{role}': user/human turn with a string '{content}'"
-    answers = [t for t in turns if t.get(role) in _ASSISTANT]
-    if not answers or not isinstance(answers[-1].get(content), str):
-        return f"no '{role}': assistant/gpt turn with a string '{content}'"
-    if answers[-1] is turns[-1] or turns[-1].get(role) in _SKIP:
-        return user, answers[-1][content]
-    # a tool-call conversation may end on an observation: the answer is what the tool printed
-    last = turns[-1].get(content)
-    return (user, last) if isinstance(last, str) else "the last turn has no string content"
+    answer = next((t for t in turns[first + 1:] if t.get(role) in _ASSISTANT), None)
+    if answer is None or not isinstance(answer.get(content), str):
+        return f"no '{role}': assistant/gpt turn with a string '{content}' after the user's"
+    return turns[first][content], answer[content]
 
 
 def to_pair(item: Any, kind: str) -> dict | str:
