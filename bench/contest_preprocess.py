@@ -16,7 +16,7 @@ from converters.render import IGNORE, VICUNA_SYSTEM
 
 
 def detour_tokenizer(tok):
-    """Our Llama 3 tiktoken wrapped in MindFormers' PreTrainedTokenizer, the path the script takes."""
+X
     from mindformers.models.tokenization_utils import PreTrainedTokenizer
 
     class Detour(PreTrainedTokenizer):

@@ -5,10 +5,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from llama3_oracle import mindformers_llama3_oracle
 
 from converters.files import write_json
 from converters.mindrecord import (EncodeOptions, encode, output_files, read_back, read_conversations,
-                                   read_meta, write_mindrecord)
+                                   read_meta, resolve_seq_length, write_mindrecord)
 from converters.pipeline import check_rows, complete_rows, conversations
 from converters.pot import OBSERVATION_RE
 from converters.render import IGNORE, VICUNA_SYSTEM
@@ -82,7 +83,9 @@ def test_contest_label_mode_matches_the_contest_script(conv_file, tok, tmp_path)
                                                 {"from": "gpt", "value": "2.00 * 3.00 = 6.0000"}]})
     small = tmp_path / "small.json"
     write_json(small, items)
-    want_ids, want_labels = ref.preprocess([i["conversations"] for i in items], ref.detour_tokenizer(tok), 257)
+    # the reference tokenises with an oracle built from MindFormers' own regex, not with our tokenizer
+    oracle = ref.detour_tokenizer(mindformers_llama3_oracle())
+    want_ids, want_labels = ref.preprocess([i["conversations"] for i in items], oracle, 257)
     out = tmp_path / "contest.mindrecord"
     _write(small, out, tok, 256, label_mode="contest", truncate=True)
     rows = _rows(out)
@@ -113,11 +116,28 @@ def test_packing_keeps_samples_apart_and_fills_rows(conv_file, tok, tmp_path):
 
 
 def test_shards_and_auto_length(conv_file, tok, tmp_path):
+    opts = EncodeOptions()
+
+    def pairs():
+        return ((h, g) for _, h, g in read_conversations(conv_file))
+
+    lengths = [len(ids) for ids, _ in encode(pairs(), tok, opts)]
+    seq, why = resolve_seq_length("auto", pairs, tok, opts)
+    # the smallest multiple of 8 whose rows (seq + 1) hold the longest sample
+    assert seq % 8 == 0 and seq + 1 >= max(lengths) > seq + 1 - 8
+    assert why == f"seq_length auto → {seq}: the longest sample has {max(lengths)} tokens, rows are seq_length + 1"
     out = tmp_path / "sharded.mindrecord"
-    stats = _write(conv_file, out, tok, 256, shards=2)
+    stats = _write(conv_file, out, tok, seq, shards=2)
+    assert stats.dropped_too_long == 0 and stats.truncated == 0 and stats.rows == 240
     files = output_files(out, 2)
     assert [f.name for f in files] == ["sharded.mindrecord0", "sharded.mindrecord1"]
-    assert read_back(files[0], stats.rows, 257) == 240  # either shard opens the whole set
+    assert all(f.is_file() and Path(str(f) + ".db").is_file() for f in files)
+    assert read_back(files[0], stats.rows, seq + 1) == 240  # either shard opens the whole set
+    meta = read_meta(out)
+    assert (meta["seq_length"], meta["shards"], meta["files"]) == (seq, 2, [f.name for f in files])
+    # every sample whole: each row's EOS sits where its sample ends, the longest one at the last slots
+    ends = sorted(int(np.flatnonzero(ids == tok.eos_id)[-1]) + 1 for ids, _ in _rows(files[0]))
+    assert ends == sorted(lengths)
 
 
 def test_too_long_samples_are_dropped_and_counted(conv_file, tok, tmp_path):

@@ -5,6 +5,7 @@ import pytest
 
 from converters.files import InputError
 from converters.tokenizers import HFTokenizer, Llama3Tokenizer, SentencePieceTokenizer, load_tokenizer
+from llama3_oracle import META_LLAMA3_PAT_STR, MINDFORMERS_LLAMA3_PAT_STR, mindformers_llama3_oracle
 
 TEXTS = ["计算 7469.98 * -2455.65 等于多少？", "print(Decimal('1.5') ** 3)", "Hello world 12345"] * 20
 
@@ -21,6 +22,25 @@ def test_llama3_digit_modes():
     assert 128001 not in single.encode_batch(["<|end_of_text|>"])[0]
     with pytest.raises(ValueError):
         Llama3Tokenizer(digits="pairs")
+
+
+ORACLE_TEXTS = ["计算 7469.98 * -2455.65 等于多少？", "x = 1234567890\n\n  print(x ** 2)\r\n", "３４５ and ٣٤٥ and ½",
+                "It's 2024's 1st: 10,000.5% off!", "面积为 4788 平方厘米。\t12ab34", "   \n\n12\n", "e.g. 1e-5, 3.14159"]
+
+
+@pytest.mark.parametrize("digits,pat_str", [("single", MINDFORMERS_LLAMA3_PAT_STR), ("meta", META_LLAMA3_PAT_STR)])
+def test_llama3_matches_the_independent_oracle(digits, pat_str):
+    import unicodedata
+
+    ours, oracle = Llama3Tokenizer(digits=digits), mindformers_llama3_oracle(pat_str)
+    for text in ORACLE_TEXTS:  # NFC first, as MindFormers' tokenize() does
+        assert ours.encode_batch([text])[0] == oracle.enc.encode_ordinary(unicodedata.normalize("NFC", text)), text
+    assert (ours.bos_id, ours.eos_id, ours.pad_id, ours.vocab_size) == \
+        (oracle.bos_id, oracle.eos_id, oracle.pad_id, oracle.enc.n_vocab)
+    if digits == "single":  # every digit a token of its own, the rule the contest's files were made with
+        ids = oracle.enc.encode_ordinary("7469.98")
+        assert [oracle.enc.decode([i]) for i in ids] == ["7", "4", "6", "9", ".", "9", "8"]
+        assert ours.encode_batch(["7469.98"])[0] == ids
 
 
 @pytest.fixture(scope="module")
