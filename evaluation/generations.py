@@ -71,8 +71,8 @@ def read_generations(path: str | os.PathLike) -> tuple[list[tuple[str, str | Non
                 out.append((where, None))  # keeps the rest paired with their gold rows
                 continue
             out.extend((where if len(texts) == 1 else f"{where}.{k + 1}", t) for k, t in enumerate(texts))
-    if not out and not errors:
-        raise InputError(f"{path}: no '{KEY}' entries")
+    if not out:
+        raise InputError(f"{path}: no '{KEY}' entries" + (f" ({errors[0]})" if errors else ""))
     return out, errors
 
 
