@@ -30,6 +30,11 @@ ALPACA, ALPACA_INPUT, VICUNA = "alpaca (other preamble)", "alpaca with ### Input
 _INSTRUCTION, _INPUT, _RESPONSE = "### Instruction:", "### Input:", "### Response:"
 _PREAMBLES = {CONTEST_HEAD.split("\n")[0]: "contest", GRADE_SCHOOL_HEAD.split("\n")[0]: "grade-school"}
 _USER, _ASSISTANT = "USER:", "ASSISTANT:"
+# chat templates rendered into the text: (name, start of the user turn, end of it)
+_CHAT_TURNS = (
+    ("llama3 chat", "<|start_header_id|>user<|end_header_id|>", "<|eot_id|>"),
+    ("chatml", "<|im_start|>user", "<|im_end|>"),
+)
 
 
 def render_prompt(problem: str, template: str = "contest") -> str:
@@ -63,6 +68,11 @@ def unwrap(text: str) -> Unwrapped:
         return Unwrapped(text[: -len(_RESPONSE)].strip(), "short")
     if text.endswith(_ASSISTANT) and _USER in text:
         return Unwrapped(text[text.rfind(_USER) + len(_USER): -len(_ASSISTANT)].strip(), VICUNA)
+    for name, start, end in _CHAT_TURNS:
+        at = text.rfind(start)
+        if at >= 0:
+            body = text[at + len(start):]
+            return Unwrapped(body[: body.find(end)].strip() if end in body else body.strip(), name)
     return Unwrapped(text, "none")
 
 

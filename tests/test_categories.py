@@ -74,6 +74,9 @@ SQRT = "计算 6145.00 的平方根？"
      "alpaca with ### Input:"),
     (f"Below is an instruction.\n\n### Instruction:\n{SQRT}\n\n### Input:\n\n\n### Response:", "alpaca (other preamble)"),
     (f"A chat between a curious user and an assistant. USER: {SQRT} ASSISTANT:", "vicuna (USER:/ASSISTANT:)"),
+    ("<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\n" + SQRT
+     + "<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n", "llama3 chat"),
+    (f"<|im_start|>system\nBe exact.<|im_end|>\n<|im_start|>user\n{SQRT}<|im_end|>\n<|im_start|>assistant\n", "chatml"),
 ])
 def test_wrappers_are_recognised_by_shape(text, wrapper):
     parsed = categorise(text)
