@@ -16,7 +16,8 @@ from converters.render import IGNORE, VICUNA_SYSTEM
 
 
 def detour_tokenizer(tok):
-X
+    """A Llama 3 tiktoken (`tok.enc` and its bos/eos/pad ids: ours, or the tests' oracle built from
+    MindFormers' regex) wrapped in MindFormers' PreTrainedTokenizer, the path the script takes."""
     from mindformers.models.tokenization_utils import PreTrainedTokenizer
 
     class Detour(PreTrainedTokenizer):
