@@ -171,3 +171,13 @@ def test_heldout_exclude_reads_a_wrapped_conversations_file(tmp_path):
          "--out", "h.jsonl", cwd=tmp_path)
     held = [json.loads(line)["problem"] for line in (tmp_path / "h.jsonl").read_text().splitlines()]
     assert len(held) == 5 and not set(held) & {r["problem"] for r in fractions[:40]}
+
+
+def test_hostile_items_are_row_errors(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text("\n".join([json.dumps(ITEMS["rows"]), "[" * 100_000 + "]" * 100_000,
+                               '{"problem": "\\ud800 x", "solution": "1"}', json.dumps(ITEMS["swift"])]) + "\n")
+    errors = []
+    assert [line for line, _ in read_pairs(path, errors)] == [1, 4]
+    assert [(e.line, e.reason) for e in errors] == [
+        (2, "invalid JSON: too deeply nested"), (3, "field 'problem' holds a lone surrogate '\\ud800', not Unicode text")]
