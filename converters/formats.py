@@ -82,16 +82,23 @@ def to_pair(item: Any, kind: str) -> dict | str:
     return {"problem": got[0], "solution": got[1]} if isinstance(got, tuple) else f"{kind}: {got}"
 
 
-def is_json_array(path: str | os.PathLike) -> bool:
-    """True when the file's first non-space character is `[` (not read from the name)."""
+def is_json_array(path: str | os.PathLike, probe: int = 1 << 20) -> bool:
+    """True when the file is one JSON array: it starts with `[` (the name is not looked at), and is
+    not JSON Lines whose first line happens to be a complete array."""
     with open_input(path) as handle:
-        while True:
-            chunk = handle.read(4096)
-            if not chunk:
-                return False
-            text = chunk.lstrip()
-            if text:
-                return text[:1] == b"["
+        head = handle.read(probe)
+        text = head.lstrip()
+        if text[:1] != b"[":
+            return False
+        first, newline, rest = text.partition(b"\n")
+        if not newline:
+            return True
+        try:
+            json.loads(first)
+        except (ValueError, RecursionError):
+            return True  # an array spread over lines (or hostile: the array reader says why)
+        # a complete value on line 1: JSON Lines when anything follows it
+        return not (rest.strip() or handle.read(1 << 16).strip())
 
 
 def _items(path: str, errors: list[RowError]) -> Iterator[tuple[int, Any]]:

@@ -181,3 +181,14 @@ def test_hostile_items_are_row_errors(tmp_path):
     assert [line for line, _ in read_pairs(path, errors)] == [1, 4]
     assert [(e.line, e.reason) for e in errors] == [
         (2, "invalid JSON: too deeply nested"), (3, "field 'problem' holds a lone surrogate '\\ud800', not Unicode text")]
+
+
+def test_json_lines_whose_first_line_is_a_list_is_not_an_array(tmp_path):
+    path = tmp_path / "rows.json"
+    path.write_text(json.dumps(["a list"]) + "\n" + json.dumps(ITEMS["rows"]) + "\n")
+    errors = []
+    assert [line for line, _ in read_pairs(path, errors)] == [2]
+    assert [(e.line, e.reason) for e in errors] == [(1, "expected a JSON object, got list")]
+    one_line = tmp_path / "one.json"
+    one_line.write_text(json.dumps([ITEMS["rows"], ITEMS["swift"]]) + "\n")
+    assert [line for line, _ in read_pairs(one_line, [])] == [1, 1]
