@@ -48,6 +48,23 @@ def cmd_yaml_check(a) -> int:
     return 1 if problems else 0
 
 
+def cmd_yaml_migrate(a) -> int:
+    from training.config import check_config, load_config
+    from training.migrate import migrate_file
+
+    changes, left = migrate_file(a.file, a.out)
+    for change in changes:
+        print(f"changed: {change}")
+    for item in left:
+        print(f"cannot migrate: {item}", file=sys.stderr)
+    print(f"wrote {a.out} ({len(changes)} change(s), {len(left)} left to do by hand)")
+    problems = check_config(load_config(a.out))
+    for p in problems:
+        print(f"{a.out}: {p}", file=sys.stderr)
+    print("yaml check: ok" if not problems else f"yaml check: {len(problems)} problem(s)")
+    return 1 if left or problems else 0
+
+
 def cmd_train(a) -> int:
     from training.train import TrainArgs, run_training
 
@@ -208,6 +225,12 @@ def add_parser(sub) -> None:
     p.add_argument("file")
     p.add_argument("--data")
     p.set_defaults(func=cmd_yaml_check)
+    p = ys.add_parser("migrate", help="rewrite a MindFormers 1.1-era config (the contest's) for MindFormers 1.9",
+                      description="Prints each change, names what has no 1.9 equivalent, writes --out atomically "
+                                  "(comments kept), then checks the result.", formatter_class=FMT)
+    p.add_argument("file")
+    p.add_argument("--out", required=True, help="the migrated config (may be FILE itself)")
+    p.set_defaults(func=cmd_yaml_migrate)
 
     t = sub.add_parser("train", help="fine-tune or train with MindFormers (Ascend, or CPU with the documented patch)",
                        description="MindFormers' Trainer from a YAML. Flag names follow MindFormers' run script.",

@@ -81,9 +81,10 @@ def lora_block(cfg) -> dict | None:
 
 def check_config(cfg, train_data: str | None = None) -> list[str]:
     """Every problem found, as sentences; empty when the run may start."""
+    from training.migrate import old_layout
     from training.registry import check_types, pet_types
 
-    problems = check_types(cfg)
+    problems = check_types(cfg) + old_layout(cfg)
     model_cfg = cfg.model.model_config
     problems += _unknown(model_cfg.keys(), model_keys(), "model.model_config")
     pet = model_cfg.get("pet_config")
