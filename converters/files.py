@@ -84,7 +84,7 @@ def read_rows(
             if not line.strip():
                 continue
             try:
-                obj = json.loads(line, parse_constant=_reject_constant)
+                obj = loads(line)
             except ValueError as exc:
                 errors.append(RowError(path, lineno, f"invalid JSON: {exc}"))
                 continue
@@ -99,9 +99,41 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def loads(text: str) -> Any:
+    """json.loads that refuses NaN/Infinity, nesting too deep to decode, and lone surrogates.
+
+    Every failure is a ValueError whose message can follow `file:line: `.
+    """
+    try:
+        obj = json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:  # the C scanner recurses once per '[' or '{'
+        raise ValueError("too deeply nested") from None
+    if _SURROGATE.search(text):  # only then can a string hold half a UTF-16 pair
+        try:
+            json.dumps(obj, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ValueError(f"a lone surrogate {exc.object[exc.start]!a} is not Unicode text") from None
+    return obj
+
+
+def load_json(path: str | os.PathLike) -> Any:
+    """One whole JSON document; InputError naming the file for anything that makes it unusable."""
+    with open_input(path) as handle:
+        data = handle.read()
+    try:
+        return loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except ValueError as exc:
+        raise InputError(f"{path}: invalid JSON: {exc}") from None
+
+
 def _read_array(path: str, text: str, errors: list[RowError], fields: tuple[str, ...]):
     try:
-        items = json.loads(text, parse_constant=_reject_constant)
+        items = loads(text)
     except ValueError as exc:
         raise InputError(f"{path}: invalid JSON array: {exc}") from None
     if not isinstance(items, list):
@@ -112,6 +144,33 @@ def _read_array(path: str, text: str, errors: list[RowError], fields: tuple[str,
             errors.append(RowError(path, index, f"item {index}: {problem}"))
             continue
         yield index, obj
+
+
+def check_output(path: str | os.PathLike, kind: str = "file") -> None:
+    """Refuse an output path that cannot be written, before any work (InputError, one line).
+
+    `kind` is "file", "dir" (a directory to create or fill) or "any". Writability is tried, not
+    guessed from permission bits: root passes os.access() under /proc but cannot create files there.
+    """
+    text = os.fspath(path)
+    p = Path(text)
+    if not text:
+        raise InputError("an output path is empty")
+    if kind == "file" and (text.endswith(os.sep) or p.is_dir()):
+        raise InputError(f"{text}: is a directory; give a file name")
+    if kind == "dir" and p.exists() and not p.is_dir():
+        raise InputError(f"{text}: exists and is not a directory")
+    base = p if kind != "file" and p.is_dir() else p.parent
+    while not base.exists() and base != base.parent:
+        base = base.parent
+    if not base.is_dir():
+        raise InputError(f"{text}: cannot write: {base} is not a directory")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".mathtune-probe-", dir=base)
+    except OSError as exc:
+        raise InputError(f"{text}: cannot write in {base}: {exc.strerror or exc}") from None
+    os.close(fd)
+    os.unlink(probe)
 
 
 @contextlib.contextmanager
@@ -135,8 +194,9 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
 def atomic_open(path: str | os.PathLike, mode: str = "w") -> Iterator[IO]:
     """Open a temporary sibling for writing; it replaces `path` only when the block succeeds."""
     with atomic_path(path) as tmp:
-        encoding = None if "b" in mode else "utf-8"
-        with open(tmp, mode, encoding=encoding) as handle:
+        # a lone surrogate that got this far is written as the JSON escape `\\udxxx`, not a crash
+        text = {} if "b" in mode else {"encoding": "utf-8", "errors": "backslashreplace"}
+        with open(tmp, mode, **text) as handle:
             yield handle
 
 
@@ -158,19 +218,27 @@ def write_jsonl(path: str | os.PathLike, rows: Iterable[dict]) -> int:
     return count
 
 
-def iter_json_array(path: str | os.PathLike, chunk_chars: int = 1 << 20) -> Iterator[tuple[int, Any]]:
+_SKIP = object()
+
+
+def iter_json_array(path: str | os.PathLike, chunk_chars: int = 1 << 20,
+                    errors: list[RowError] | None = None) -> Iterator[tuple[int, Any]]:
     """Yield `(line, item)` from a JSON array file without loading it whole.
 
-    Memory stays bounded by the largest item plus one chunk.
+    Memory stays bounded by the largest item plus one chunk. With `errors`, an item holding a
+    lone surrogate is reported there and skipped; syntax errors end the file (InputError).
     """
     path = str(path)
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(parse_constant=_reject_constant)
     with open_input(path, "r", encoding="utf-8") as handle:
         buf, pos, line, started, eof = "", 0, 1, False, False
 
         def refill() -> bool:
             nonlocal buf, pos
-            more = handle.read(chunk_chars)
+            try:
+                more = handle.read(chunk_chars)
+            except UnicodeDecodeError as exc:
+                raise InputError(f"{path}: not UTF-8 text ({exc.reason})") from None
             buf, pos = buf[pos:] + more, 0
             return bool(more)
 
@@ -193,12 +261,21 @@ def iter_json_array(path: str | os.PathLike, chunk_chars: int = 1 << 20) -> Iter
                 return
             try:
                 item, end = decoder.raw_decode(buf, pos)
+            except RecursionError:
+                raise InputError(f"{path}:{line}: too deeply nested") from None
             except ValueError as exc:
                 if not eof:  # the item may just be cut by the chunk boundary
                     eof = not refill()
                     continue
-                raise InputError(f"{path}:{line}: invalid JSON: {exc.msg}") from None
-            yield line, item
+                raise InputError(f"{path}:{line}: invalid JSON: {getattr(exc, 'msg', exc)}") from None
+            if errors is not None and _SURROGATE.search(buf, pos, end):
+                try:
+                    loads(buf[pos:end])
+                except ValueError as exc:
+                    errors.append(RowError(path, line, str(exc)))
+                    item = _SKIP
+            if item is not _SKIP:
+                yield line, item
             line += buf.count("\n", pos, end)
             pos = end
 

@@ -7,7 +7,7 @@ import sys
 
 from converters import cli as data_cli
 from training import cli as training_cli
-from converters.files import InputError
+from converters.files import InputError, check_output
 from evaluation import cli as evaluation_cli
 
 
@@ -26,8 +26,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     # MindFormers writes its log and side files under ./output unless told otherwise
     os.environ.setdefault("LOCAL_DEFAULT_PATH", os.path.abspath(os.path.join("logs", "mindformers")))
+    for stream in (sys.stdout, sys.stderr):  # a lone surrogate echoed from an input must not crash a print
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     args = build_parser().parse_args(argv)
     try:
+        check_outputs(args)
         return args.func(args)
     except InputError as exc:
         print(f"mathtune: error: {exc}", file=sys.stderr)
@@ -35,3 +39,38 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("mathtune: interrupted; nothing half-written was left in place", file=sys.stderr)
         return 130
+    except OSError as exc:  # the disk filled up, a file vanished mid-run: the system's words, one line
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"mathtune: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - last resort; every known cause is reported where it happens
+        if os.environ.get("MATHTUNE_DEBUG"):
+            raise
+        print(f"mathtune: internal error: {_one_line(exc)} (MATHTUNE_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return 1
+
+
+# Output options and what they name; per-command exceptions below. Checked before any work.
+OUTPUT_OPTIONS = {"out": "file", "report": "file", "errors": "file", "tools_out": "file", "png": "file",
+                  "out_dir": "dir"}
+OUTPUT_EXCEPTIONS = {("data", "export", "out"): "any", ("data", "tokenizer", "out"): "dir",
+                     ("ckpt", None, "out"): "any", ("report", None, "out_dir"): "any"}
+
+
+def check_outputs(args: argparse.Namespace) -> None:
+    """Refuse unwritable output paths (a directory, under a file, under /proc) in one line."""
+    group, step = getattr(args, "group", None), getattr(args, "step", None)
+    for name, kind in OUTPUT_OPTIONS.items():
+        value = getattr(args, name, None)
+        if isinstance(value, str):
+            kind = OUTPUT_EXCEPTIONS.get((group, step, name), OUTPUT_EXCEPTIONS.get((group, None, name), kind))
+            check_output(value, kind)
+
+
+def _one_line(exc: BaseException) -> str:
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    where = f" at {os.path.basename(tb.tb_frame.f_code.co_filename)}:{tb.tb_lineno}" if tb else ""
+    text = " ".join(str(exc).split())[:300]
+    return f"{type(exc).__name__}: {text}{where}"

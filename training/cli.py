@@ -40,7 +40,9 @@ def cmd_yaml_derive(a) -> int:
 
 def cmd_yaml_check(a) -> int:
     from training.config import check_config, load_config
+    from training.yamledit import read_yaml
 
+    read_yaml(a.file)  # size, nesting and alias bounds before MindFormers' loader expands anything
     problems = check_config(load_config(a.file), a.data)
     for p in problems:
         print(f"{a.file}: {p}", file=sys.stderr)

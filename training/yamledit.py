@@ -34,14 +34,78 @@ def _yaml():
     return y
 
 
+MAX_YAML_BYTES = 1 << 20  # MindFormers' configs are a few KiB; a parser's time grows faster than size
+MAX_FLOW_DEPTH = 64  # '[' / '{' nesting: ruamel recurses (and slows) per level
+MAX_VALUES = 100_000  # values after aliases are expanded: a 300-byte alias bomb means billions
+
+
 def read_yaml(path: str | os.PathLike):
+    """A YAML file as ruamel's round-trip tree; ConfigError (one line) for anything unusable."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"config not found: {path}")
     try:
-        return _yaml().load(path.read_text(encoding="utf-8"))
-    except Exception as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(raw) > MAX_YAML_BYTES:
+        raise ConfigError(f"{path}: {len(raw)} bytes is too large for a config (limit {MAX_YAML_BYTES})")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    check_text(text, str(path))
+    try:
+        data = _yaml().load(text)
+    except Exception as exc:  # ruamel raises many kinds (scanner, parser, composer, RecursionError)
+        raise ConfigError(f"{path}: not valid YAML: {_first_line(exc)}") from None
+    check_expansion(data, str(path))
+    return data
+
+
+def _first_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200] or type(exc).__name__
+
+
+def check_text(text: str, where: str) -> None:
+    """Refuse flow nesting deeper than MAX_FLOW_DEPTH before a parser recurses into it (linear scan)."""
+    depth = deepest = 0
+    for match in _BRACKETS.finditer(text):
+        depth += 1 if match.group() in "[{" else -1
+        deepest = max(deepest, depth)
+        if deepest > MAX_FLOW_DEPTH:
+            raise ConfigError(f"{where}: nested deeper than {MAX_FLOW_DEPTH} levels")
+
+
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def check_expansion(data, where: str, limit: int = MAX_VALUES) -> None:
+    """Refuse aliases that refer to themselves or expand past `limit` values (counted, not expanded)."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node) -> int:
+        if not isinstance(node, (dict, list)):
+            return 1
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            raise ConfigError(f"{where}: an alias refers to a node that contains it")
+        active.add(key)
+        children = node.values() if isinstance(node, dict) else node
+        total = 1 + sum(size(child) for child in children)
+        active.discard(key)
+        sizes[key] = total
+        if total > limit:
+            raise ConfigError(f"{where}: aliases expand to more than {limit} values; refusing")
+        return total
+
+    try:
+        size(data)
+    except RecursionError:
+        raise ConfigError(f"{where}: nested too deeply") from None
 
 
 def write_yaml(path: str | os.PathLike, data) -> None:
@@ -95,7 +159,14 @@ def parse_value(text: str):
     """'8' → 8, '1e-4' → 0.0001, 'true' → True, '[1, 2]' → [1, 2], other text stays a string."""
     from ruamel.yaml import YAML
 
-    value = YAML(typ="safe").load(text)
+    if "\n" in text or "\r" in text:
+        raise ConfigError(f"a value is one line, got {text!r:.80}")
+    check_text(text, f"value {text!r:.80}")
+    try:
+        value = YAML(typ="safe").load(text)
+    except Exception as exc:  # unclosed brackets, unknown aliases, python/* tags the safe loader refuses
+        raise ConfigError(f"cannot read the value {text!r:.80}: {_first_line(exc)}") from None
+    check_expansion(value, f"value {text!r:.80}", limit=10_000)
     if isinstance(value, str) and _FLOAT.fullmatch(value):  # YAML 1.2 reads '1e-4' as a string
         return float(value)
     return value
