@@ -55,8 +55,8 @@ def cmd_categorise(a) -> int:
     print(P.format_wrappers(wrappers))
     print(P.format_table(table))
     others = [f"{r['source']}: matches no category rule" for r in rows if r["category"] == "other"]
-    if rows and len(others) == len(rows):
-        print(P.why_empty([("unparseable / other", len(rows), 0)], rows), file=sys.stderr)
+    if P.other_hint(rows):
+        print(P.other_hint(rows), file=sys.stderr)
     if a.report:
         write_json(a.report, {"rows": len(rows), "formats": dict(kinds), "wrappers": wrappers,
                               "categories": table, "other": others[:1000]})
@@ -73,8 +73,8 @@ def cmd_check(a) -> int:
     print(P.format_wrappers(wrappers))
     print(P.format_table(table))
     print(P.format_roundings(roundings))
-    if rows and all(r["category"] == "other" for r in rows):
-        print(P.why_empty([("unparseable / other", len(rows), 0)], rows), file=sys.stderr)
+    if P.other_hint(rows):
+        print(P.other_hint(rows), file=sys.stderr)
     if a.out:
         write_jsonl(a.out, rows)
         print(f"wrote {len(rows)} checked rows to {a.out}")

@@ -160,6 +160,16 @@ def select(rows: list[dict], opts: SelectOptions, steps: Steps) -> list[dict]:
     return rows
 
 
+def other_hint(rows: list[dict]) -> str | None:
+    """A warning when at least half the rows match no category (a prompt this reader does not know?)."""
+    others = sum(r["category"] == OTHER for r in rows)
+    if not rows or 2 * others < len(rows):
+        return None
+    share = "all" if others == len(rows) else f"{others} of"
+    return (f"mathtune: warning: {share} {len(rows)} rows matched no category: is the problem wrapped in a "
+            "prompt this reader does not know?")
+
+
 def why_empty(steps: Steps, rows: list[dict]) -> str:
     """Which step removed the last rows, with a hint at the likely cause."""
     for name, removed, left in steps:

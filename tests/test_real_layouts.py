@@ -86,3 +86,11 @@ def test_rounded_labels_are_kept_and_trained_as_chosen(tmp_path):
         printed = subprocess.run([sys.executable, "-c", r["code"]], capture_output=True, text=True, timeout=30)
         assert printed.stdout.strip() == r["label"] == r["output"], r["code"]
         assert r["response"].endswith(r["final"]) and r["label"] in r["final"]
+
+
+def test_check_warns_when_most_rows_match_no_category(tmp_path):
+    rows = [dict(r, problem=f"Q: {r['problem']}\nA:") for r in synth_rows(30, seed=4, shares={"sqrt": 1.0})]
+    write_jsonl(tmp_path / "train.jsonl", rows + list(synth_rows(10, seed=4, shares={"sqrt": 1.0})))
+    proc = run("check", "train.jsonl", cwd=tmp_path)
+    assert ("mathtune: warning: 30 of 40 rows matched no category: is the problem wrapped in a prompt this "
+            "reader does not know?") in proc.stderr
