@@ -16,7 +16,7 @@ from converters.files import InputError, RowError, open_input
 from converters.prompts import unwrap
 
 KEY = "text_generation_text"
-MAX_BYTES = 512 << 20  # ~100x a 2,067-item SQuAD run; literal_eval holds the whole tree in memory
+MAX_BYTES = 64 << 20  # ~10x a 2,067-item SQuAD run; literal_eval holds the whole tree in memory
 _HEAD = re.compile(r"\s*\[?\s*\{\s*['\"]" + KEY + r"['\"]\s*:")
 _TAILS = ("### Response:", "ASSISTANT:", "<|im_start|>assistant")
 _TAIL_WINDOW = 300  # a template's tail follows the problem closely

@@ -1,8 +1,8 @@
 """`mathtune score`: accuracy overall and per category, error kinds, the extraction rules that
 fired, a table and a bar chart.
 
-A row is scored from `answer` (already extracted, e.g. a program's output), else from the text in
-`generation` or `prediction` (extracted here); its gold is `gold` (or any of `answers`). Numbers
+A row is scored from `answer` (already extracted, e.g. a program's output; a sentence there is read
+like free text), else from the text in `generation` or `prediction` (extracted here); its gold is `gold` (or any of `answers`). Numbers
 and one-element lists are taken as text; anything else makes the row unusable, and unusable rows
 are returned with their reason, never dropped silently.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from converters.categories import CATEGORIES
 from converters.plotting import figure, save_png
-from evaluation.extract import MODES, error_kind, extract_with_rule, is_correct
+from evaluation.extract import MODES, error_kind, extract_with_rule, is_correct, to_exact
 
 FIELDS = ("answer", "generation", "prediction")
 
@@ -49,7 +49,11 @@ def answer_of(row: dict) -> tuple[str | None, str]:
                          "no 'answer', 'generation' or 'prediction' field")
     reextract = row.get("answer_from") == "text" and row.get("generation") is not None
     if row.get("answer") is not None and not reextract:
-        return _text(row["answer"], "answer"), "program" if row.get("answer_from") == "program" else "given"
+        answer = _text(row["answer"], "answer")
+        if to_exact(answer) is not None or len(answer.split()) < 2:  # a number or a compact expression
+            return answer, "program" if row.get("answer_from") == "program" else "given"
+        found, rule = extract_with_rule(answer)  # a sentence: `The answer is 12.`
+        return found, rule or "none"
     name = "generation" if row.get("generation") is not None else "prediction"
     answer, rule = extract_with_rule(_text(row[name], name))
     return answer, rule or "none"

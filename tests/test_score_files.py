@@ -118,6 +118,8 @@ def test_jsonl_rows_with_any_answer_field(tmp_path):
             {"answer": 5632.48, "gold": 5632.48},              # numbers, not strings
             {"answer": "1e999999999", "gold": "1e999999999"},   # must not build 10**999999999
             {"generation": "x = 3", "gold": ["3.0", "3"]},      # several gold answers
+            {"answer": "The answer is 12. Next", "gold": "12"},  # a sentence in `answer`
+            {"answer": "\\frac{2}{3}", "gold": "2/3"},
             {"gold": "3"},                                      # no answer field
             {"prediction": {"text": "3"}, "gold": "3"},         # not text
             {"generation": "3", "gold": {"value": 3}},          # gold not text
@@ -126,12 +128,12 @@ def test_jsonl_rows_with_any_answer_field(tmp_path):
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\nnot json\n", encoding="utf-8")
     proc = _mathtune("score", str(path))
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
-    assert proc.stdout.splitlines()[0] == "accuracy 100.00% (5/5 correct, mode exact)"
-    for line, reason in [(6, "no 'answer', 'generation' or 'prediction' field"),
-                         (7, "field 'prediction' is a dict, not text or a number"),
-                         (8, "field 'gold' is a dict, not text or a number"), (9, "no gold answer (field 'gold')")]:
+    assert proc.stdout.splitlines()[0] == "accuracy 100.00% (7/7 correct, mode exact)"
+    for line, reason in [(8, "no 'answer', 'generation' or 'prediction' field"),
+                         (9, "field 'prediction' is a dict, not text or a number"),
+                         (10, "field 'gold' is a dict, not text or a number"), (11, "no gold answer (field 'gold')")]:
         assert f"{path}:{line}: {reason}" in proc.stdout
-    assert f"{path}:10: invalid JSON" in proc.stdout and "5 unusable rows (not scored):" in proc.stdout
+    assert f"{path}:12: invalid JSON" in proc.stdout and "5 unusable rows (not scored):" in proc.stdout
 
 
 @pytest.mark.parametrize("content", [b"\x00\x01\xff\xfe" * 100, b"", b"[{'text_generation_text': ['x'"])
