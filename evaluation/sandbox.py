@@ -73,6 +73,9 @@ def run_code(code: str, limits: Limits = Limits()) -> Result:
 
 
 def _run_bwrap(source: bytes, limits: Limits) -> Result:
+    why = sandbox_bwrap.problem()
+    if why:  # the CLI says so before any work (`require`); a library caller learns it here
+        raise RuntimeError(f"{why}; {sandbox_bwrap.INSTALL_HINT}")
     program = os.memfd_create("program.py")
     os.write(program, source)
     os.lseek(program, 0, os.SEEK_SET)
