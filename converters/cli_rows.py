@@ -6,6 +6,7 @@ from collections import Counter
 from pathlib import Path
 
 from converters import pipeline as P
+from converters import summary as S
 from converters.categories import categorise
 from converters.cli_common import (_failures, _load_checked, _report_failures, _select_opts, format_kinds,
                                    write_dataset)
@@ -50,13 +51,13 @@ def cmd_categorise(a) -> int:
         r["category"], r["wrapper"] = parsed.category, parsed.wrapper
         r["status"] = None
     table = P.category_table(rows)
-    wrappers = P.wrapper_counts(rows)
+    wrappers = S.wrapper_counts(rows)
     print(format_kinds(kinds))
-    print(P.format_wrappers(wrappers))
+    print(S.format_wrappers(wrappers))
     print(P.format_table(table))
     others = [f"{r['source']}: matches no category rule" for r in rows if r["category"] == "other"]
-    if P.other_hint(rows):
-        print(P.other_hint(rows), file=sys.stderr)
+    if S.other_hint(rows):
+        print(S.other_hint(rows), file=sys.stderr)
     if a.report:
         write_json(a.report, {"rows": len(rows), "formats": dict(kinds), "wrappers": wrappers,
                               "categories": table, "other": others[:1000]})
@@ -68,13 +69,13 @@ def cmd_check(a) -> int:
     kinds: Counter = Counter()
     rows = _load_checked(a.inputs, errors, 0, not a.quiet, a.format, kinds)
     table = P.category_table(rows)
-    wrappers, roundings = P.wrapper_counts(rows), P.rounding_counts(rows)
+    wrappers, roundings = S.wrapper_counts(rows), S.rounding_counts(rows)
     print(format_kinds(kinds))
-    print(P.format_wrappers(wrappers))
+    print(S.format_wrappers(wrappers))
     print(P.format_table(table))
-    print(P.format_roundings(roundings))
-    if P.other_hint(rows):
-        print(P.other_hint(rows), file=sys.stderr)
+    print(S.format_roundings(roundings))
+    if S.other_hint(rows):
+        print(S.other_hint(rows), file=sys.stderr)
     if a.out:
         write_jsonl(a.out, rows)
         print(f"wrote {len(rows)} checked rows to {a.out}")
@@ -93,7 +94,7 @@ def cmd_select(a) -> int:
     print(P.format_steps(steps))
     print(P.format_table(P.category_table(chosen)))
     if not chosen:
-        print(f"mathtune: no row left: {P.why_empty(steps, rows)}", file=sys.stderr)
+        print(f"mathtune: no row left: {S.why_empty(steps, rows)}", file=sys.stderr)
     write_jsonl(a.out, chosen)
     print(f"wrote {len(chosen)} rows to {a.out}")
     return _report_failures(_failures(errors, rows), a.errors)
@@ -105,15 +106,25 @@ def cmd_complete(a) -> int:
     keep = {"agree", "rounded", "unchecked"} | ({"disagree"} if a.keep_disagree else set())
     usable = [r for r in rows if r["status"] in keep]
     done = P.complete_rows(usable, a.style, a.labels)
-    if P.format_given(done):
-        print(P.format_given(done))
+    if S.format_given(done):
+        print(S.format_given(done))
     write_jsonl(a.out, done)
     print(f"wrote {len(done)} {a.style} completions to {a.out} ({len(rows) - len(usable)} rows left out)")
     return _report_failures(_failures(errors, rows), a.errors)
 
 
 def cmd_prepare(a) -> int:
-    """Raw rows → checked → selected → completed → conversations → MindRecord, in one go."""
+    """Raw rows → checked → selected → completed → conversations → MindRecord, in one go.
+
+    One run at a time per directory; report.json is removed before the first write and written
+    last, so a crashed run never leaves new files beside an old report that looks complete."""
+    from converters.fileset import locked
+
+    with locked(Path(a.out_dir) / ".prepare.lock", a.out_dir):
+        return _prepare(a)
+
+
+def _prepare(a) -> int:
     out = Path(a.out_dir)
     errors: list[RowError] = []
     steps: P.Steps = []
@@ -121,11 +132,11 @@ def cmd_prepare(a) -> int:
     rows = P.dedup_rows(P.load_raw(a.inputs, errors, a.seed, a.format, kinds), steps)
     rows = P.check_rows(rows, show_progress=not a.quiet)
     table = P.category_table(rows)
-    wrappers, roundings = P.wrapper_counts(rows), P.rounding_counts(rows)
+    wrappers, roundings = S.wrapper_counts(rows), S.rounding_counts(rows)
     print(format_kinds(kinds))
-    print(P.format_wrappers(wrappers))
+    print(S.format_wrappers(wrappers))
     print(P.format_table(table))
-    print(P.format_roundings(roundings))
+    print(S.format_roundings(roundings))
     chosen = P.select(rows, _select_opts(a), steps)
     print(P.format_steps(steps))
     failures = _failures(errors, rows)
@@ -134,14 +145,15 @@ def cmd_prepare(a) -> int:
               "steps": [{"step": s, "removed": r, "left": n} for s, r, n in steps],
               "style": a.style, "template": a.template, "labels": a.labels}
     if not chosen:  # say why, before any later step fails for a wrong reason
-        why = P.why_empty(steps, rows)
+        why = S.why_empty(steps, rows)
         write_json(out / "report.json", {**report, "selected": [], "no_rows_left": why})
         _report_failures(failures, a.errors or str(out / "errors.txt"))
         print(f"mathtune: no row left to train on: {why}", file=sys.stderr)
         return 1
     done = P.complete_rows(chosen, a.style, a.labels)
-    if P.format_given(done):
-        print(P.format_given(done))
+    if S.format_given(done):
+        print(S.format_given(done))
+    (out / "report.json").unlink(missing_ok=True)  # the set is incomplete until the report is back
     write_jsonl(out / "selected.jsonl", done)
     flat, tools = P.conversations(done, a.template)
     write_json(out / "conversations.json", flat)
