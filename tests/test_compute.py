@@ -126,3 +126,29 @@ def test_wrong_labels_still_disagree(problem, label):
 def test_rounding_rule_float_repr_of_a_big_product():
     exact = Fraction(Decimal("56335378705119218765432109876543210987654321098765432109876543210987"))
     assert rounding_rule("5.633537870511922e+67", exact) == "float"
+
+
+@pytest.mark.parametrize("problem,label", [
+    ("计算 1.00 / 3.00 等于多少？", "0.33"), ("计算 -0.25 * 2.30 等于多少？", "-0.57"),
+    ("计算 -0.25 * 2.30 等于多少？", "-0.58"), ("计算 0.50 * 0.05 等于多少？", "0.03"),
+    ("计算 6543.21 * 6523.45 等于多少？", "42684303.0"), ("计算 -711.31 的 4 次方？", "255997460543.58344"),
+    ("当 x = 9.87 时，求函数 y = 88x^68 的值", "3.6e+69"), ("解方程 -81x + -45 = 0", "-0.56"),
+    ("商品原价为 51 元，打折后的价格为 28 元，请计算打折的折扣比例。", "45.1"),
+])
+def test_given_programs_print_the_label(problem, label):
+    from converters.complete import complete
+    from converters.pot import run_in_process
+
+    c = check(problem, label)
+    done = complete(c, "pot", label, labels="given")
+    assert done["label_used"] == "given" and run_in_process(done["code"]) == label == done["output"]
+    assert done["response"].endswith(done["final"]) and label in done["final"]
+    assert complete(c, "pot", label)["output"] == c.expected  # the default trains the exact value
+
+
+def test_a_label_no_program_prints_keeps_the_exact_value():
+    from converters.complete import complete
+
+    c = check("去年销售额为 11 万元，今年销售额增加了 66%，请计算今年的销售额。", "18.259999999999998")
+    done = complete(c, "answer", c.label, labels="given")
+    assert (done["label_used"], done["final"]) == ("exact", "18.26")
