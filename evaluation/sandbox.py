@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from evaluation import sandbox_bwrap
 from evaluation.sandbox_prelude import FORBIDDEN_EXIT, MEMORY_EXIT, PRELUDE
+from evaluation.sandbox_tree import remove_tree
 
 STATUSES = ("ok", "error", "timeout", "cpu_limit", "memory", "output_limit", "forbidden")
 MODES = ("bwrap", "weak")
@@ -187,6 +188,11 @@ def _collect(proc, limits: Limits, start: float, cap) -> Result:
         if over:
             break
     selector.close()
+    if not (over or timed_out) and proc.poll() is None:  # it closed its pipes but runs on
+        try:
+            proc.wait(timeout=max(0.0, deadline - time.perf_counter()))
+        except subprocess.TimeoutExpired:
+            timed_out = True
     _kill(proc, cap)
     proc.wait()
     proc.stdout.close()
@@ -223,51 +229,6 @@ def _status(code: int | None, timed_out: bool, over: bool) -> str:
     if code == FORBIDDEN_EXIT:
         return "forbidden"
     return "ok" if code == 0 else "error"
-
-
-def remove_tree(root: str) -> None:
-    """Delete a directory tree without recursion (a program may nest thousands of directories) and
-    without following symlinks; best effort, never raises."""
-    names: list[str] = []
-    try:
-        fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-    except OSError:
-        return
-    try:
-        while True:
-            sub = None
-            with os.scandir(fd) as entries:
-                for entry in entries:
-                    if entry.is_dir(follow_symlinks=False):
-                        sub = entry.name
-                        break
-                    try:
-                        os.unlink(entry.name, dir_fd=fd)
-                    except OSError:
-                        pass
-            if sub is not None:
-                try:
-                    child = os.open(sub, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
-                except OSError:
-                    os.rmdir(sub, dir_fd=fd)  # unreadable: empty or give up below
-                    continue
-                os.close(fd)
-                fd, _ = child, names.append(sub)
-                continue
-            if not names:
-                break
-            parent = os.open("..", os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
-            os.close(fd)
-            fd = parent
-            os.rmdir(names.pop(), dir_fd=fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-    try:
-        os.rmdir(root)
-    except OSError:
-        pass
 
 
 def require(mode: str, execute: bool = True) -> str:

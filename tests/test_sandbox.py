@@ -88,6 +88,14 @@ def test_lone_surrogate_gives_a_status(mode):
     assert run_code("# \udcff\nprint(1)", limits).status in STATUSES
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_closing_its_pipes_does_not_end_the_clock(mode):
+    code = "import os, time\nprint(1, flush=True)\nos.close(1)\nos.close(2)\ntime.sleep(60)"
+    result = run_code(code, Limits(**{**FAST.__dict__, "sandbox": mode}))
+    assert (result.status, result.stdout) == ("timeout", "1\n")
+    assert FAST.wall_seconds - 0.5 < result.seconds < FAST.wall_seconds + 2
+
+
 def _sandbox_dirs() -> set[str]:
     return {n for n in os.listdir(tempfile.gettempdir()) if n.startswith("mathtune-sandbox-")}
 
