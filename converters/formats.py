@@ -20,8 +20,7 @@ import os
 from collections import Counter
 from typing import Any, Iterator
 
-from converters.files import (InputError, RowError, _check_fields, _reject_constant, iter_json_array,
-                              open_input)
+from converters.files import InputError, RowError, _check_fields, iter_json_array, loads, open_input
 
 FORMATS = ("auto", "rows", "conversations", "messages", "alpaca", "swift")
 _KEYS = (("problem", "rows"), ("conversations", "conversations"), ("messages", "messages"),
@@ -103,12 +102,7 @@ def is_json_array(path: str | os.PathLike, probe: int = 1 << 20) -> bool:
 
 def _items(path: str, errors: list[RowError]) -> Iterator[tuple[int, Any]]:
     if is_json_array(path):
-        try:
-            yield from iter_json_array(path)
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{path}: not UTF-8 text ({exc.reason})") from None
-        except RecursionError:  # the JSON decoder recurses once per '[' or '{'
-            raise InputError(f"{path}: an item is nested too deeply") from None
+        yield from iter_json_array(path, errors=errors)
         return
     with open_input(path) as handle:
         for lineno, raw in enumerate(handle, start=1):
@@ -120,26 +114,11 @@ def _items(path: str, errors: list[RowError]) -> Iterator[tuple[int, Any]]:
             if not line.strip():
                 continue
             try:
-                item = json.loads(line, parse_constant=_reject_constant)
+                item = loads(line)  # refuses NaN, too deep nesting and lone surrogates
             except ValueError as exc:
                 errors.append(RowError(path, lineno, f"invalid JSON: {exc}"))
                 continue
-            except RecursionError:
-                errors.append(RowError(path, lineno, "invalid JSON: too deeply nested"))
-                continue
             yield lineno, item
-
-
-def _not_unicode(pair: dict) -> str | None:
-    """JSON's \\ud800 escapes decode to lone surrogates, which no output file can hold."""
-    for name in ("problem", "solution"):
-        text = pair.get(name)
-        if text is not None:
-            try:
-                text.encode("utf-8")
-            except UnicodeEncodeError as exc:
-                return f"field '{name}' holds a lone surrogate {text[exc.start]!a}, not Unicode text"
-    return None
 
 
 def read_items(path: str | os.PathLike, errors: list[RowError], fmt: str = "auto",
@@ -159,8 +138,6 @@ def read_items(path: str | os.PathLike, errors: list[RowError], fmt: str = "auto
         reason = pair if isinstance(pair, str) else _check_fields(pair, fields)
         if not reason and pair.get("solution") is not None:
             reason = _check_fields(pair, ("solution",))
-        if not reason:
-            reason = _not_unicode(pair)
         if reason:
             errors.append(RowError(path, line, reason))
             continue

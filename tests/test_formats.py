@@ -180,7 +180,12 @@ def test_hostile_items_are_row_errors(tmp_path):
     errors = []
     assert [line for line, _ in read_pairs(path, errors)] == [1, 4]
     assert [(e.line, e.reason) for e in errors] == [
-        (2, "invalid JSON: too deeply nested"), (3, "field 'problem' holds a lone surrogate '\\ud800', not Unicode text")]
+        (2, "invalid JSON: too deeply nested"), (3, "invalid JSON: a lone surrogate '\\ud800' is not Unicode text")]
+    array = tmp_path / "bad.json"
+    array.write_text('[{"problem": "\\udc00", "solution": "1"},\n' + json.dumps(ITEMS["rows"]) + "]")
+    errors = []
+    assert [line for line, _ in read_pairs(array, errors)] == [2]
+    assert [(e.line, e.reason) for e in errors] == [(1, "a lone surrogate '\\udc00' is not Unicode text")]
 
 
 def test_json_lines_whose_first_line_is_a_list_is_not_an_array(tmp_path):
