@@ -73,12 +73,26 @@ def read_only_view() -> tuple[str, ...]:
     return tuple(args)
 
 
+@functools.lru_cache(maxsize=1)
+def _supports() -> frozenset[str]:
+    """Options of newer bubblewraps used when present: --disable-userns (0.8), --size (0.7)."""
+    try:
+        text = subprocess.run([shutil.which("bwrap") or "bwrap", "--help"], capture_output=True, text=True,
+                              timeout=20).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return frozenset()
+    return frozenset(o for o in ("--disable-userns", "--size") if o in text)
+
+
 def command(limits, program_fd: int, prelude: str, prelude_args: list[str], block_fd: int | None = None,
             info_fd: int | None = None) -> list[str]:
     """The full bwrap command line running `prelude` on the program copied in from `program_fd`."""
-    cmd = [shutil.which("bwrap") or "bwrap", "--unshare-all", "--unshare-user", "--disable-userns",
+    newer = _supports()
+    cmd = [shutil.which("bwrap") or "bwrap", "--unshare-all", "--unshare-user",
+           *(["--disable-userns"] if "--disable-userns" in newer else []),
            "--die-with-parent", "--new-session", "--clearenv", *read_only_view(),
-           "--proc", "/proc", "--dev", "/dev", "--size", str(limits.tmpfs_mb * 1024 * 1024), "--tmpfs", WORK,
+           "--proc", "/proc", "--dev", "/dev",
+           *(["--size", str(limits.tmpfs_mb * 1024 * 1024)] if "--size" in newer else []), "--tmpfs", WORK,
            "--file", str(program_fd), f"{WORK}/program.py", "--chdir", WORK, "--remount-ro", "/"]
     if block_fd is not None:
         cmd += ["--block-fd", str(block_fd), "--info-fd", str(info_fd)]
@@ -104,7 +118,7 @@ def problem() -> str | None:
         return f"bwrap failed: {exc}"
     if run.returncode != 0:
         last = run.stderr.decode(errors="replace").strip().splitlines()
-        return f"bwrap cannot make namespaces here: {last[-1] if last else run.returncode}"
+        return f"bwrap cannot run a sandbox here: {last[-1] if last else run.returncode}"
     return None
 
 

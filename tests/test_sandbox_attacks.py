@@ -350,3 +350,20 @@ def test_the_process_table_check_sees_a_marked_process(mark):
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_filling_the_work_dir_stops_at_the_tmpfs_size():
+    code = HOOK_OFF + """
+n = 0
+try:
+    while n < 1000:
+        with open(f'f{n}', 'wb') as handle:
+            handle.write(b'x' * (1024 * 1024 - 1))
+        n += 1
+except OSError as e:
+    print(n, e.errno)
+"""
+    result = run(code)
+    assert result.status == "ok", result.stderr
+    written, errno = map(int, result.stdout.split())
+    assert written < LIMITS.tmpfs_mb + 1 and errno == 28  # ENOSPC
