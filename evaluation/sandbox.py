@@ -245,4 +245,7 @@ def require(mode: str, execute: bool = True) -> str:
     why = sandbox_bwrap.problem()
     if why:
         raise InputError(f"{why}; {sandbox_bwrap.INSTALL_HINT}")
+    if os.geteuid() == 0 and sandbox_bwrap.pids_cgroup_root() is None:
+        print("mathtune: warning: running as root with no writable pids cgroup: the number of processes a "
+              "program starts is not capped (RLIMIT_NPROC does not bind uid 0)", file=sys.stderr)
     return mode
