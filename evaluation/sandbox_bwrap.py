@@ -144,10 +144,22 @@ def pids_cgroup_root() -> str | None:
                 ok = os.path.exists(os.path.join(probe, "pids.max"))
                 os.rmdir(probe)
                 if ok:
+                    _remove_stale(base)
                     return base
             except OSError:
                 continue
     return None
+
+
+def _remove_stale(base: str) -> None:
+    """Empty cgroups left by an earlier mathtune that was killed mid-run (their owner pid is gone)."""
+    for name in os.listdir(base):
+        owner = name.split("-", 1)[0]
+        if owner.isdigit() and not os.path.exists(f"/proc/{owner}"):
+            try:
+                os.rmdir(os.path.join(base, name))
+            except OSError:
+                pass
 
 
 class PidsCap:
