@@ -184,3 +184,12 @@ def test_new_models_need_their_own_names(cfg):
         "(it is a legacy class: set use_legacy: True)",
         "model.arch.type: LlamaForCausalLM is not a MindFormers 1.9 model with use_legacy: False "
         "(it is a legacy class: set use_legacy: True)"]
+
+
+def test_auto_registered_classes_are_left_to_mindformers(cfg):
+    """`auto_register: module.Class` (MindFormers' research tokenizers) is imported at run time, not looked up."""
+    cfg.processor = {"type": "LlamaProcessor", "tokenizer": {"type": "Llama3Tokenizer"}}
+    assert check_config(cfg) == ["processor.tokenizer.type: Llama3Tokenizer is not a MindFormers 1.9 tokenizer "
+                                 "(did you mean LlamaTokenizer?)"]
+    cfg.processor["tokenizer"]["auto_register"] = "llama3_tokenizer.Llama3Tokenizer"
+    assert check_config(cfg) == []

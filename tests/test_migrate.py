@@ -69,7 +69,9 @@ def test_migrate_prints_each_change_and_the_result_checks(migrated):
     assert dict(new["parallel"]["strategy_ckpt_config"]) == {"only_trainable_params": False}
     assert "eval_callbacks" not in new
     assert new["model"] == old["model"] and new["lr_schedule"] == old["lr_schedule"]
-    assert "# lr sechdule" in out.read_text()  # the file's own comments are kept
+    text = out.read_text()
+    assert "# lr sechdule" in text  # the file's own comments are kept, also the one after a removed callback
+    assert "async_save: False\n\n# mindspore context init config\ncontext:" in text
 
 
 def test_migrated_contest_config_builds_and_trains(migrated, tmp_path):
@@ -125,3 +127,15 @@ def test_unusable_paths_are_one_line(tmp_path):
     proc = mathtune("yaml", "migrate", tmp_path / "nope.yaml", "--out", tmp_path / "x.yaml")
     assert proc.returncode == 2 and proc.stderr.strip() == f"mathtune: error: config not found: {tmp_path / 'nope.yaml'}"
     assert not (tmp_path / "x.yaml").exists()
+    proc = mathtune("yaml", "migrate", CONTEST, "--out", "/proc/contest.yaml")
+    assert proc.returncode == 2 and proc.stderr.strip().startswith("mathtune: error: /proc/contest.yaml: cannot write")
+    assert "changed:" not in proc.stdout  # refused before any work
+
+
+def test_cli_names_what_it_cannot_migrate_and_fails(tmp_path):
+    text = CONTEST.read_text().replace("  recompute: True\n", "  recompute: True\n  recompute_layers: 4\n")
+    (tmp_path / "old.yaml").write_text(text)
+    proc = mathtune("yaml", "migrate", tmp_path / "old.yaml", "--out", tmp_path / "new.yaml")
+    assert proc.returncode == 1
+    assert "cannot migrate: recompute_config.recompute_layers: MindFormers 1.9 refuses this key" in proc.stderr
+    assert "wrote " in proc.stdout and (tmp_path / "new.yaml").exists()  # the rest is migrated all the same

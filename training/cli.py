@@ -51,7 +51,7 @@ def cmd_yaml_check(a) -> int:
 
 
 def cmd_yaml_migrate(a) -> int:
-    from training.config import check_config, load_config
+    from training.config import ConfigError, check_config, load_config
     from training.migrate import migrate_file
 
     changes, left = migrate_file(a.file, a.out)
@@ -60,7 +60,10 @@ def cmd_yaml_migrate(a) -> int:
     for item in left:
         print(f"cannot migrate: {item}", file=sys.stderr)
     print(f"wrote {a.out} ({len(changes)} change(s), {len(left)} left to do by hand)")
-    problems = check_config(load_config(a.out))
+    try:
+        problems = check_config(load_config(a.out))
+    except ConfigError as exc:  # MindFormers' loader refuses the file (a key left to do by hand)
+        problems = [str(exc)]
     for p in problems:
         print(f"{a.out}: {p}", file=sys.stderr)
     print("yaml check: ok" if not problems else f"yaml check: {len(problems)} problem(s)")

@@ -76,8 +76,20 @@ def _callbacks(tree) -> tuple[list[str], list[str]]:
             del tree[section]
             changes.append("eval_callbacks: removed (empty)")
         elif len(kept) != len(items):
+            _keep_trailing_comment(items[-1], kept[-1])
             items[:] = kept
     return changes, []
+
+
+def _keep_trailing_comment(removed, last) -> None:
+    """ruamel hangs the comment after a list (the next section's heading) on its last item: move it."""
+    ca_old, ca_new = getattr(removed, "ca", None), getattr(last, "ca", None)
+    if removed is last or ca_old is None or ca_new is None or not ca_old.items or not len(last):
+        return
+    comment = list(ca_old.items.values())[-1]
+    if len(comment) > 2 and comment[2] is not None:
+        slot = ca_new.items.setdefault(list(last.keys())[-1], [None, None, None, None])
+        slot[2] = comment[2]
 
 
 def _strategy(tree) -> tuple[list[str], list[str]]:
@@ -156,8 +168,10 @@ def migrate_tree(tree) -> tuple[list[str], list[str]]:
 
 def migrate_file(src: str | os.PathLike, out: str | os.PathLike) -> tuple[list[str], list[str]]:
     """Read a config, migrate it, write `out` atomically (comments and order kept)."""
+    from converters.files import check_output
     from training.yamledit import read_yaml, write_yaml
 
+    check_output(out)
     tree = read_yaml(src)
     changes, left = migrate_tree(tree)
     write_yaml(out, tree)

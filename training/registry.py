@@ -115,6 +115,8 @@ def check_types(cfg) -> list[str]:
     version = mindformers_version()
     for path, module_type, label, block in sections(cfg):
         name = str(block["type"])
+        if block.get("auto_register"):
+            continue  # MindFormers imports and registers it from that module path at run time
         cls = lookup(module_type, name, legacy)
         if cls is None:
             where = f"{path}.type: {name} is not a MindFormers {version} {label}"
