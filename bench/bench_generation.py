@@ -93,7 +93,8 @@ def main() -> None:
     runs = 40
     for i in range(runs):
         assert run_code(f"from decimal import Decimal\nprint(Decimal('{i}.5') * 2)").ok
-    print(f"sandbox: {runs / (time.perf_counter() - t):.1f} executions/s (bubblewrap: a fresh interpreter in new namespaces each; bench_sandbox.py compares)")
+    print(f"sandbox: {runs / (time.perf_counter() - t):.1f} executions/s "
+          "(bubblewrap: a fresh interpreter in new namespaces each; bench_sandbox.py compares)")
 
 
 if __name__ == "__main__":
