@@ -163,7 +163,7 @@ def _collect(proc, limits: Limits, start: float, cap) -> Result:
         selector.register(fd, selectors.EVENT_READ)
     deadline = start + limits.wall_seconds
     timed_out = over = False
-    total = 0
+    totals = dict.fromkeys(sinks, 0)  # each stream has its own cap, as the model sees stdout or stderr
     while sinks:
         now = time.perf_counter()
         if proc.poll() is not None:
@@ -180,10 +180,10 @@ def _collect(proc, limits: Limits, start: float, cap) -> Result:
                 selector.unregister(key.fd)
                 del sinks[key.fd]
                 continue
-            total += len(chunk)
+            totals[key.fd] += len(chunk)
             sink = sinks[key.fd]
             sink += chunk[: max(0, limits.output_bytes - len(sink))]
-            if total > limits.output_bytes:
+            if totals[key.fd] > limits.output_bytes:
                 over = True
         if over:
             break

@@ -171,3 +171,9 @@ def test_weak_mode_hook_is_not_a_boundary():
     code = "import __main__\n__main__._DENY = ()\n__main__._PATH_EVENTS = set()\nimport os\nprint('etc' in os.listdir('/'))"
     result = run_code(code, Limits(**{**FAST.__dict__, "sandbox": "weak"}))
     assert (result.status, result.stdout) == ("ok", "True\n")
+
+
+def test_output_cap_is_per_stream():
+    code = "import sys\nprint('a' * 3000)\nsys.stderr.write('b' * 3000)"
+    result = run_code(code, FAST)  # 6,000 bytes in all, each stream under FAST's 4,096
+    assert result.status == "ok" and len(result.stdout) == 3001
