@@ -173,7 +173,9 @@ def test_weak_mode_hook_is_not_a_boundary():
     assert (result.status, result.stdout) == ("ok", "True\n")
 
 
-def test_output_cap_is_per_stream():
+@pytest.mark.parametrize("mode", MODES)
+def test_output_cap_is_per_stream(mode):
     code = "import sys\nprint('a' * 3000)\nsys.stderr.write('b' * 3000)"
-    result = run_code(code, FAST)  # 6,000 bytes in all, each stream under FAST's 4,096
+    # 6,000 bytes in all, each stream under FAST's 4,096
+    result = run_code(code, Limits(**{**FAST.__dict__, "sandbox": mode}))
     assert result.status == "ok" and len(result.stdout) == 3001
