@@ -61,10 +61,9 @@ def read_only_view() -> tuple[str, ...]:
     stdlib = sysconfig.get_path("stdlib", vars={"installed_base": sys.base_prefix, "base": sys.base_prefix})
     wanted = {python, os.path.realpath(stdlib)}
     for lib in _shared_libraries(python):
-        real = os.path.realpath(lib)
         # the interpreter's own libpython alone; a system library brings its directory, which also
         # holds what the standard library's extension modules load (libffi, libz, libssl, ...)
-        wanted.add(lib if real.startswith(os.path.realpath(sys.base_prefix) + "/") else os.path.dirname(lib))
+        wanted.add(lib if os.path.basename(lib).startswith("libpython") else os.path.dirname(lib))
     args: list[str] = []
     links: set[str] = set()
     binds = sorted({_exposed(p, args, links) for p in wanted if os.path.exists(p)})
