@@ -7,6 +7,7 @@ import sys
 
 from converters import cli as data_cli
 from training import cli as training_cli
+from training import cli_simulate
 from converters.files import InputError, check_output
 from evaluation import cli as evaluation_cli
 
@@ -19,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="group", required=True, metavar="GROUP")
     data_cli.add_parser(sub)
     training_cli.add_parser(sub)
+    cli_simulate.add_parser(sub)
     evaluation_cli.add_parser(sub)
     return parser
 
