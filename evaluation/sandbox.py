@@ -7,7 +7,7 @@ session, no further user namespaces, and the whole process tree killed with the 
 time is up. Kernel limits cap CPU time, address space, file size, open files and processes (as root,
 where RLIMIT_NPROC does not bind, a pids cgroup does). See `evaluation.sandbox_bwrap`.
 
-`weak`: today's fallback where bubblewrap is missing: the same limits and an audit hook in a plain
+`weak`: the earlier sandbox, for where bubblewrap is missing: the same limits and an audit hook in a plain
 subprocess. The hook is not a boundary: ordinary Python switches it off (see `sandbox_prelude`).
 
 Both: a wall-clock timeout, output capped while it is read, a status from the exit code and signals
@@ -80,29 +80,34 @@ def _run_bwrap(source: bytes, limits: Limits) -> Result:
     program = os.memfd_create("program.py")
     os.write(program, source)
     os.lseek(program, 0, os.SEEK_SET)
-    fds, cap = [program], None
-    base = sandbox_bwrap.pids_cgroup_root()
+    child_fds, own_fds, cap = [program], [], None  # closed after the start / at the end
     try:
-        block = info = None
+        base = sandbox_bwrap.pids_cgroup_root()
         if base:
-            cap = sandbox_bwrap.PidsCap(base, limits.processes + 1)  # + bwrap's init in the pid namespace
+            try:
+                cap = sandbox_bwrap.PidsCap(base, limits.processes + 1)  # + bwrap's init in the pid namespace
+            except OSError:
+                cap = None  # e.g. the cgroup hierarchy is full: run with RLIMIT_NPROC alone
+        if cap:
             block_r, block = os.pipe()
             info, info_w = os.pipe()
-            fds += [block_r, info_w]
-        cmd = sandbox_bwrap.command(limits, program, PRELUDE, _prelude_args(limits), *fds[1:])
+            child_fds += [block_r, info_w]
+            # info stays open until the end: bwrap writes more to it, and a closed pipe would kill it
+            own_fds += [block, info]
+        cmd = sandbox_bwrap.command(limits, program, PRELUDE, _prelude_args(limits), *child_fds[1:])
         start = time.perf_counter()
         # env={}: bwrap's own init keeps the environment bwrap started with, readable in /proc/1/environ
         proc = subprocess.Popen(cmd, env={}, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, pass_fds=tuple(fds), start_new_session=True)
-        for fd in fds:
+                                stderr=subprocess.PIPE, pass_fds=tuple(child_fds), start_new_session=True)
+        for fd in child_fds:
             os.close(fd)
-        fds = []
+        child_fds = []
         if cap:
-            fds = [info]  # open until the end: bwrap writes more to it, and a closed pipe would kill it
-            _enter_cgroup(proc, cap, info, block)
+            own_fds.remove(block)
+            _enter_cgroup(proc, cap, info, block)  # closes block: that starts the program
         return _collect(proc, limits, start, cap)
     finally:
-        for fd in fds:
+        for fd in child_fds + own_fds:
             os.close(fd)
         if cap:
             cap.remove()
