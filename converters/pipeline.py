@@ -17,6 +17,8 @@ from converters.complete import complete
 from converters.conversations import contest_conversation, tool_conversation
 from converters.files import RowError
 from converters.formats import read_pairs
+from converters.given_rows import FIELDS as GIVEN_FIELDS
+from converters.given_rows import check_given, complete_program, is_given
 from converters.prompts import render_prompt
 from converters.select import (dedup, exact_key, parse_source, stratified_sample,
                                trim_to_multiple, whitespace_key)
@@ -54,7 +56,8 @@ def _load_specs(specs: Iterable[str], errors: list[RowError], seed: int, fmt: st
                 kinds: Counter | None) -> Iterable[dict]:
     for spec in specs:
         path, count = parse_source(spec)
-        got = [{"problem": r["problem"], "solution": r["solution"], "source": f"{path}:{line}"}
+        got = [{"problem": r["problem"], "solution": r["solution"], "source": f"{path}:{line}",
+                **({k: r[k] for k in GIVEN_FIELDS if k in r} if is_given(r) else {})}
                for line, r in read_pairs(path, errors, fmt, kinds)]
         if count is not None and count < len(got):
             got = random.Random(seed).sample(got, count)
@@ -73,7 +76,12 @@ def _check_range(bounds: tuple[int, int]) -> list[tuple]:
 
 def _checked_parts(rows: list[dict], workers: int, show_progress: bool):
     """Yield check() results (as tuples in Checked's field order), in row order, from forked
-    workers when it pays."""
+    workers when it pays. Rows carrying their category and gold are checked against it."""
+    if any(is_given(r) for r in rows):
+        plain = iter(_checked_parts([r for r in rows if not is_given(r)], workers, show_progress))
+        for row in rows:
+            yield check_given(row) if is_given(row) else next(plain)
+        return
     bar = tqdm(total=len(rows), desc="check", unit="row", disable=not show_progress, mininterval=1)
     # fork is unsafe once MindSpore's threads exist; then stay in this process
     if workers <= 1 or len(rows) < _PARALLEL_FROM or "mindspore" in sys.modules:
@@ -170,6 +178,9 @@ def complete_rows(rows: list[dict], style: str, labels: str = "exact") -> list[d
     out = []
     with bulk_rows():
         for r in rows:
+            if isinstance(r.get("code"), str) and is_given(r):
+                out.append({**r, **complete_program(r, style), "style": style, "labels": labels})
+                continue
             checked = Checked(r["category"], r["status"], r["problem"], r["label"], r["expected"],
                               r["final"], tuple(r["args"]), r["reason"], r.get("wrapper", "none"),
                               r.get("rounding", ""))
@@ -194,10 +205,10 @@ def category_table(rows: list[dict]) -> list[dict]:
     by_cat = Counter(r["category"] for r in rows)
     status = Counter((r["category"], r.get("status")) for r in rows)
     table = []
-    for cat in [*CATEGORIES, OTHER]:
+    for cat in [*CATEGORIES, *sorted(set(by_cat) - set(CATEGORIES) - {OTHER}), OTHER]:
         if not by_cat[cat]:
             continue
-        entry = {"category": cat, "name": CATEGORIES.get(cat, "unmatched"), "count": by_cat[cat],
+        entry = {"category": cat, "name": CATEGORIES.get(cat, "unmatched" if cat == OTHER else cat), "count": by_cat[cat],
                  "share": round(100 * by_cat[cat] / total, 2)}
         entry.update({s: status[(cat, s)] for s in STATUSES})
         table.append(entry)
