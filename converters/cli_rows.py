@@ -16,6 +16,15 @@ from converters.files import RowError, write_json, write_jsonl
 def cmd_synth(a) -> int:
     from converters.synth import SHARES, synth_rows
 
+    if a.phrasings == "varied":
+        from converters.files import InputError
+        from converters.phrasings import phrased_rows
+
+        if a.duplicates or a.balanced:
+            raise InputError("--duplicates and --balanced apply to --phrasings contest only")
+        n = write_jsonl(a.out, phrased_rows(a.n, a.seed))
+        print(f"wrote {n} rows in varied phrasings to {a.out}")
+        return 0
     shares = dict.fromkeys(SHARES, 1.0) if a.balanced else None
     n = write_jsonl(a.out, synth_rows(a.n, a.seed, shares, duplicate_share=a.duplicates))
     print(f"wrote {n} rows to {a.out}")

@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 
 from converters.answers import as_exact
-from converters.compute import ComputeError, solve
+from converters.compute import FLOAT_NOTATION, ComputeError, solve
 from converters.pot import pot_response
-from converters.verify import AGREE, DISAGREE, UNPARSEABLE, Checked
+from converters.rounding import rounding_rule
+from converters.verify import AGREE, DISAGREE, ROUNDED, UNPARSEABLE, Checked
 
 FIELDS = ("category", "args", "gold", "code")
 _ANNOTATION = re.compile(r"<<[^<>]*>>")
@@ -37,8 +38,12 @@ def check_given(row: dict) -> Checked:
     except (ComputeError, KeyError, TypeError) as exc:
         why = f"unknown category {cat!r}" if isinstance(exc, KeyError) else str(exc)
         return Checked(cat, UNPARSEABLE, problem, gold, None, None, args, why)
-    if as_exact(gold) == answer.rational:
+    rule = "" if as_exact(gold) == answer.rational else rounding_rule(gold, answer.rational)
+    if not rule or (rule == "float" and cat in FLOAT_NOTATION):  # the contest's notation for these
         return Checked(cat, AGREE, problem, gold, answer.value, answer.solution, args)
+    if rule:
+        return Checked(cat, ROUNDED, problem, gold, answer.value, answer.solution, args,
+                       f"gold {gold} rounds {answer.value} ({rule})", "none", rule)
     return Checked(cat, DISAGREE, problem, gold, answer.value, answer.solution, args,
                    f"gold {gold} != computed {answer.value}")
 
