@@ -11,7 +11,8 @@ the rule that fired):
    `为`/`为：` as in `平均值为 47.66`, `方程的解为：-0.55`, `answer is`, `answer:`) that ends a
    statement. A number followed by an operator (`= 12 + 3 …`) or a variable (`y = 57x^54`) is not
    a result; whatever follows the result without a marker (` 8230`, a unit, a restarted line) is
-   a trailing fragment and is ignored.
+   a trailing fragment and is ignored, and so is a new contest-style problem the model went on to
+   write after its first result (`计算 12.5 * 3 等于多少？ 12.5 * 3 = 37.5`).
 4. `first equation`: when that last result runs to the very end of the output and is the start of
    an earlier result (the model began the same line again and was cut: `= 5632.48 8230.71 -
    2598.23 = 56`), the result of the first completed equation instead.
@@ -44,6 +45,9 @@ _MARKER = re.compile(r"(?:=|＝|≈|答案(?:是|为)?|(?<!因)为|(?:结果|值
                      r"\s*+[:：]?\s*+\$?\s*+")
 _VALUE = re.compile(rf"{_INT_FRACTION}|{_NUM}")
 _CUT_EXPONENT = re.compile(r"[eE][+-]?")
+# The stems of the contest's problems: a base model often goes on to write a new problem of its own
+_NEW_PROBLEM = re.compile(r"计算 [^\n？]{1,80}?(?:等于多少|的平方根|次方)？|解方程 |求以下数据的平均值|当 x = [^\n，]{1,20}?时，求函数"
+                          r"|一个长方形的长为|商品原价为|去年销售额为|某物体的密度为|将分数 ")
 _LATEX_FRAC = re.compile(r"\\[dt]?frac\{([^{}]+)\}\{([^{}]+)\}")
 _THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
 _OPERATORS = "+*/×÷^=("
@@ -86,8 +90,8 @@ def extract_with_rule(text: str) -> tuple[str | None, str | None]:
     return (found, "last number") if found is not None else (None, None)
 
 
-def _results(text: str) -> list[tuple[str, bool]]:
-    """(value, open) for every number right after an answer marker that ends a statement;
+def _results(text: str) -> list[tuple[str, bool, int]]:
+    """(value, open, end) for every number right after an answer marker that ends a statement;
     open: it runs to the end of the text (possibly cut there)."""
     out = []
     for m in _MARKER.finditer(text):
@@ -101,7 +105,7 @@ def _results(text: str) -> list[tuple[str, bool]]:
         cut = v.end() == len(text) or bool(_CUT_EXPONENT.fullmatch(text[v.end():v.end() + 3]))
         if not cut and rest[:1].isascii() and rest[:1].isalpha():
             continue  # `y = 57x^54`: a term with its variable
-        out.append((_clean(v.group(0)), cut))
+        out.append((_clean(v.group(0)), cut, v.end()))
     return out
 
 
@@ -109,9 +113,12 @@ def _answer_line(text: str) -> tuple[str | None, str | None]:
     results = _results(text)
     if not results:
         return None, None
-    last, cut = results[-1]
+    new_problem = _NEW_PROBLEM.search(text, results[0][2])
+    if new_problem:  # the model went on to write (and answer) a problem of its own
+        results = [r for r in results if r[2] <= new_problem.start()]
+    last, cut, _ = results[-1]
     if cut:
-        complete = [value for value, is_cut in results[:-1] if not is_cut]
+        complete = [value for value, is_cut, _ in results[:-1] if not is_cut]
         if any(value != last and value.startswith(last) for value in complete):
             return complete[0], "first equation"  # the same line begun again and cut mid-number
     return last, "answer line"
