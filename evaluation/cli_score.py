@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import os
 from pathlib import Path
 
 FMT = argparse.ArgumentDefaultsHelpFormatter
@@ -18,17 +17,14 @@ def _print_errors(errors: list[str]) -> None:
         print(f"… and {len(errors) - SHOW_ERRORS} more unusable rows")
 
 
-def _out_dir(path: str | None, beside: str) -> Path:
-    from converters.files import InputError
+def _out_dir(path: str | None, inputs: list[str | None]) -> Path:
+    """Inputs readable and the output folder usable (created), before any work."""
+    from converters.files import open_input
+    from training.logs import out_folder
 
-    out = Path(path or Path(beside).parent)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"{out}: cannot use as the output folder ({exc.strerror or exc})") from None
-    if not os.access(out, os.W_OK | os.X_OK):
-        raise InputError(f"{out}: output folder is not writable")
-    return out
+    for name in filter(None, inputs):
+        open_input(name).close()
+    return out_folder(path or Path(inputs[0]).parent)
 
 
 def read_gold(path: str) -> tuple[list[dict], list[str]]:
@@ -69,8 +65,9 @@ def load_predictions(path: str, gold_path: str | None) -> tuple[list[dict], list
         gold, gold_errors = read_gold(gold_path)
         errors += gold_errors
         if len(gold) != len(rows):
+            first = f" (first unusable gold row: {gold_errors[0]})" if gold_errors else ""
             raise InputError(f"{path}: {len(rows)} predictions but {gold_path} has {len(gold)} usable gold rows; "
-                             "they are paired by order")
+                             f"they are paired by order{first}")
         for row, g in zip(rows, gold):
             row.update({k: v for k, v in g.items() if v is not None})
     rows = [r for r in rows if not (mindformers and r["generation"] is None)]  # already reported
@@ -86,12 +83,17 @@ def cmd_score(a) -> int:
     from converters.files import write_json, write_jsonl
     from evaluation.score import format_score, plot_score, score_rows
 
-    out = _out_dir(a.out_dir, a.predictions)
+    out = _out_dir(a.out_dir, [a.predictions, a.gold])
     rows, errors, notes = load_predictions(a.predictions, a.gold)
     result = score_rows(rows, a.mode)
     errors += [f"{r['where']}: {r['reason']}" for r in result["rejected"]]
     result.update(notes, unusable=len(errors))
     print(format_score(result))
+    from evaluation.samples import format_samples, sample_metrics
+
+    if (sampled := sample_metrics(rows, a.mode)) is not None:  # rows from `predict --samples k`
+        result["samples"] = sampled
+        print(format_samples(sampled))
     if notes["echo_stripped"]:
         print(f"echoed prompt removed from {notes['echo_stripped']} of {len(rows)} outputs")
     if errors:
