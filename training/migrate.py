@@ -1,7 +1,7 @@
 """`mathtune yaml migrate`: a MindFormers 1.1-era config (the contest's) rewritten for MindFormers 1.9.
 
-Each rule is a pure function of the YAML tree (comments and order kept) that returns what it changed;
-what has no 1.9 equivalent is named, never guessed. The facts behind the rules:
+Each rule rewrites the loaded YAML tree in place (comments and order kept) and returns what it changed
+and what it could not: what has no 1.9 equivalent is named, never guessed. The facts behind the rules:
 - 1.9 registers no `FP32StateAdamWeightDecay`; its `AdamW` is the same update and keeps its moments in
   float32 (core/optim/adamw.py). The 1.1 class took beta1/beta2 and defaulted eps to 1e-6; AdamW takes
   betas and defaults eps to 1e-8, so a missing eps is written out.
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 
-from training.registry import OLD_NAMES, SECTIONS
+from training.registry import OLD_NAMES
 
 FP32_STATE_DEFAULTS = {"beta1": 0.9, "beta2": 0.999, "eps": 1e-6}  # FP32StateAdamWeightDecay.__init__ in 1.1
 STRICT_SECTIONS = ("runner_config", "parallel_config", "recompute_config", "swap_config", "moe_config")
@@ -29,7 +29,6 @@ def _optimizer(tree) -> tuple[list[str], list[str]]:
     opt = tree.get("optimizer")
     if not isinstance(opt, dict) or opt.get("type") != "FP32StateAdamWeightDecay":
         return [], []
-
     beta1 = opt.pop("beta1", FP32_STATE_DEFAULTS["beta1"])
     beta2 = opt.pop("beta2", FP32_STATE_DEFAULTS["beta2"])
     from ruamel.yaml.comments import CommentedSeq
@@ -188,4 +187,4 @@ def old_layout(cfg) -> list[str]:
     return []
 
 
-__all__ = ["migrate_file", "migrate_tree", "old_layout", "RULES", "SECTIONS"]
+__all__ = ["migrate_file", "migrate_tree", "old_layout", "RULES"]
