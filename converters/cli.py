@@ -9,6 +9,7 @@ from converters.cli_convert import cmd_convert, cmd_export, cmd_mindrecord, cmd_
 from converters.cli_rows import (cmd_categorise, cmd_check, cmd_complete, cmd_heldout, cmd_prepare,
                                  cmd_reworded, cmd_select, cmd_synth)
 from converters.complete import STYLES
+from converters.options import MAX_ROWS, MAX_SYNTH_PER_CATEGORY, bounded_int
 from converters.prompts import TEMPLATES
 
 def add_parser(sub) -> None:
@@ -25,7 +26,7 @@ def add_parser(sub) -> None:
         return p
 
     p = step("synth", cmd_synth, "synthetic contest-style rows (all 11 categories + English)")
-    p.add_argument("--n", type=int, default=1000)
+    p.add_argument("--n", type=bounded_int(1, MAX_ROWS), default=1000)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--duplicates", type=float, default=0.0, help="share of rows repeating an earlier row")
     p.add_argument("--balanced", action="store_true",
@@ -36,7 +37,7 @@ def add_parser(sub) -> None:
     p.add_argument("--out", required=True)
 
     p = step("heldout", cmd_heldout, "a test set: N synthetic problems per category, none of them in --exclude")
-    p.add_argument("--per-category", type=int, default=100)
+    p.add_argument("--per-category", type=bounded_int(1, MAX_SYNTH_PER_CATEGORY), default=100)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--exclude", nargs="*", default=[], help="training files (any row layout, see --format)")
     _add_format_arg(p)
@@ -45,7 +46,7 @@ def add_parser(sub) -> None:
 
     p = step("reworded", cmd_reworded,
              "a test set of the same computations in phrasings the contest never uses, with gold answers")
-    p.add_argument("--n", type=int, default=200)
+    p.add_argument("--n", type=bounded_int(1, MAX_ROWS), default=200)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True)
 

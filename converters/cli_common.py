@@ -8,6 +8,7 @@ from collections import Counter
 
 from converters import pipeline as P
 from converters.files import RowError, atomic_open
+from converters.options import MAX_ROWS, MAX_SHARDS, bounded_int, seq_length
 from converters.render import CHAT_FORMATS, LABEL_MODES
 
 SHOWN_ERRORS = 20
@@ -56,11 +57,13 @@ def _select_opts(a) -> P.SelectOptions:
 
 
 def _add_select_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--n", type=int, help="rows to sample, keeping category shares (default: all)")
+    p.add_argument("--n", type=bounded_int(0, MAX_ROWS), help="rows to sample, keeping category shares (default: all)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--min-per-category", type=int, default=0, help="floor per category (rare ones get all they have)")
-    p.add_argument("--max-per-category", type=int, help="cap per category")
-    p.add_argument("--multiple-of", type=int, default=1, help="trim to a multiple of the global batch size")
+    p.add_argument("--min-per-category", type=bounded_int(0, MAX_ROWS), default=0,
+                   help="floor per category (rare ones get all they have)")
+    p.add_argument("--max-per-category", type=bounded_int(0, MAX_ROWS), help="cap per category")
+    p.add_argument("--multiple-of", type=bounded_int(1, MAX_ROWS), default=1,
+                   help="trim to a multiple of the global batch size")
     p.add_argument("--drop-english", action="store_true", help="leave out English rows")
     p.add_argument("--keep-disagree", action="store_true",
                    help="keep rows whose label is wrong, trained on the recomputed answer")
@@ -75,9 +78,10 @@ def _add_mindrecord_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bos", help="tokenizer.json: BOS token text (default from tokenizer_config.json)")
     p.add_argument("--eos", help="tokenizer.json: EOS token text")
     p.add_argument("--pad", help="tokenizer.json: pad token text (default: EOS)")
-    p.add_argument("--seq-length", default="256", help="an integer, or 'auto' (smallest multiple of 8 that fits all)")
+    p.add_argument("--seq-length", default=256, type=seq_length,
+                   help="an integer, or 'auto' (smallest multiple of 8 that fits all)")
     p.add_argument("--pack", action="store_true", help="pack several samples per row (EOS-separated)")
-    p.add_argument("--shards", type=int, default=1, help="number of MindRecord files")
+    p.add_argument("--shards", type=bounded_int(1, MAX_SHARDS), default=1, help="number of MindRecord files")
     p.add_argument("--chat", choices=CHAT_FORMATS, default="vicuna",
                    help="vicuna: MindFormers' qa template; plain: prompt, newline, response")
     p.add_argument("--label-mode", choices=LABEL_MODES, default="exact",
@@ -105,8 +109,11 @@ def write_dataset(conv_path: str, out: str, a, source: str | None = None) -> dic
     opts = EncodeOptions(chat=a.chat, label_mode=a.label_mode, mask_observation=not a.train_on_observation)
     tally = TemplateTally()  # the template is read off the human turns: any conversations file has it
 
+    bad: list[RowError] = []  # malformed items: reported, the rest written
+
     def pairs():
-        return tally.watch(read_conversations(conv_path))
+        bad.clear()  # a second pass (--seq-length auto) finds the same ones
+        return tally.watch(read_conversations(conv_path, bad))
 
     seq, why = resolve_seq_length(a.seq_length, pairs, tok, opts)
     print(why)
@@ -118,7 +125,8 @@ def write_dataset(conv_path: str, out: str, a, source: str | None = None) -> dic
                                  shards=a.shards, packed=a.pack, truncate=a.truncate, progress=bar,
                                  late_meta=tally.meta)
     took = time.perf_counter() - start
-    summary = stats.summary()
+    summary = {**stats.summary(), "bad_items": len(bad)}
+    _report_failures([str(e) for e in bad], None)
     print(f"wrote {summary['rows']} rows ({summary['samples']} samples) to {out} in {took:.1f}s; "
           f"real tokens {100 * summary['real_token_share']:.1f}%, supervised {100 * summary['supervised_share']:.1f}%")
     found = tally.meta()

@@ -44,8 +44,7 @@ def cmd_export(a) -> int:
 
 
 def cmd_mindrecord(a) -> int:
-    write_dataset(a.input, a.out, a)
-    return 0
+    return 1 if write_dataset(a.input, a.out, a)["bad_items"] else 0
 
 
 def cmd_tokenizer(a) -> int:

@@ -19,7 +19,7 @@ import string
 from collections import Counter
 from pathlib import Path
 
-from converters.files import InputError, RowError, open_input
+from converters.files import InputError, RowError, load_json, open_input
 
 PROMPT = "Read the passage and answer the question below.\n\n### Instruction:\n{context}\n\n### Input:\n{question}\n\n### Response:"
 MF_SYMBOLS = frozenset(['-', ':', '_', '*', '^', '/', '\\', '~', '`', '+', '=', '，', '。', '：', '？', '！', '“', '”',
@@ -29,10 +29,7 @@ _CJK = re.compile(r"[\u4e00-\u9fa5]")
 
 def build_items(dev_path: str | os.PathLike) -> list[dict]:
     """The contest's set: the first question of every paragraph, with all its gold answers."""
-    try:
-        data = json.loads(Path(dev_path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(f"{dev_path}: cannot read a SQuAD JSON file ({exc})") from None
+    data = load_json(dev_path)  # unreadable, not UTF-8, invalid or too deeply nested: one line
     items = []
     for article in data.get("data", []):
         for para in article.get("paragraphs", []):

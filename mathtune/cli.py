@@ -12,8 +12,15 @@ from converters.files import InputError, check_output
 from evaluation import cli as evaluation_cli
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Option errors in one line (no usage block), exit 2; every subcommand's parser is one too."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="mathtune",
         description="Teach an LLM exact arithmetic on MindSpore/MindFormers: "
                     "data → MindRecord → LoRA training → checkpoints → evaluation.")
@@ -55,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
 # Output options and what they name; per-command exceptions below. Checked before any work.
 OUTPUT_OPTIONS = {"out": "file", "report": "file", "errors": "file", "tools_out": "file", "png": "file",
                   "out_dir": "dir"}
-OUTPUT_EXCEPTIONS = {("data", "export", "out"): "any", ("data", "tokenizer", "out"): "dir",
+OUTPUT_EXCEPTIONS = {("data", "export", "out"): lambda a: "file" if a.format == "swift" else "dir",
+                     ("data", "tokenizer", "out"): "dir",
                      ("ckpt", None, "out"): "any", ("report", None, "out_dir"): "any"}
 
 
@@ -66,7 +74,7 @@ def check_outputs(args: argparse.Namespace) -> None:
         value = getattr(args, name, None)
         if isinstance(value, str):
             kind = OUTPUT_EXCEPTIONS.get((group, step, name), OUTPUT_EXCEPTIONS.get((group, None, name), kind))
-            check_output(value, kind)
+            check_output(value, kind(args) if callable(kind) else kind)
 
 
 def _one_line(exc: BaseException) -> str:

@@ -1,0 +1,225 @@
+"""Writes that are atomic as a set: a writer killed between any two renames leaves the previous
+MindRecord (data, index, metadata) or the new one whole, readable by MindDataset; one writer at a time."""
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from converters.fileset import locked, output_lock, store_of
+from converters.files import InputError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Imports MindSpore once, then per kill point forks a writer whose k-th rename/link call is os._exit:
+# the process dies there as under `kill -9`. The output folder is restored to the old set before each
+# fork and copied (symlinks as symlinks) after each death, for the checker to open with MindDataset.
+KILLER = textwrap.dedent("""
+    import json, os, shutil, sys
+    from pathlib import Path
+    sys.path.insert(0, sys.argv[1])
+    from converters.mindrecord import EncodeOptions, encode, read_conversations, write_mindrecord
+    from converters.tokenizers import load_tokenizer
+
+    work, conv, tok_path, shards = Path(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5])
+    tok = load_tokenizer(tok_path)
+    pristine, live = work / "pristine", work / "live"
+    for k in range(1, 60):
+        shutil.rmtree(live, ignore_errors=True)
+        shutil.copytree(pristine, live, symlinks=True)
+        pid = os.fork()
+        if pid == 0:
+            calls = [0]
+            def dying(real):
+                def call(*args, **kwargs):
+                    calls[0] += 1
+                    if calls[0] == k:
+                        os._exit(77)
+                    return real(*args, **kwargs)
+                return call
+            for name in ("rename", "replace", "symlink", "link"):
+                setattr(os, name, dying(getattr(os, name)))
+            pairs = ((h, g) for _, h, g in read_conversations(conv))
+            write_mindrecord(encode(pairs, tok, EncodeOptions(chat="plain")), live / "train.mindrecord", 96,
+                             tok.pad_id, {"version": "new"}, shards=shards)
+            os._exit(0)
+        status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+        shutil.copytree(live, work / f"kill-{k}", symlinks=True)
+        print(json.dumps({"k": k, "status": status}), flush=True)
+        if status == 0:
+            break
+""")
+
+# Opens every snapshot the way training does: the path of the first data file, through MindDataset.
+CHECKER = textwrap.dedent("""
+    import json, os, sys
+    import mindspore.dataset as ds
+    for snap in sys.argv[1:]:
+        meta = json.load(open(os.path.join(snap, "train.mindrecord.meta.json")))
+        first = os.path.join(snap, meta["files"][0])
+        data = ds.MindDataset(first, columns_list=["input_ids", "labels"], shuffle=False)
+        shapes = {tuple(row["input_ids"].shape) for row in data.create_dict_iterator(output_numpy=True)}
+        # the index MindSpore opens (beside the path given) is the one written with the data it finds
+        same = os.path.samefile(first + ".db", os.path.realpath(first) + ".db")
+        print(json.dumps({"snap": snap, "version": meta["version"], "rows": data.get_dataset_size(),
+                          "meta_rows": meta["rows"], "shapes": sorted(shapes), "row_length": meta["row_length"],
+                          "same_set": same}), flush=True)
+""")
+
+
+@pytest.fixture(scope="module")
+def small_set(tmp_path_factory):
+    """A tokenizer and 40 conversations (the new data), and the old set written at seq_length 64."""
+    import string
+
+    from converters.chartok import build_char_tokenizer, conversation_texts
+    from converters.mindrecord import EncodeOptions, encode, read_conversations, write_mindrecord
+    from converters.tokenizers import load_tokenizer
+
+    d = tmp_path_factory.mktemp("atomic")
+    conv = d / "conversations.json"
+    conv.write_text(json.dumps([{"conversations": [{"from": "human", "value": f"计算 {i} + {i} = ?"},
+                                                   {"from": "gpt", "value": f"{i} + {i} = {2 * i}"}]}
+                                for i in range(40)]), encoding="utf-8")
+    tok_path = build_char_tokenizer(conversation_texts(conv), d / "tok", extra=string.printable)
+    tok = load_tokenizer(str(tok_path))
+    old = d / "old"
+    pairs = [(h, g) for _, h, g in read_conversations(conv)][:25]
+    write_mindrecord(encode(pairs, tok, EncodeOptions(chat="plain")), old / "train.mindrecord", 64, tok.pad_id,
+                     {"version": "old"})
+    return d, conv, tok_path, old
+
+
+def _plain_copy(src: Path, dst: Path) -> None:
+    """The old set as the one-file-at-a-time writer left it: regular files, no version store."""
+    dst.mkdir()
+    for name in ("train.mindrecord", "train.mindrecord.db", "train.mindrecord.meta.json"):
+        (dst / name).write_bytes((src / name).read_bytes())
+
+
+@pytest.mark.parametrize("layout,shards", [pytest.param("versioned", 1, marks=pytest.mark.slow), ("versioned", 3),
+                                           ("plain", 2)])
+def test_killed_at_every_rename_the_set_is_old_or_new_whole(small_set, tmp_path, layout, shards):
+    import shutil
+
+    d, conv, tok_path, old = small_set
+    if layout == "plain":
+        _plain_copy(old, tmp_path / "pristine")
+    else:
+        shutil.copytree(old, tmp_path / "pristine", symlinks=True)
+    run = subprocess.run([sys.executable, "-c", KILLER, str(ROOT), str(tmp_path), str(conv), str(tok_path),
+                          str(shards)], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    kills = [json.loads(line) for line in run.stdout.splitlines()]
+    assert kills[-1]["status"] == 0 and all(k["status"] == 77 for k in kills[:-1])
+    assert len(kills) >= 5  # version rename, a link per file, the swap: each one a kill point
+    snaps = [str(tmp_path / f"kill-{k['k']}") for k in kills]
+    check = subprocess.run([sys.executable, "-c", CHECKER, *snaps], capture_output=True, text=True, timeout=600,
+                           env={**os.environ, "GLOG_v": "3"})
+    assert check.returncode == 0, check.stderr[-3000:]
+    seen = [json.loads(line) for line in check.stdout.splitlines()]
+    assert len(seen) == len(snaps)
+    for s in seen:
+        rows = 25 if s["version"] == "old" else 40
+        assert (s["rows"], s["meta_rows"], s["shapes"]) == (rows, rows, [[s["row_length"]]]), s
+        assert s["same_set"], s
+    versions = [s["version"] for s in seen]
+    assert versions[0] == "old" and versions[-1] == "new"
+    assert versions == sorted(versions, key=["old", "new"].index)  # never back to old once new is visible
+    final = tmp_path / f"kill-{kills[-1]['k']}"
+    left = sorted(p.name for p in store_of(final / "train.mindrecord").iterdir())
+    assert len(left) == 3 and left[:2] == ["current", "lock"]  # older versions and leftovers are gone
+    links = sorted(p.name for p in final.iterdir() if p.is_symlink())
+    expected = [f"train.mindrecord{i}" for i in range(shards)] if shards > 1 else ["train.mindrecord"]
+    assert links == sorted(expected + [n + ".db" for n in expected] + ["train.mindrecord.meta.json"])
+
+
+def test_one_writer_at_a_time_and_stale_partials_cleaned(small_set, tmp_path):
+    from converters.mindrecord import EncodeOptions, encode, read_conversations, write_mindrecord
+    from converters.tokenizers import load_tokenizer
+
+    d, conv, tok_path, old = small_set
+    tok = load_tokenizer(str(tok_path))
+    out = tmp_path / "train.mindrecord"
+    pairs = [(h, g) for _, h, g in read_conversations(conv)]
+    with output_lock(out):  # another writer holds it (flock conflicts across open files, even in one process)
+        with pytest.raises(InputError, match="another process is writing it"):
+            write_mindrecord(encode(pairs, tok, EncodeOptions(chat="plain")), out, 64, tok.pad_id, {})
+    crashed = store_of(out) / "v-crashed.partial"
+    crashed.mkdir(parents=True)
+    (crashed / "train.mindrecord").write_bytes(b"half")
+    older = tmp_path / ".train.mindrecord.abc123.partial"  # left by the writer before version sets
+    older.mkdir()
+    write_mindrecord(encode(pairs, tok, EncodeOptions(chat="plain")), out, 64, tok.pad_id, {})
+    assert not crashed.exists() and not older.exists()
+    assert json.loads((tmp_path / "train.mindrecord.meta.json").read_text())["rows"] == 40
+
+
+def test_mindrecord_into_a_directory_path_leaves_nothing(small_set, tmp_path):
+    from mathtune.cli import main
+
+    d, conv, tok_path, old = small_set
+    target = tmp_path / "dir"
+    target.mkdir()
+    for out in (str(target), str(tmp_path / "new") + "/"):
+        assert main(["data", "mindrecord", str(conv), "--out", out, "--tokenizer", str(tok_path),
+                     "--chat", "plain", "--quiet"]) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dir"] and not any(target.iterdir())
+
+
+PREPARE_KILLER = textwrap.dedent("""
+    import os, sys
+    sys.path.insert(0, sys.argv[1])
+    k = int(sys.argv[2])
+    calls, real = [0], os.replace
+    def dying(*args, **kwargs):
+        calls[0] += 1
+        if calls[0] == k:
+            os._exit(77)
+        return real(*args, **kwargs)
+    os.replace = dying
+    from mathtune.cli import main
+    sys.exit(main(sys.argv[3:]))
+""")
+
+
+def test_prepare_killed_never_leaves_an_old_report_beside_new_files(tmp_path):
+    from converters.files import write_jsonl
+    from converters.synth import synth_rows
+    from mathtune.cli import main
+
+    old_rows, new_rows = tmp_path / "old.jsonl", tmp_path / "new.jsonl"
+    write_jsonl(old_rows, synth_rows(20, seed=1))
+    write_jsonl(new_rows, synth_rows(30, seed=2))
+    out = tmp_path / "prep"
+    args = ["data", "prepare", "--out-dir", str(out), "--no-mindrecord", "--quiet"]
+    assert main([str(old_rows), *args]) in (0, 1)
+    old_report = json.loads((out / "report.json").read_text())
+    statuses = []
+    for k in range(1, 8):
+        run = subprocess.run([sys.executable, "-c", PREPARE_KILLER, str(ROOT), str(k), str(new_rows), *args],
+                             capture_output=True, text=True, timeout=300, cwd=tmp_path)
+        statuses.append(run.returncode)
+        report = out / "report.json"
+        if run.returncode == 77:
+            assert not report.exists() or json.loads(report.read_text()) == old_report, k
+        else:
+            assert run.returncode in (0, 1), run.stderr[-2000:]
+            assert json.loads(report.read_text())["inputs"] == [str(new_rows)]
+            break
+        assert main([str(old_rows), *args]) in (0, 1)  # back to the old set before the next kill
+    assert statuses[0] == 77 and statuses[-1] in (0, 1) and len(statuses) >= 4
+
+
+def test_prepare_refuses_a_second_run_on_the_same_folder(tmp_path):
+    from mathtune.cli import main
+
+    out = tmp_path / "prep"
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text('{"problem": "计算 1 + 1 = ?", "solution": "2"}\n', encoding="utf-8")
+    with locked(out / ".prepare.lock", out):
+        assert main(["data", "prepare", str(rows), "--out-dir", str(out), "--no-mindrecord", "--quiet"]) == 2
+    assert not (out / "report.json").exists()
