@@ -48,6 +48,38 @@ def apply_cpu_patches() -> None:
     _patched = True
 
 
+_ORIGINAL_ATTN = None  # LLamaAttention._attn before apply_cpu_mask_patch; a global for graph mode
+_MASKED_SCORE = -10000.0  # what MindFormers' own causal mask adds to a masked score
+
+
+def _attn_with_uint8_mask(self, query, key, value, mask):
+    """LLamaAttention._attn that also takes the uint8 mask (1 = masked) Llama's construct makes of an
+    `attention_mask` input. That mask is meant for flash attention; the plain path adds the mask to
+    the scores, so it needs MindFormers' additive form. Compiled by graph mode: globals only."""
+    if mask.dtype == _UINT8:
+        mask = _CAST(mask, query.dtype) * _MASKED_SCORE
+    return _ORIGINAL_ATTN(self, query, key, value, mask)
+
+
+_UINT8 = None
+_CAST = None
+
+
+def apply_cpu_mask_patch() -> None:
+    """Let Llama's plain (non-flash) attention on CPU take an explicit `attention_mask` (packed rows).
+    Idempotent; call only when the device is CPU."""
+    global _ORIGINAL_ATTN, _UINT8, _CAST
+    if _ORIGINAL_ATTN is not None:
+        return
+    from mindspore import dtype as mstype
+    from mindspore import ops
+    from mindformers.models.llama.llama_transformer import LLamaAttention
+
+    _UINT8, _CAST = mstype.uint8, ops.Cast()
+    _ORIGINAL_ATTN = LLamaAttention._attn
+    LLamaAttention._attn = _attn_with_uint8_mask
+
+
 def cpu_argmax_patch(model) -> None:
     """Give a MindFormers model a greedy argmax that has a CPU kernel."""
     from mindspore import dtype as mstype

@@ -79,6 +79,9 @@ def resolve(args: TrainArgs):
 
         find_data_tokenizer(read_meta(args.train_data)["tokenizer"], args.train_data)  # the run will copy it
         notes = fill_from_data(cfg, args.train_data, fit_model=args.fit_model_to_data)
+        from training.packed import setup_packed
+
+        notes += setup_packed(cfg, read_meta(args.train_data), args.train_data)
     cfg.output_dir = str(run_dir)
     cfg.run_mode = args.run_mode
     cfg.use_parallel = args.use_parallel
@@ -178,6 +181,14 @@ def run_training(args: TrainArgs) -> dict:
         apply_cpu_patches()
     start = time.perf_counter()
     trainer = Trainer(cfg)
+    from training.packed import add_mask_step, is_packed
+
+    if is_packed(cfg):
+        add_mask_step(trainer)
+        if device == "cpu":
+            from training.cpu import apply_cpu_mask_patch
+
+            apply_cpu_mask_patch()
     if args.run_mode == "finetune" and cfg.load_checkpoint and not args.resume:
         trainer.finetune(finetune_checkpoint=cfg.load_checkpoint)
     else:
