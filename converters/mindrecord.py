@@ -1,15 +1,13 @@
 """Conversations → MindRecord rows (`input_ids`, `labels`, int32) for MindFormers.
 
 Streams: conversations are read, tokenised and written a batch at a time, so memory does not
-grow with the data set. Files are written in a hidden sibling directory and moved into place
-only after `commit()`, with the `.meta.json` record of how they were made written last.
+grow with the data set. Data, `.db` index and `.meta.json` are one set: written into a new version
+directory and swapped in whole by one rename (converters/fileset.py), under a lock on the output.
 """
 from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,8 +15,9 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from converters.files import InputError, atomic_open, iter_json_array
-from converters.packing import pack_rows
+from converters.fileset import new_version
+from converters.files import InputError, RowError, iter_json_array, loads
+from converters.packing import pack
 from converters.pot import pot_response
 from converters.prompts import TEMPLATES
 from converters.render import (IGNORE, NO_BOS_FORMATS, assemble, auto_seq_length, contest_labels,
@@ -26,9 +25,6 @@ from converters.render import (IGNORE, NO_BOS_FORMATS, assemble, auto_seq_length
 from converters.tokenizers import Tokenizer
 
 SCHEMA = {"input_ids": {"type": "int32", "shape": [-1]}, "labels": {"type": "int32", "shape": [-1]}}
-# packed rows also say which sample each position belongs to (1, 2, …; 0 = padding): training builds
-# the block-diagonal attention mask from it (converters/packing.py)
-PACKED_SCHEMA = {**SCHEMA, "segment_ids": {"type": "int32", "shape": [-1]}}
 META_SUFFIX = ".meta.json"
 WRITE_BATCH = 2048
 
@@ -63,22 +59,41 @@ class WriteStats:
                 "supervised_share": round(self.supervised / pos, 4)}
 
 
-def read_conversations(path: str | os.PathLike) -> Iterator[tuple[int, str, str]]:
-    """Yield `(line, human, gpt)` from a conversations JSON array (contest or tool-call form)."""
-    for line, item in iter_json_array(path):
-        turns = item.get("conversations") if isinstance(item, dict) else None
-        if not isinstance(turns, list) or len(turns) < 2:
-            raise InputError(f"{path}:{line}: expected {{'conversations': [human, gpt, ...]}}")
-        roles = [t.get("from") for t in turns]
-        if roles[0] != "human" or any(not isinstance(t.get("value"), str) for t in turns):
-            raise InputError(f"{path}:{line}: the first turn must be from 'human' and every value a string")
-        if roles[1:] == ["gpt"]:
-            yield line, turns[0]["value"], turns[1]["value"]
-        elif roles[1:] == ["function_call", "observation", "gpt"]:
-            code = json.loads(turns[1]["value"])["arguments"]["code"]
-            yield line, turns[0]["value"], pot_response(code, turns[2]["value"], turns[3]["value"])
-        else:
-            raise InputError(f"{path}:{line}: unsupported turn order {roles}")
+def read_conversations(path: str | os.PathLike,
+                       errors: list[RowError] | None = None) -> Iterator[tuple[int, str, str]]:
+    """Yield `(line, human, gpt)` from a conversations JSON array (contest or tool-call form).
+
+    A malformed item is `file:line: reason` in `errors` and skipped when `errors` is given;
+    without it the first one raises InputError.
+    """
+    for line, item in iter_json_array(path, errors=errors):
+        try:
+            yield (line, *_conversation(item))
+        except ValueError as exc:
+            if errors is None:
+                raise InputError(f"{path}:{line}: {exc}") from None
+            errors.append(RowError(str(path), line, str(exc)))
+
+
+def _conversation(item) -> tuple[str, str]:
+    """(human, gpt) of one conversations item; ValueError saying what is wrong with it."""
+    turns = item.get("conversations") if isinstance(item, dict) else None
+    if not isinstance(turns, list) or len(turns) < 2 or not all(isinstance(t, dict) for t in turns):
+        raise ValueError("expected {'conversations': [human, gpt, ...]} with each turn an object")
+    roles = [t.get("from") for t in turns]
+    if roles[0] != "human" or any(not isinstance(t.get("value"), str) for t in turns):
+        raise ValueError("the first turn must be from 'human' and every value a string")
+    if roles[1:] == ["gpt"]:
+        return turns[0]["value"], turns[1]["value"]
+    if roles[1:] == ["function_call", "observation", "gpt"]:
+        try:
+            code = loads(turns[1]["value"])["arguments"]["code"]
+        except (ValueError, KeyError, TypeError, IndexError):
+            code = None
+        if not isinstance(code, str):
+            raise ValueError("the function_call turn is not JSON {\"arguments\": {\"code\": \"...\"}}")
+        return turns[0]["value"], pot_response(code, turns[2]["value"], turns[3]["value"])
+    raise ValueError(f"unsupported turn order {[str(r)[:20] for r in roles][:8]}")
 
 
 def template_of(human: str) -> str:
@@ -163,20 +178,14 @@ def _rows(samples, length: int, pad: int, packed: bool, truncate: bool, stats: W
                 ids, labels = ids[:length], labels[:length]
             yield ids, labels
 
-    source = pack_rows(fitting(), length) if packed else fitting()
-    for sample in source:
-        ids, labels = sample[0], sample[1]
+    source = pack(fitting(), length) if packed else fitting()
+    for ids, labels in source:
         row, lab = pad_row(ids, labels, length, pad)
         stats.rows += 1
         stats.real_tokens += len(ids)
         stats.supervised += int(np.count_nonzero(lab != IGNORE))
         stats.positions += length
-        if packed:
-            segments = np.zeros(length, dtype=np.int32)
-            segments[:len(ids)] = sample.segments
-            yield {"input_ids": row, "labels": lab, "segment_ids": segments}
-        else:
-            yield {"input_ids": row, "labels": lab}
+        yield {"input_ids": row, "labels": lab}
 
 
 def output_files(out: str | os.PathLike, shards: int) -> list[Path]:
@@ -195,10 +204,10 @@ def write_mindrecord(samples: Iterable[tuple[list[int], list[int]]], out: str | 
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     stats = WriteStats()
-    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
-    try:
+    # data, index and metadata are one set: written into a new version, swapped in by one rename
+    with new_version(out) as work:
         writer = FileWriter(str(work / out.name), shard_num=shards, overwrite=True)
-        writer.add_schema(PACKED_SCHEMA if packed else SCHEMA, "qa")
+        writer.add_schema(SCHEMA, "qa")
         batch = []
         for row in _rows(samples, seq_length + 1, pad_id, packed, truncate, stats):
             batch.append(row)
@@ -214,18 +223,11 @@ def write_mindrecord(samples: Iterable[tuple[list[int], list[int]]], out: str | 
         if stats.rows == 0:
             raise InputError("no sample fits: nothing to write (raise --seq-length or use --truncate)")
         writer.commit()
-        for target in output_files(out, shards):  # index files first, data files last
-            os.replace(work / (target.name + ".db"), target.with_name(target.name + ".db"))
-        for target in output_files(out, shards):
-            os.replace(work / target.name, target)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    meta = {**meta, **(late_meta() if late_meta else {}),
-            "seq_length": seq_length, "row_length": seq_length + 1, "packed": packed,
-            "columns": list(PACKED_SCHEMA if packed else SCHEMA),
-            "shards": shards, "files": [p.name for p in output_files(out, shards)], **stats.summary()}
-    with atomic_open(out.with_name(out.name + META_SUFFIX)) as handle:
-        json.dump(meta, handle, ensure_ascii=False, indent=2)
+        meta = {**meta, **(late_meta() if late_meta else {}),
+                "seq_length": seq_length, "row_length": seq_length + 1, "packed": packed,
+                "shards": shards, "files": [p.name for p in output_files(out, shards)], **stats.summary()}
+        with open(work / (out.name + META_SUFFIX), "w", encoding="utf-8", errors="backslashreplace") as handle:
+            json.dump(meta, handle, ensure_ascii=False, indent=2)
     return stats
 
 

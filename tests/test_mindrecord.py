@@ -159,7 +159,10 @@ def test_interrupted_write_leaves_nothing_that_looks_complete(conv_file, tok, tm
     with pytest.raises(KeyboardInterrupt):
         write_mindrecord(encode(broken(), tok, EncodeOptions()), out, 256, tok.pad_id, {"tokenizer": {}})
     assert out.read_bytes() == before  # the complete earlier file is untouched
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.mindrecord", "x.mindrecord.db", "x.mindrecord.meta.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".x.mindrecord.versions", "x.mindrecord", "x.mindrecord.db",
+                                                         "x.mindrecord.meta.json"]
+    versions = sorted(p.name for p in (tmp_path / ".x.mindrecord.versions").iterdir())
+    assert len(versions) == 3 and versions[:2] == ["current", "lock"] and not versions[2].endswith(".partial")
     fresh = tmp_path / "new.mindrecord"
     with pytest.raises(KeyboardInterrupt):
         write_mindrecord(encode(broken(), tok, EncodeOptions()), fresh, 256, tok.pad_id, {"tokenizer": {}})
