@@ -25,18 +25,35 @@ def _model(a, template):
     return use_backend(model, getattr(a, "backend", "kvcache"), getattr(a, "seq_length", 512))
 
 
+def _sampling(a):
+    """--samples/--temperature/--top-p/--top-k/--seed, refused in one line before any work."""
+    from converters.files import InputError
+    from evaluation.sampling import Sampling
+
+    if a.samples < 1:
+        raise InputError("--samples must be at least 1")
+    try:
+        sampling = Sampling(a.temperature, a.top_p, a.top_k, a.seed)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    if a.samples > 1 and sampling.greedy:
+        print("mathtune: note: greedy decoding (--temperature 0 or --top-k 1) gives the same answer in every sample")
+    return sampling
+
+
 def cmd_predict(a) -> int:
     from converters.problems import read_problems
     from evaluation.predict import predict
     from evaluation.sandbox import Limits, require
 
+    sampling = _sampling(a)
     require(a.sandbox, not a.no_execute)
     model = _model(a, a.template)
     rows = read_problems(a.input)[: a.limit] if a.limit else read_problems(a.input)
     stats = predict(model, rows, a.out, a.batch_size, a.max_new_tokens,
                     Limits(cpu_seconds=a.code_cpu_seconds, wall_seconds=a.code_wall_seconds, sandbox=a.sandbox),
                     not a.no_execute,
-                    show_progress=not a.quiet)
+                    show_progress=not a.quiet, samples=a.samples, sampling=sampling)
     print(f"predicted {stats['problems']} problems, {stats['generated_tokens']} tokens in {stats['seconds']:.1f}s "
           f"({stats['tokens_per_s']:.1f} tokens/s) → {a.out}")
     return 0
@@ -103,6 +120,12 @@ def add_parser(sub) -> None:
     p.add_argument("--max-new-tokens", type=int, default=128)
     p.add_argument("--limit", type=int, help="only the first N problems")
     p.add_argument("--no-execute", action="store_true", help="do not run generated programs")
+    p.add_argument("--samples", type=int, default=1,
+                   help="k answers per problem; the row's answer is their majority vote (maj@k)")
+    p.add_argument("--temperature", type=float, default=0.0, help="0: greedy")
+    p.add_argument("--top-p", type=float, default=1.0, help="keep the smallest set of tokens with this mass")
+    p.add_argument("--top-k", type=int, default=0, help="keep the k likeliest tokens (0: all; 1: greedy)")
+    p.add_argument("--seed", type=int, default=0, help="sample j of row r draws from a Generator seeded (seed, r, j)")
     p.add_argument("--sandbox", **SANDBOX_OPTION)
     p.add_argument("--code-cpu-seconds", type=int, default=2)
     p.add_argument("--code-wall-seconds", type=float, default=5.0)

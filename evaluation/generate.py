@@ -12,6 +12,8 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from evaluation.sampling import Sampling, next_tokens
+
 
 class KVDecoder:
     """Llama forward, one position at a time, with per-sequence KV caches."""
@@ -109,11 +111,23 @@ class KVDecoder:
 def greedy(decoder: KVDecoder, prompts: list[list[int]], max_new_tokens: int, eos_id: int,
            min_new_tokens: int = 1, stop: Callable[[int, list[int]], bool] | None = None,
            on_token: Callable[[int], None] | None = None) -> list[list[int]]:
-    """Greedy continuations of a batch of prompts (each stops at EOS, at `stop`, or at the limit).
+    """Greedy continuations of a batch of prompts (see `decode`)."""
+    return decode(decoder, prompts, max_new_tokens, eos_id, min_new_tokens, stop, on_token)
+
+
+def decode(decoder: KVDecoder, prompts: list[list[int]], max_new_tokens: int, eos_id: int,
+           min_new_tokens: int = 1, stop: Callable[[int, list[int]], bool] | None = None,
+           on_token: Callable[[int], None] | None = None, sampling: Sampling | None = None,
+           rngs: list[np.random.Generator] | None = None) -> list[list[int]]:
+    """Continuations of a batch of prompts (each stops at EOS, at `stop`, or at the limit).
 
     `min_new_tokens` keeps EOS from ending an output before that many tokens (the contest saw empty
     outputs without it). `stop(i, tokens)` may end sequence i early, e.g. after a code block.
+    Greedy unless `sampling` says otherwise; then prompt i draws from `rngs[i]`
+    (default: sampling.rngs([[i]])).
     """
+    if sampling is not None and not sampling.greedy and rngs is None:
+        rngs = sampling.rngs([[i] for i in range(len(prompts))])
     if not prompts:
         return []
     cache_len = max(len(p) for p in prompts) + max_new_tokens
@@ -132,7 +146,7 @@ def greedy(decoder: KVDecoder, prompts: list[list[int]], max_new_tokens: int, eo
     for n in range(max_new_tokens):
         if n < min_new_tokens:
             logits[:, eos_id] = -np.inf
-        nxt = logits.argmax(-1)
+        nxt = next_tokens(logits, sampling, rngs)
         for i, t in enumerate(nxt):
             if done[i]:
                 continue

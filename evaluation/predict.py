@@ -11,7 +11,7 @@ from pathlib import Path
 from converters.files import InputError, atomic_open
 from converters.prompts import render_prompt
 from converters.render import segments
-from evaluation.generate import KVDecoder, batches, greedy
+from evaluation.generate import KVDecoder, batches, decode
 from evaluation.pot_loop import closed_code_block, observation
 from evaluation.sandbox import Limits, run_code
 
@@ -41,9 +41,12 @@ def use_backend(model: Model, backend: str, seq_length: int = 512) -> Model:
     return model
 
 
-def _generate(model: Model, prompts, max_new_tokens, eos_id, min_new_tokens=1, stop=None, on_token=None):
+def _generate(model: Model, prompts, max_new_tokens, eos_id, min_new_tokens=1, stop=None, on_token=None,
+              sampling=None, rngs=None):
     if model.backend is None:
-        return greedy(model.decoder, prompts, max_new_tokens, eos_id, min_new_tokens, stop, on_token)
+        return decode(model.decoder, prompts, max_new_tokens, eos_id, min_new_tokens, stop, on_token, sampling, rngs)
+    if sampling is not None and not sampling.greedy:
+        raise InputError("sampling (--temperature > 0) needs the kvcache backend")
     outs = model.backend.generate(prompts, max_new_tokens, eos_id, min_new_tokens)
     if stop is not None:  # MindFormers cannot stop mid-way: cut where the KV-cache decoder would have stopped
         for i, toks in enumerate(outs):
@@ -135,15 +138,17 @@ def prompt_ids(model: Model, problem: str, written: list[str] = ()) -> list[int]
 
 
 def answer_batch(model: Model, problems: list[str], max_new_tokens: int, limits: Limits, execute: bool = True,
-                 on_token=None) -> list[dict]:
-    """Generate; where a program block closes, run it, append its output, and let the model finish."""
+                 on_token=None, sampling=None, rngs=None) -> list[dict]:
+    """Generate; where a program block closes, run it, append its output, and let the model finish.
+    With `sampling`, problem i draws from `rngs[i]` in both parts."""
     tok = model.tokenizer
     prompts = [prompt_ids(model, p) for p in problems]
 
     def code_closed(i: int, toks: list[int]) -> bool:
         return execute and closed_code_block(tok.decode(toks)) is not None
 
-    first = _generate(model, prompts, max_new_tokens, tok.eos_id, stop=code_closed, on_token=on_token)
+    first = _generate(model, prompts, max_new_tokens, tok.eos_id, stop=code_closed, on_token=on_token,
+                      sampling=sampling, rngs=rngs)
     results = []
     second_idx, second_prompts = [], []
     for i, toks in enumerate(first):
@@ -160,7 +165,8 @@ def answer_batch(model: Model, problems: list[str], max_new_tokens: int, limits:
             second_prompts.append(prompt_ids(model, problems[i], [program, seen]))
         results.append(entry)
     if second_prompts:
-        rest = _generate(model, second_prompts, max_new_tokens, tok.eos_id, min_new_tokens=0, on_token=on_token)
+        rest = _generate(model, second_prompts, max_new_tokens, tok.eos_id, min_new_tokens=0, on_token=on_token,
+                         sampling=sampling, rngs=[rngs[i] for i in second_idx] if rngs else None)
         for i, toks in zip(second_idx, rest):
             results[i]["generation"] += tok.decode(toks)
     return results
@@ -179,8 +185,16 @@ def final_answer(entry: dict) -> tuple[str | None, str]:
 
 
 def predict(model: Model, rows: list[dict], out: str, batch_size: int = 8, max_new_tokens: int = 128,
-            limits: Limits = Limits(), execute: bool = True, show_progress: bool = True) -> dict:
+            limits: Limits = Limits(), execute: bool = True, show_progress: bool = True,
+            samples: int = 1, sampling=None) -> dict:
+    """Answer every row; with `samples` k > 1 (or a sampling temperature) each row gets k sampled
+    answers and their majority vote (see evaluation.samples)."""
     from tqdm import tqdm
+
+    from evaluation.samples import sample_rows
+
+    sampled = samples > 1 or (sampling is not None and not sampling.greedy)
+    per_chunk = max(1, batch_size // samples) if sampled else batch_size
 
     start = time.perf_counter()
     tokens = 0
@@ -191,11 +205,15 @@ def predict(model: Model, rows: list[dict], out: str, batch_size: int = 8, max_n
         tokens += n
 
     with atomic_open(out) as handle:
-        for chunk in batches(rows, batch_size):
-            answers = answer_batch(model, [r["problem"] for r in chunk], max_new_tokens, limits, execute, count)
+        for n, chunk in enumerate(batches(rows, per_chunk)):
+            if sampled:
+                answers = sample_rows(model, chunk, n * per_chunk, samples, sampling, max_new_tokens, limits,
+                                      execute, count)
+            else:
+                answers = answer_batch(model, [r["problem"] for r in chunk], max_new_tokens, limits, execute, count)
             for row, ans in zip(chunk, answers):
                 category, gold = gold_of(row)
-                answer, source = final_answer(ans)
+                answer, source = final_answer(ans) if not sampled else (ans.pop("vote"), "vote")
                 record = {"source": row.get("source"), "problem": row["problem"], "category": category,
                           "gold": gold, **{k: row[k] for k in ("id", "answers", "seen") if k in row},
                           **ans, "answer": answer, "answer_from": source}
