@@ -94,11 +94,6 @@ def cmd_score(a) -> int:
     if (sampled := sample_metrics(rows, a.mode)) is not None:  # rows from `predict --samples k`
         result["samples"] = sampled
         print(format_samples(sampled))
-    from evaluation.samples import format_samples, sample_metrics
-
-    if (sampled := sample_metrics(rows, a.mode)) is not None:  # rows from `predict --samples k`
-        result["samples"] = sampled
-        print(format_samples(sampled))
     if notes["echo_stripped"]:
         print(f"echoed prompt removed from {notes['echo_stripped']} of {len(rows)} outputs")
     if errors:
