@@ -41,7 +41,7 @@ def _text(value, name: str) -> str:
 
 
 def answer_of(row: dict) -> tuple[str | None, str]:
-    """(answer, how it was found): `given`/`program` for an `answer` field, else the extraction rule
+    """(answer, how it was found): `given` (or the row's `answer_from`) for an `answer` field, else the rule
     (`none` when the text holds no number)."""
     if not any(row.get(f) is not None for f in FIELDS):
         present = [f for f in FIELDS if f in row]
@@ -51,7 +51,8 @@ def answer_of(row: dict) -> tuple[str | None, str]:
     if row.get("answer") is not None and not reextract:
         answer = _text(row["answer"], "answer")
         if to_exact(answer) is not None or len(answer.split()) < 2:  # a number or a compact expression
-            return answer, "program" if row.get("answer_from") == "program" else "given"
+            source = row.get("answer_from")  # `program`, `vote` (majority of samples), …
+            return answer, source if isinstance(source, str) and source != "text" else "given"
         found, rule = extract_with_rule(answer)  # a sentence: `The answer is 12.`
         return found, rule or "none"
     name = "generation" if row.get("generation") is not None else "prediction"

@@ -147,3 +147,14 @@ def test_garbage_input_is_one_line(tmp_path, content):
     assert proc.returncode in (1, 2) and "Traceback" not in proc.stderr
     if proc.returncode == 2:
         assert len(proc.stderr.strip().splitlines()) == 1 and proc.stderr.startswith("mathtune: error: ")
+
+
+def test_answer_field_sources():
+    from evaluation.score import answer_of
+
+    assert answer_of({"answer": "12", "answer_from": "program", "generation": "print(12)"}) == ("12", "program")
+    assert answer_of({"answer": "7", "answer_from": "vote"}) == ("7", "vote")
+    # `mathtune predict` extracted this with older rules: the text is read again with the current ones
+    assert answer_of({"answer": "8230", "answer_from": "text", "generation": "= 5632.48 8230"}) == ("5632.48",
+                                                                                                   "answer line")
+    assert answer_of({"answer": None, "generation": ""}) == (None, "none")
