@@ -24,19 +24,28 @@ MODEL_COLUMNS = ["input_ids", "labels", "attention_mask"]  # handed to the model
 def setup_packed(cfg, meta: dict, data_path: str) -> list[str]:
     """Point a config at a packed MindRecord's columns; no change for unpacked data."""
     if not meta.get("packed"):
+        if is_packed(cfg):  # a config saved by a packed run, now given unpacked data
+            for block in _dataset_blocks(cfg):
+                block.input_columns = ["input_ids", "labels"]
+                block.pop("construct_args_key", None)
+            return ["unpacked data: train_dataset.input_columns back to input_ids, labels"]
         return []
     if "segment_ids" not in meta.get("columns", []):
         raise ConfigError(f"{data_path}: packed without sample boundaries (made before segment_ids were "
                           "written); write it again with `mathtune data mindrecord --pack`")
-    blocks = [cfg.train_dataset]
-    task = cfg.get("train_dataset_task")
-    if task is not None and task.get("dataset_config") is not None:
-        blocks.append(task.dataset_config)
-    for block in blocks:
+    for block in _dataset_blocks(cfg):
         block.input_columns = list(IN_COLUMNS)
         block.construct_args_key = list(MODEL_COLUMNS)
     return ["packed data: each sample attends only to itself (block-diagonal attention_mask from the "
             "segment_ids column)"]
+
+
+def _dataset_blocks(cfg) -> list:
+    blocks = [cfg.train_dataset]
+    task = cfg.get("train_dataset_task")
+    if task is not None and task.get("dataset_config") is not None:
+        blocks.append(task.dataset_config)
+    return blocks
 
 
 def is_packed(cfg) -> bool:
