@@ -24,7 +24,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 
-from evaluation import sandbox_bwrap
+from evaluation import sandbox_bwrap, sandbox_cgroup, sandbox_seccomp
 from evaluation.sandbox_prelude import FORBIDDEN_EXIT, MEMORY_EXIT, PRELUDE
 from evaluation.sandbox_tree import remove_tree
 
@@ -82,19 +82,18 @@ def _run_bwrap(source: bytes, limits: Limits) -> Result:
     os.lseek(program, 0, os.SEEK_SET)
     child_fds, own_fds, cap = [program], [], None  # closed after the start / at the end
     try:
-        base = sandbox_bwrap.pids_cgroup_root()
-        if base:
-            try:
-                cap = sandbox_bwrap.PidsCap(base, limits.processes + 1)  # + bwrap's init in the pid namespace
-            except OSError:
-                cap = None  # e.g. the cgroup hierarchy is full: run with RLIMIT_NPROC alone
+        child_fds.append(sandbox_seccomp.filter_fd())
+        # + bwrap's init in the pid namespace; the memory of every process and of /tmp together
+        cap = sandbox_cgroup.open_caps(limits.processes + 1,
+                                       (limits.memory_mb + limits.tmpfs_mb + sandbox_cgroup.MARGIN_MB) << 20)
         if cap:
             block_r, block = os.pipe()
             info, info_w = os.pipe()
             child_fds += [block_r, info_w]
             # info stays open until the end: bwrap writes more to it, and a closed pipe would kill it
             own_fds += [block, info]
-        cmd = sandbox_bwrap.command(limits, program, PRELUDE, _prelude_args(limits), *child_fds[1:])
+        cmd = sandbox_bwrap.command(limits, program, PRELUDE, _prelude_args(limits), *child_fds[2:],
+                                    seccomp_fd=child_fds[1])
         start = time.perf_counter()
         # env={}: bwrap's own init keeps the environment bwrap started with, readable in /proc/1/environ
         proc = subprocess.Popen(cmd, env={}, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -205,7 +204,10 @@ def _collect(proc, limits: Limits, start: float, cap) -> Result:
     seconds = time.perf_counter() - start
     stdout = out[: limits.output_bytes].decode("utf-8", errors="replace")
     stderr = err.decode("utf-8", errors="replace")
-    return Result(_status(proc.returncode, timed_out, over), stdout, stderr[-2000:], proc.returncode, seconds)
+    status = _status(proc.returncode, timed_out, over)
+    if status in ("cpu_limit", "error") and cap and cap.oom_killed():  # the run's memory cgroup was full
+        status = "memory"
+    return Result(status, stdout, stderr[-2000:], proc.returncode, seconds)
 
 
 def _kill(proc, cap=None) -> None:

@@ -3,7 +3,8 @@
 The program gets new user, pid, mount, network, ipc and uts namespaces; a root made of read-only
 binds of the interpreter, its standard library and the shared libraries they load (nothing from
 /etc, /home, /work or the rest of /root); a fresh tmpfs at /tmp as the only writable place; a new
-/proc and a minimal /dev; an empty environment; a new session; and death with its parent.
+/proc without its global parts (/proc/sys, ...) and a read-only minimal /dev; no capabilities; a
+seccomp filter (`sandbox_seccomp`); an empty environment; a new session; and death with its parent.
 """
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+
+from evaluation import sandbox_seccomp
 
 WORK = "/tmp"  # the tmpfs inside the sandbox
 INSTALL_HINT = ("bubblewrap is needed to run the model's programs: `sudo apt-get install bubblewrap` "
@@ -72,6 +75,31 @@ def read_only_view() -> tuple[str, ...]:
     return tuple(args)
 
 
+# Run as root, the sandbox's uid 0 is the host's uid 0 (kuid 0), and its capabilities in its own user
+# namespace include CAP_DAC_OVERRIDE over files that uid owns: every root-only file of the new /proc is
+# open to it. Most write handlers check a capability against the initial namespace, but not these:
+# /proc/sys (global sysctls such as kernel.core_pattern, a way to run a command as the host's root,
+# vm.drop_caches, kernel.pid_max), /proc/sysrq-trigger (reboot), and some leak the host (physical page
+# flags, keys' descriptions). So they are hidden: directories under an empty read-only tmpfs, files
+# under /dev/null, read-only (what Docker masks or makes read-only, plus the kpage* files). Non-root
+# runs map the sandbox to the caller's own uid, where none of this applies; it is harmless there.
+PROC_HIDDEN_DIRS = ("sys", "fs", "acpi", "scsi", "asound", "driver")
+PROC_HIDDEN_FILES = ("sysrq-trigger", "kcore", "kmsg", "keys", "key-users", "kpagecount", "kpageflags",
+                     "kpagecgroup", "timer_list", "sched_debug", "latency_stats", "mtrr")
+
+
+def proc_covers() -> list[str]:
+    """bwrap arguments hiding the global, root-writable parts of the sandbox's /proc that exist here."""
+    args: list[str] = []
+    for name in PROC_HIDDEN_DIRS:
+        if os.path.isdir(f"/proc/{name}"):
+            args += ["--tmpfs", f"/proc/{name}", "--remount-ro", f"/proc/{name}"]
+    for name in PROC_HIDDEN_FILES:
+        if os.path.exists(f"/proc/{name}"):
+            args += ["--ro-bind", "/dev/null", f"/proc/{name}"]
+    return args
+
+
 @functools.lru_cache(maxsize=1)
 def _supports() -> frozenset[str]:
     """Options of newer bubblewraps used when present: --disable-userns (0.8), --size (0.7)."""
@@ -84,17 +112,22 @@ def _supports() -> frozenset[str]:
 
 
 def command(limits, program_fd: int, prelude: str, prelude_args: list[str], block_fd: int | None = None,
-            info_fd: int | None = None) -> list[str]:
+            info_fd: int | None = None, seccomp_fd: int | None = None) -> list[str]:
     """The full bwrap command line running `prelude` on the program copied in from `program_fd`."""
     newer = _supports()
     cmd = [shutil.which("bwrap") or "bwrap", "--unshare-all", "--unshare-user",
            *(["--disable-userns"] if "--disable-userns" in newer else []),
-           "--die-with-parent", "--new-session", "--clearenv", *read_only_view(),
-           "--proc", "/proc", "--dev", "/dev",
+           "--die-with-parent", "--new-session", "--clearenv",
+           "--cap-drop", "ALL",  # as root bwrap keeps them (in the new user namespace) unless told
+           *read_only_view(),
+           "--proc", "/proc", *proc_covers(), "--dev", "/dev",
            *(["--size", str(limits.tmpfs_mb * 1024 * 1024)] if "--size" in newer else []), "--tmpfs", WORK,
-           "--file", str(program_fd), f"{WORK}/program.py", "--chdir", WORK, "--remount-ro", "/"]
+           "--file", str(program_fd), f"{WORK}/program.py", "--chdir", WORK, "--remount-ro", "/",
+           "--remount-ro", "/dev"]  # bwrap's /dev is a tmpfs of no size limit: writable, it would hold GBs
     if block_fd is not None:
         cmd += ["--block-fd", str(block_fd), "--info-fd", str(info_fd)]
+    if seccomp_fd is not None:
+        cmd += ["--seccomp", str(seccomp_fd)]
     return [*cmd, interpreter(), "-I", "-S", "-X", "utf8", "-c", prelude, WORK, f"{WORK}/program.py",
             *prelude_args]
 
@@ -104,15 +137,20 @@ def problem() -> str | None:
     """None when bwrap runs a program in fresh namespaces here, else why not (one line)."""
     if not shutil.which("bwrap"):
         return "bwrap is not installed"
+    why = sandbox_seccomp.problem()
+    if why:
+        return why
     try:
         read, write = os.pipe()
         os.write(write, b"pass\n")
         os.close(write)
         from evaluation.sandbox import Limits
 
-        cmd = command(Limits(), read, "pass", [])
-        run = subprocess.run(cmd, env={}, capture_output=True, timeout=30, pass_fds=(read,))
+        filt = sandbox_seccomp.filter_fd()
+        cmd = command(Limits(), read, "pass", [], seccomp_fd=filt)
+        run = subprocess.run(cmd, env={}, capture_output=True, timeout=30, pass_fds=(read, filt))
         os.close(read)
+        os.close(filt)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"bwrap failed: {exc}"
     if run.returncode != 0:
@@ -138,6 +176,11 @@ def pids_cgroup_root() -> str | None:
                 if root == "/sys/fs/cgroup":  # v2: children get the pids controller only if enabled here
                     with open(os.path.join(base, "cgroup.subtree_control"), "w") as handle:
                         handle.write("+pids")
+                    try:  # and memory, if this hierarchy has it (see sandbox_cgroup)
+                        with open(os.path.join(base, "cgroup.subtree_control"), "w") as handle:
+                            handle.write("+memory")
+                    except OSError:
+                        pass
                 probe = os.path.join(base, f"probe-{os.getpid()}")
                 os.mkdir(probe)
                 ok = os.path.exists(os.path.join(probe, "pids.max"))

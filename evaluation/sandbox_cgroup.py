@@ -1,0 +1,127 @@
+"""Cgroups around one sandboxed run: its process count and its total memory (root only).
+
+RLIMIT_AS caps each process, but a program may start up to `processes` of them, and tmpfs pages and
+pipe buffers count against no rlimit: without a memory cgroup 16 processes of 512 MB each could take
+8 GB of the host. The memory cgroup holds everything the run charges (every process's pages, its
+/tmp), so the run's total is capped at `memory_mb + tmpfs_mb` plus a small margin for bwrap itself;
+past it the kernel's OOM killer ends a process of the run, and the status says `memory`.
+
+cgroup v1 (a `memory` hierarchy): the run's memory cgroup is made under the caller's own, so the
+caller's limits still apply above it. cgroup v2: the limit is set in the run's pids cgroup (a process
+is in one v2 cgroup only), when the memory controller can be enabled there (not tested here: this
+machine has v1 controllers).
+"""
+from __future__ import annotations
+
+import functools
+import os
+
+from evaluation import sandbox_bwrap
+
+MARGIN_MB = 64  # bwrap's init and the interpreter's first pages, above the program's own limits
+
+
+@functools.lru_cache(maxsize=1)
+def memory_cgroup_root() -> str | None:
+    """Where a v1 memory cgroup can be made: `mathtune-sandbox` under the caller's own (root only)."""
+    if os.geteuid() != 0 or not os.path.exists("/sys/fs/cgroup/memory/cgroup.procs"):
+        return None
+    try:
+        with open("/proc/self/cgroup") as handle:
+            lines = handle.read().splitlines()
+    except OSError:
+        return None
+    own = None
+    for line in lines:  # "4:memory:/path" (v1)
+        parts = line.split(":", 2)
+        if len(parts) == 3 and "memory" in parts[1].split(","):
+            own = parts[2]
+    if own is None:
+        return None
+    base = os.path.normpath(f"/sys/fs/cgroup/memory/{own}/mathtune-sandbox")
+    try:
+        os.makedirs(base, exist_ok=True)
+        sandbox_bwrap._remove_stale(base)
+    except OSError:
+        return None
+    return base
+
+
+class MemoryCap(sandbox_bwrap.PidsCap):
+    """A v1 memory cgroup holding one run's processes (PidsCap's add, kill_all and remove)."""
+
+    def __init__(self, base: str, limit: int) -> None:
+        self.path = os.path.join(base, f"{os.getpid()}-{id(self)}-{os.urandom(4).hex()}")
+        os.mkdir(self.path)
+        try:
+            _write(os.path.join(self.path, "memory.limit_in_bytes"), limit)
+        except OSError:
+            os.rmdir(self.path)
+            raise
+
+
+def _write(path: str, value: int) -> None:
+    with open(path, "w") as handle:
+        handle.write(str(value))
+
+
+def _oom_kills(path: str) -> int:
+    """OOM kills in a cgroup so far: v1 memory.oom_control, v2 memory.events."""
+    for name in ("memory.oom_control", "memory.events"):
+        try:
+            with open(os.path.join(path, name)) as handle:
+                for line in handle:
+                    key, _, value = line.partition(" ")
+                    if key == "oom_kill":
+                        return int(value)
+        except (OSError, ValueError):
+            continue
+    return 0
+
+
+class Caps:
+    """The cgroups of one run, used as one: add its init, kill everything, remove them."""
+
+    def __init__(self, caps: list, memory_path: str | None) -> None:
+        self.caps, self.memory_path = caps, memory_path
+
+    def add(self, pid: int) -> None:
+        for cap in self.caps:
+            cap.add(pid)
+
+    def kill_all(self) -> None:
+        for cap in self.caps:
+            cap.kill_all()
+
+    def remove(self) -> None:
+        for cap in self.caps:
+            cap.remove()
+
+    def oom_killed(self) -> bool:
+        return bool(self.memory_path) and _oom_kills(self.memory_path) > 0
+
+
+def open_caps(processes: int, memory_bytes: int) -> Caps | None:
+    """Cgroups capping a run's processes and memory, where they can be made; None where none can
+    (RLIMIT_NPROC and RLIMIT_AS alone then)."""
+    caps, memory_path = [], None
+    base = sandbox_bwrap.pids_cgroup_root()
+    if base:
+        try:
+            caps.append(sandbox_bwrap.PidsCap(base, processes))
+        except OSError:
+            pass  # e.g. the cgroup hierarchy is full
+    if caps and os.path.exists(os.path.join(caps[0].path, "memory.max")):  # v2, memory enabled
+        try:
+            _write(os.path.join(caps[0].path, "memory.max"), memory_bytes)
+            memory_path = caps[0].path
+        except OSError:
+            pass
+    root = None if memory_path else memory_cgroup_root()
+    if root:
+        try:
+            caps.append(MemoryCap(root, memory_bytes))
+            memory_path = caps[-1].path
+        except OSError:
+            pass
+    return Caps(caps, memory_path) if caps else None
