@@ -48,8 +48,8 @@ def cmd_predict(a) -> int:
 
     sampling = _sampling(a)
     require(a.sandbox, not a.no_execute)
+    rows = read_problems(a.input)[: a.limit] if a.limit else read_problems(a.input)  # bad input: before the model loads
     model = _model(a, a.template)
-    rows = read_problems(a.input)[: a.limit] if a.limit else read_problems(a.input)
     stats = predict(model, rows, a.out, a.batch_size, a.max_new_tokens,
                     Limits(cpu_seconds=a.code_cpu_seconds, wall_seconds=a.code_wall_seconds, sandbox=a.sandbox),
                     not a.no_execute,

@@ -207,7 +207,8 @@ def cases(d: Path) -> list[dict]:
         "yaml_check": lambda p, o: ["yaml", "check", p],
         "yaml_diff": lambda p, o: ["yaml", "diff", p, str(f["yaml_good"])],
         "yaml_set": lambda p, o: ["yaml", "set", p, "runner_config.epochs=3", "--out", o],
-        "predict": lambda p, o: ["predict", "--input", p, "--model-dir", str(d / "no-model"), "--out", o],
+        "predict": lambda p, o: ["predict", "--input", p, "--model-dir", str(d / "no-model"), "--out", o,
+                                "--no-execute"],
     }
     result = []
     n = 0

@@ -39,10 +39,11 @@ def cmd_yaml_derive(a) -> int:
 
 
 def cmd_yaml_check(a) -> int:
-    from training.config import check_config, load_config
+    from training.config import ConfigError, check_config, load_config
     from training.yamledit import read_yaml
 
-    read_yaml(a.file)  # size, nesting and alias bounds before MindFormers' loader expands anything
+    if not isinstance(read_yaml(a.file), dict):  # size, nesting and alias bounds before MindFormers' loader
+        raise ConfigError(f"{a.file}: not a YAML mapping of sections")
     problems = check_config(load_config(a.file), a.data)
     for p in problems:
         print(f"{a.file}: {p}", file=sys.stderr)
