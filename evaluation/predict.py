@@ -137,15 +137,31 @@ def prompt_ids(model: Model, problem: str, written: list[str] = ()) -> list[int]
     return bos + [t for part in model.tokenizer.encode_batch(pieces) for t in part]
 
 
+def _tell_text(on_event, i: int, text: str, sent: list[int]) -> None:
+    """Send problem i's new characters; a trailing U+FFFD is half a UTF-8 character: wait for the rest."""
+    text = text.rstrip("\ufffd")
+    if len(text) > sent[i]:
+        on_event(i, "text", text[sent[i]:])
+        sent[i] = len(text)
+
+
 def answer_batch(model: Model, problems: list[str], max_new_tokens: int, limits: Limits, execute: bool = True,
-                 on_token=None, sampling=None, rngs=None) -> list[dict]:
+                 on_token=None, sampling=None, rngs=None, on_event=None) -> list[dict]:
     """Generate; where a program block closes, run it, append its output, and let the model finish.
-    With `sampling`, problem i draws from `rngs[i]` in both parts."""
+    With `sampling`, problem i draws from `rngs[i]` in both parts. `on_event(i, kind, value)` hears
+    problem i as it goes: ("text", new characters the model wrote), ("program", code) before it runs,
+    ("output", the sandbox Result) after (what chat and serve stream)."""
     tok = model.tokenizer
     prompts = [prompt_ids(model, p) for p in problems]
+    sent, sent_after = [0] * len(problems), [0] * len(problems)
 
     def code_closed(i: int, toks: list[int]) -> bool:
-        return execute and closed_code_block(tok.decode(toks)) is not None
+        if not execute and on_event is None:
+            return False
+        text = tok.decode(toks)
+        if on_event is not None:
+            _tell_text(on_event, i, text, sent)
+        return execute and closed_code_block(text) is not None
 
     first = _generate(model, prompts, max_new_tokens, tok.eos_id, stop=code_closed, on_token=on_token,
                       sampling=sampling, rngs=rngs)
@@ -157,7 +173,11 @@ def answer_batch(model: Model, problems: list[str], max_new_tokens: int, limits:
         entry = {"generation": text, "code": None, "code_status": None, "code_output": None}
         if found:
             code, end = found
+            if on_event is not None:
+                on_event(i, "program", code)
             run = run_code(code, limits)
+            if on_event is not None:
+                on_event(i, "output", run)
             program, seen = text[:end] + "\n", observation(run)
             entry.update(code=code, code_status=run.status, code_output=run.stdout if run.ok else run.stderr[-500:],
                          generation=program + seen)
@@ -165,8 +185,13 @@ def answer_batch(model: Model, problems: list[str], max_new_tokens: int, limits:
             second_prompts.append(prompt_ids(model, problems[i], [program, seen]))
         results.append(entry)
     if second_prompts:
+        def after(j: int, toks: list[int]) -> bool:
+            _tell_text(on_event, second_idx[j], tok.decode(toks), sent_after)
+            return False
+
         rest = _generate(model, second_prompts, max_new_tokens, tok.eos_id, min_new_tokens=0, on_token=on_token,
-                         sampling=sampling, rngs=[rngs[i] for i in second_idx] if rngs else None)
+                         sampling=sampling, rngs=[rngs[i] for i in second_idx] if rngs else None,
+                         stop=after if on_event is not None else None)
         for i, toks in zip(second_idx, rest):
             results[i]["generation"] += tok.decode(toks)
     return results

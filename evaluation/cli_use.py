@@ -1,0 +1,98 @@
+"""`mathtune chat` and `mathtune serve`: use a tuned model interactively or over HTTP."""
+from __future__ import annotations
+
+import argparse
+
+FMT = argparse.ArgumentDefaultsHelpFormatter
+
+
+def _settings(a):
+    from evaluation.cli import _sampling
+    from evaluation.engine import Settings
+    from evaluation.sandbox import Limits, require
+
+    sampling = _sampling(a)
+    require(a.sandbox, not a.no_execute)
+    if a.max_new_tokens < 1:
+        from converters.files import InputError
+
+        raise InputError("--max-new-tokens must be at least 1")
+    limits = Limits(cpu_seconds=a.code_cpu_seconds, wall_seconds=a.code_wall_seconds, sandbox=a.sandbox)
+    return Settings(a.max_new_tokens, limits, not a.no_execute, sampling)
+
+
+def cmd_chat(a) -> int:
+    from evaluation.chat import chat
+    from evaluation.cli import _model
+
+    settings = _settings(a)
+    model = _model(a, a.template)
+    chat(model, settings, a.show_program)
+    return 0
+
+
+def cmd_serve(a) -> int:
+    from converters.files import InputError
+    from evaluation.cli import _model
+    from evaluation.serve import serve
+
+    for name in ("max_batch", "max_queue"):
+        if getattr(a, name) < 1:
+            raise InputError(f"--{name.replace('_', '-')} must be at least 1")
+    if a.timeout <= 0 or not 0 <= a.wait_ms <= 10_000 or not 0 < a.port < 65536:
+        raise InputError("need --timeout > 0, 0 ≤ --wait-ms ≤ 10000 and 0 < --port < 65536")
+    settings = _settings(a)
+    model = _model(a, a.template)
+    name = a.name or (a.run_dir or a.model_dir).rstrip("/").split("/")[-1]
+    serve(model, settings, name, a.host, a.port, a.max_batch, a.max_queue, a.wait_ms / 1000, a.timeout,
+          a.max_tokens_limit, quiet=a.quiet)
+    return 0
+
+
+def _common(p) -> None:
+    p.add_argument("--run-dir", help="a `mathtune train` run folder (logs/RUN)")
+    p.add_argument("--model-dir", help="or a converted model folder (`mathtune ckpt from-gguf`/`from-hf`)")
+    p.add_argument("--ckpt", help="default: the run's newest checkpoint")
+    p.add_argument("--tokenizer", help="override the tokenizer recorded with the data")
+    p.add_argument("--template", help="override the prompt template recorded with the data")
+    p.add_argument("--chat", choices=["vicuna", "plain", "chatml"], help="override the chat format recorded with the data")
+    p.add_argument("--max-new-tokens", type=int, default=128)
+    p.add_argument("--no-execute", action="store_true", help="do not run generated programs")
+    p.add_argument("--temperature", type=float, default=0.0, help="0: greedy")
+    p.add_argument("--top-p", type=float, default=1.0, help="keep the smallest set of tokens with this mass")
+    p.add_argument("--top-k", type=int, default=0, help="keep the k likeliest tokens (0: all; 1: greedy)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the sampling Generators")
+    from evaluation.cli import SANDBOX_OPTION
+
+    p.add_argument("--sandbox", **SANDBOX_OPTION)
+    p.add_argument("--code-cpu-seconds", type=int, default=2)
+    p.add_argument("--code-wall-seconds", type=float, default=5.0)
+    p.set_defaults(samples=1, backend="kvcache")
+
+
+def add_parsers(sub) -> None:
+    c = sub.add_parser("chat", help="ask a tuned model questions (streamed; programs run in the sandbox)",
+                       description="Each question is rendered as in training, the answer is streamed as it is "
+                                   "generated, a program the model writes runs in the sandbox and its output goes "
+                                   "back to the model. Without a terminal, answers each line of stdin and exits.",
+                       formatter_class=FMT)
+    _common(c)
+    c.add_argument("--show-program", action="store_true", help="print the program and its output after each answer")
+    c.set_defaults(func=cmd_chat)
+
+    s = sub.add_parser("serve", help="an OpenAI-compatible HTTP API (+ a web page at /) for a tuned model",
+                       description="GET /v1/models, POST /v1/chat/completions (stream: true for server-sent events). "
+                                   "Concurrent requests are batched through the KV-cache decoder.",
+                       formatter_class=FMT)
+    _common(s)
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--name", help="the model's name in /v1/models (default: the folder's name)")
+    s.add_argument("--max-batch", type=int, default=8, help="requests decoded together")
+    s.add_argument("--max-queue", type=int, default=64, help="waiting requests beyond this get 503")
+    s.add_argument("--wait-ms", type=float, default=20, help="how long a batch waits for more requests")
+    s.add_argument("--timeout", type=float, default=60, help="seconds before a request gets 504")
+    s.add_argument("--max-tokens-limit", type=int, default=1024, help="the largest max_tokens a request may ask")
+    s.add_argument("--quiet", action="store_true", help="no access log")
+    s.set_defaults(func=cmd_serve)
+
