@@ -109,11 +109,11 @@ def to_program(answer: str) -> tuple[str | None, str]:
     lines, used = [], set()
     marks = [(m.group(1), m.start(), m.end()) for m in _ANNOTATION.finditer(answer)]
     if marks and Fraction(gold) not in _results(marks):
-        last = [p for p in _PLAIN.finditer(answer[marks[-1][2]:]) if Fraction(p.group(2).replace(",", "")) == Fraction(gold)]
+        tail = marks[-1][2]
+        last = [p for p in _PLAIN.finditer(answer[tail:]) if Fraction(p.group(2).replace(",", "")) == Fraction(gold)]
         if last:  # the solution wrote its last step without a calculator annotation
             expr = last[0].group(1).translate(_PLAIN_OPS)
-            at = marks[-1][2] + last[0].start()
-            marks.append((f"{expr}={gold}", at, marks[-1][2] + last[0].end(2)))
+            marks.append((f"{expr}={gold}", tail + last[0].start(), tail + last[0].end(2)))
     for text, start, end in marks:
         expr, eq, result = text.rpartition("=")
         tokens = _tokens(expr) if eq else None
