@@ -3,7 +3,8 @@
 bwrap's namespaces leave some of the kernel shared with the host. The session keyring is inherited
 through clone, and keys are found by serial and checked against uid 0, which the sandbox maps to the
 host's root: without this filter a program reads the secrets in the caller's keyrings and plants keys
-that outlive it. The rest is attack surface a Python program has no use for (io_uring, bpf, ptrace,
+that outlive it. inotify instances are counted per user across namespaces: a run could take all of the
+host root's 128. The rest is attack surface a Python program has no use for (io_uring, bpf, ptrace,
 mount and namespace calls, kernel modules, terminal injection). The filter is compiled by libseccomp
 (the library systemd, Flatpak and container runtimes use) through ctypes, and bwrap installs it
 (`--seccomp FD`) before the interpreter starts. Other architectures' syscall ABIs (i386's int 0x80,
@@ -22,6 +23,7 @@ DENIED = (
     "ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_getfd",
     "io_uring_setup", "io_uring_enter", "io_uring_register",
     "bpf", "perf_event_open", "userfaultfd",
+    "inotify_init", "inotify_init1", "fanotify_init",  # counted against the host root's 128 instances
     "unshare", "setns", "mount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree", "fsopen",
     "fsconfig", "fsmount", "fspick", "mount_setattr",
     "name_to_handle_at", "open_by_handle_at",

@@ -236,6 +236,46 @@ os.wait()
     assert result.status == "memory", result
 
 
+TCP_BUFFERS = HOOK_OFF + """
+import socket
+server = socket.socket()
+server.bind(('127.0.0.1', 0))
+server.listen(64)
+total, pairs = 0, []
+for i in range(28):
+    client = socket.create_connection(server.getsockname())
+    pairs.append((client, server.accept()[0]))
+    client.setblocking(False)
+    try:
+        while True:
+            total += client.send(b'x' * 65536)
+    except BlockingIOError:
+        pass
+print(total >> 20)
+"""
+
+
+def _tcp_accounting() -> bool:
+    caps = sandbox_cgroup.open_caps(2, 1 << 30)
+    if caps is None:
+        return False
+    found = caps.memory_path is not None and os.path.exists(f"{caps.memory_path}/memory.kmem.tcp.limit_in_bytes")
+    caps.remove()
+    return found
+
+
+@needs_bwrap
+def test_socket_buffers_on_the_sandbox_loopback_are_capped():
+    """Bytes queued on the sandbox's own loopback connections are kernel memory no rlimit counts (about
+    110 MB per process of 28 connections; 16 processes, 1.8 GB); cgroup v1 counts them once given a limit."""
+    if not _tcp_accounting():
+        pytest.skip("no cgroup v1 memory.kmem.tcp here (v2 counts socket buffers in memory.max)")
+    result = run_code(TCP_BUFFERS, LIMITS)
+    assert result.status == "ok", result.stderr
+    assert int(result.stdout) <= sandbox_cgroup.TCP_BYTES >> 20
+    assert int(run_code(TCP_BUFFERS, Limits(wall_seconds=20, sandbox="weak")).stdout) > 32  # control
+
+
 def kernel_calls() -> str:
     n = {name: syscall_number(name) for name in ("keyctl", "ptrace", "io_uring_setup", "bpf", "perf_event_open",
                                                  "unshare", "mount", "open_by_handle_at", "setns")}
@@ -253,6 +293,7 @@ calls = {{
     'mount': lambda: libc.syscall({n['mount']}, b'none', b'/tmp', b'tmpfs', 0, None),
     'handle': lambda: libc.syscall({n['open_by_handle_at']}, -100, params, 0),
     'setns': lambda: libc.syscall({n['setns']}, os.open('/proc/1/ns/net', os.O_RDONLY), 0),
+    'inotify': lambda: libc.inotify_init1(0),
     'tiocsti': lambda: libc.ioctl(os.open('/dev/ptmx', os.O_RDWR), 0x5412, ctypes.c_char_p(b'x')),
 }}
 for name, call in calls.items():
@@ -268,11 +309,11 @@ def test_kernel_interfaces_outside_the_namespaces_are_refused(without):
     result = run_code(kernel_calls(), LIMITS)
     assert result.status == "ok", result.stderr
     answers = dict(line.rsplit(" ", 1) for line in result.stdout.splitlines())
-    assert len(answers) == 11 and set(answers.values()) == {"False"}, answers
+    assert len(answers) == 12 and set(answers.values()) == {"False"}, answers
     without("--seccomp")  # control: the filter off
     without("--cap-drop")
     control = dict(line.rsplit(" ", 1) for line in run_code(kernel_calls(), LIMITS).stdout.splitlines())
-    assert control["keyring"] == control["io_uring"] == "True"
+    assert control["keyring"] == control["io_uring"] == control["inotify"] == "True"
 
 
 @needs_bwrap
