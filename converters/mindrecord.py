@@ -265,6 +265,11 @@ def resolve_seq_length(value: str | int, pairs_factory, tok: Tokenizer, opts: En
     """An int, or 'auto' → the smallest multiple of 8 that fits every sample, with an explanation."""
     if str(value) != "auto":
         return int(value), f"seq_length {int(value)} (rows of {int(value) + 1} tokens)"
+    from converters.options import MAX_SEQ_LENGTH
+
     longest = longest_sample(pairs_factory(), tok, opts)
     seq = auto_seq_length(longest)
+    if seq > MAX_SEQ_LENGTH:  # one huge sample would make every row that long
+        raise InputError(f"seq_length auto: the longest sample has {longest} tokens, more than {MAX_SEQ_LENGTH}; "
+                         "give --seq-length N (longer samples are dropped, or cut with --truncate)")
     return seq, f"seq_length auto → {seq}: the longest sample has {longest} tokens, rows are seq_length + 1"
