@@ -10,10 +10,12 @@ DATA   ?=
 
 install: bubblewrap $(STAMP)
 
-# the sandbox of `mathtune predict` (evaluation/sandbox.py); without it programs run only with --sandbox=weak
+# the sandbox of `mathtune predict` (evaluation/sandbox.py, its seccomp filter needs libseccomp); without them
+# programs run only with --sandbox=weak
 bubblewrap:
-	@command -v bwrap >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq bubblewrap; } \
-	  || echo "mathtune: could not install bubblewrap (needs root and apt-get; run: sudo apt-get install bubblewrap)." \
+	@{ command -v bwrap >/dev/null 2>&1 && { ldconfig -p 2>/dev/null || /sbin/ldconfig -p; } | grep -q libseccomp.so.2; } \
+	  || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq bubblewrap libseccomp2; } \
+	  || echo "mathtune: could not install bubblewrap and libseccomp2 (needs root and apt-get; run: sudo apt-get install bubblewrap libseccomp2)." \
 	          "Until then predict and gsm8k refuse to run programs unless given --sandbox=weak." >&2
 
 $(STAMP): setup.cfg pyproject.toml
