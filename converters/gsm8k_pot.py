@@ -55,10 +55,10 @@ def gold_of(answer: str) -> str | None:
         return None
     gold = answer.rsplit("####", 1)[1].strip().replace(",", "")
     try:
-        Decimal(gold)
+        finite = Decimal(gold).is_finite()
     except InvalidOperation:
         return None
-    return gold
+    return gold if finite and len(gold) <= 40 else None
 
 
 def _content(text: str) -> list[str]:
@@ -75,17 +75,21 @@ def _results(marks: list[tuple[str, int, int]]) -> set[Fraction]:
     return out
 
 
-def _name(after: str, before: str, used: set[str], step: int) -> str:
+def _name(after: str, before: str, used: dict[str, int], step: int) -> str:
     """A variable name from the first content words after a step's result, else the last ones
     before its calculation, else stepN."""
     base = "_".join(_content(after.split(".")[0][:60])[:2]) or "_".join(_content(before[-60:])[-2:])
     if not base or keyword.iskeyword(base) or base in _BUILTINS:
         base = f"step{step}"
-    name, k = base, 2
-    while name in used:
-        name, k = f"{base}_{k}", k + 1
-    used.add(name)
-    return name
+    if base not in used:  # used: every name taken → the next suffix to try for it
+        used[base] = 2
+        return base
+    k = used[base]
+    while f"{base}_{k}" in used:  # a name like `pages_2` may have come from the text itself
+        k += 1
+    used[base] = k + 1
+    used[f"{base}_{k}"] = 2
+    return f"{base}_{k}"
 
 
 def _tokens(expr: str) -> list[str] | None:
@@ -94,6 +98,8 @@ def _tokens(expr: str) -> list[str] | None:
     while pos < len(expr):
         m = _TOKEN.match(expr, pos)
         if not m:
+            return None
+        if len(m.group(1)) > 40:  # no real step has such a number; it would only cost time
             return None
         out.append(m.group(1))
         pos = m.end()
@@ -106,11 +112,12 @@ def to_program(answer: str) -> tuple[str | None, str]:
     if gold is None:
         return None, "no number after ####"
     steps: list[tuple[str, Fraction]] = []  # (name, annotated result)
-    lines, used = [], set()
+    lines, used = [], {}
+    latest: dict[Fraction, str] = {}
     marks = [(m.group(1), m.start(), m.end()) for m in _ANNOTATION.finditer(answer)]
     if marks and Fraction(gold) not in _results(marks):
         tail = marks[-1][2]
-        last = [p for p in _PLAIN.finditer(answer[tail:]) if Fraction(p.group(2).replace(",", "")) == Fraction(gold)]
+        last = [p for p in _PLAIN.finditer(answer[tail:tail + 2000]) if Fraction(p.group(2).replace(",", "")) == Fraction(gold)]
         if last:  # the solution wrote its last step without a calculator annotation
             expr = last[0].group(1).translate(_PLAIN_OPS)
             marks.append((f"{expr}={gold}", tail + last[0].start(), tail + last[0].end(2)))
@@ -118,28 +125,30 @@ def to_program(answer: str) -> tuple[str | None, str]:
         expr, eq, result = text.rpartition("=")
         tokens = _tokens(expr) if eq else None
         try:
-            value = Fraction(result.strip().replace(",", ""))
+            result = result.strip().replace(",", "")
+            value = Fraction(result if len(result) <= 40 else "x")
         except (ValueError, ZeroDivisionError):
-            return None, f"annotation <<{text}>> has no numeric result"
+            return None, f"annotation <<{text[:60]}>> has no numeric result"
         if not tokens:
-            return None, f"annotation <<{text}>> is not plain arithmetic"
+            return None, f"annotation <<{text[:60]}>> is not plain arithmetic"
         if "**" in tokens and any(t.replace(".", "").isdigit() and Fraction(t) > 100 for t in tokens):
-            return None, f"annotation <<{text}>> raises to a large power"
+            return None, f"annotation <<{text[:60]}>> raises to a large power"
         code = []
         for t in tokens:
             if t[0].isdigit() or t[0] == ".":
-                earlier = next((n for n, v in reversed(steps) if v == Fraction(t)), None)
+                earlier = latest.get(Fraction(t))  # the most recent step with this result
                 t = earlier or (("0" + t) if t[0] == "." else t if "." in t else str(int(t)))
             code.append(t)
-        after = answer[end:].lstrip("$")
+        after = answer[end:end + 200].lstrip("$")  # slices, not copies of the rest: linear time
         after = after[len(result.strip()):] if after.startswith(result.strip()) else after
-        before = answer[:start].rsplit("\n", 1)[-1]
+        before = answer[max(answer.rfind("\n", 0, start) + 1, start - 200):start]
         name = _name(after.split("\n")[0], before, used, len(steps) + 1)
         steps.append((name, value))
+        latest[value] = name
         lines.append(f"{name} = {' '.join(code)}".replace("( ", "(").replace(" )", ")"))
     if not steps:
         return None, "no calculator annotation"
-    final = next((n for n, v in reversed(steps) if v == Fraction(gold)), None)
+    final = latest.get(Fraction(gold))
     if final is None:
         return None, f"no annotated step yields the answer {gold}"
     places = -Decimal(gold).as_tuple().exponent

@@ -38,9 +38,16 @@ def test_program_falls_back_to_step_names_and_plain_last_step():
     ("<<2+2=4>>4 left\n#### 9", "no annotated step yields the answer 9"),
     ("<<2+x=4>>4\n#### 4", "annotation <<2+x=4>> is not plain arithmetic"),
     ("<<2+2=4>>4", "no number after ####"),
+    ("<<2+2=4>>4\n#### nan", "no number after ####"),
+    ("<<1" + "0" * 80 + "+1=2>>2\n#### 2", "annotation <<1" + "0" * 59 + ">> is not plain arithmetic"),
 ])
 def test_reasons(answer, reason):
     assert G.to_program(answer) == (None, reason)
+
+
+def test_names_stay_unique():
+    code, _ = G.to_program("<<1+1=2>>2 apples\n<<2+3=5>>5 apples\n<<5+4=9>>9 apples\n#### 9")
+    assert code.splitlines()[:3] == ["apples = 1 + 1", "apples_2 = apples + 3", "apples_3 = apples_2 + 4"]
 
 
 def test_first_200_of_train_convert_and_print_their_gold(tmp_path):
