@@ -34,7 +34,7 @@ def cmd_chat(a) -> int:
 def cmd_serve(a) -> int:
     from converters.files import InputError
     from evaluation.cli import _model
-    from evaluation.serve import serve
+    from evaluation.serve import check_port, serve
 
     for name in ("max_batch", "max_queue"):
         if getattr(a, name) < 1:
@@ -42,6 +42,7 @@ def cmd_serve(a) -> int:
     if a.timeout <= 0 or not 0 <= a.wait_ms <= 10_000 or not 0 < a.port < 65536:
         raise InputError("need --timeout > 0, 0 ≤ --wait-ms ≤ 10000 and 0 < --port < 65536")
     settings = _settings(a)
+    check_port(a.host, a.port)
     model = _model(a, a.template)
     name = a.name or (a.run_dir or a.model_dir).rstrip("/").split("/")[-1]
     serve(model, settings, name, a.host, a.port, a.max_batch, a.max_queue, a.wait_ms / 1000, a.timeout,

@@ -1,0 +1,90 @@
+"""Requests from many HTTP clients decoded together: one worker thread owns the model.
+
+The worker takes the oldest waiting request, waits up to `wait_s` for more that use the same
+settings (a decoder batch shares one temperature, top-p, top-k and length), decodes up to
+`max_batch` of them in one KV-cache batch, and sends each request its own events. A request that
+gave up (timeout, disconnected client) before its batch started is dropped.
+"""
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Callable
+
+from evaluation.engine import Settings, answer
+from evaluation.predict import Model, prompt_ids
+
+
+class QueueFull(Exception):
+    """More requests are waiting than the server was told to hold (HTTP 503)."""
+
+
+@dataclass
+class Job:
+    question: str
+    settings: Settings
+    emit: Callable[[str, object], None]  # called from the worker thread: (kind, value) as in engine.OnEvent
+    seed: int = field(default_factory=lambda: secrets.randbits(63))
+    cancelled: threading.Event = field(default_factory=threading.Event)
+    prompt_tokens: int = 0
+
+
+class Batcher:
+    def __init__(self, model: Model, max_batch: int = 8, max_queue: int = 64, wait_s: float = 0.02):
+        self.model, self.max_batch, self.max_queue, self.wait_s = model, max_batch, max_queue, wait_s
+        self._pending: deque[Job] = deque()
+        self._cond = threading.Condition()
+        self.batch_sizes: list[int] = []  # what the worker decoded, for /v1/stats-like checks and the bench
+        threading.Thread(target=self._loop, name="mathtune-decoder", daemon=True).start()
+
+    def submit(self, job: Job) -> None:
+        with self._cond:
+            if len(self._pending) >= self.max_queue:
+                raise QueueFull(f"{len(self._pending)} requests are already waiting (--max-queue {self.max_queue})")
+            self._pending.append(job)
+            self._cond.notify()
+
+    def waiting(self) -> int:
+        with self._cond:
+            return len(self._pending)
+
+    def _take(self) -> list[Job]:
+        with self._cond:
+            while True:
+                while not self._pending:
+                    self._cond.wait()
+                first = self._pending.popleft()
+                if not first.cancelled.is_set():
+                    break
+            batch, deadline = [first], time.monotonic() + self.wait_s
+            while True:
+                for job in list(self._pending):
+                    if job.cancelled.is_set():
+                        self._pending.remove(job)
+                    elif job.settings == first.settings and len(batch) < self.max_batch:
+                        self._pending.remove(job)
+                        batch.append(job)
+                left = deadline - time.monotonic()
+                if len(batch) >= self.max_batch or left <= 0:
+                    break
+                self._cond.wait(left)
+            return batch
+
+    def _loop(self) -> None:
+        while True:
+            batch = self._take()
+            self.batch_sizes.append(len(batch))
+            try:
+                for job in batch:
+                    job.prompt_tokens = len(prompt_ids(self.model, job.question))
+
+                def tell(i: int, kind: str, value: object) -> None:
+                    batch[i].emit(kind, value)
+
+                answer(self.model, [j.question for j in batch], batch[0].settings, tell, [j.seed for j in batch])
+            except Exception as exc:  # noqa: BLE001 - one bad batch must not stop the server
+                for job in batch:
+                    job.emit("error", f"{type(exc).__name__}: {exc}")

@@ -1,0 +1,165 @@
+"""`mathtune serve`: an OpenAI-compatible HTTP API (FastAPI on uvicorn) and a page at `/`.
+
+Each request is one question answered by the program-of-thought loop on the server (see
+`serve_api` for the shapes). Requests wait in the `Batcher`'s queue; a full queue is 503, a request
+not finished within `timeout` seconds is 504, anything else that goes wrong is 500 for that request
+only.
+"""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import socket
+import time
+import uuid
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
+
+from converters.files import InputError
+from evaluation import serve_api as api
+from evaluation.batcher import Batcher, Job, QueueFull
+from evaluation.engine import Settings
+from evaluation.predict import Model
+from evaluation.sampling import Sampling
+
+PAGE = Path(__file__).with_name("serve_page.html")
+
+
+def _settings(base: Settings, req: api.ChatRequest) -> Settings:
+    """The server's settings with what the request may change (its length and sampling)."""
+    s = base.sampling
+    sampling = Sampling(s.temperature if req.temperature is None else req.temperature,
+                        s.top_p if req.top_p is None else req.top_p, s.top_k if req.top_k is None else req.top_k, 0)
+    return dataclasses.replace(base, max_new_tokens=req.max_tokens, sampling=sampling)
+
+
+def make_app(batcher: Batcher, settings: Settings, name: str, timeout: float, max_tokens_limit: int):
+    app = FastAPI(title="mathtune", docs_url=None, redoc_url=None)
+    started = int(time.time())
+
+    def fail(code: int, message: str, kind: str) -> JSONResponse:
+        return JSONResponse(api.error_body(message, kind, code), status_code=code)
+
+    @app.exception_handler(Exception)
+    async def internal(request: Request, exc: Exception):  # the server answers and carries on
+        return fail(500, f"{type(exc).__name__}: {exc}", "server_error")
+
+    @app.get("/", response_class=HTMLResponse)
+    async def page():
+        return HTMLResponse(PAGE.read_text(encoding="utf-8"))
+
+    @app.get("/v1/stats")
+    async def stats():  # how requests were batched (the bench and tests read it)
+        sizes = batcher.batch_sizes
+        return {"batches": len(sizes), "requests": sum(sizes), "largest_batch": max(sizes, default=0),
+                "waiting": batcher.waiting()}
+
+    @app.get("/v1/models")
+    async def models():
+        return {"object": "list", "data": [{"id": name, "object": "model", "created": started, "owned_by": "mathtune"}]}
+
+    @app.post("/v1/chat/completions")
+    async def completions(request: Request):
+        try:
+            req = api.parse_request(await request.body(), settings.max_new_tokens, max_tokens_limit)
+            job_settings = _settings(settings, req)
+        except (api.BadRequest, ValueError) as exc:
+            return fail(400, str(exc), "invalid_request_error")
+        loop = asyncio.get_running_loop()
+        events: asyncio.Queue = asyncio.Queue()
+
+        def emit(kind: str, value: object) -> None:
+            try:
+                loop.call_soon_threadsafe(events.put_nowait, (kind, value))
+            except RuntimeError:  # the loop is gone (server shutting down)
+                pass
+
+        job = Job(req.question, job_settings, emit, **({"seed": req.seed} if req.seed is not None else {}))
+        try:
+            batcher.submit(job)
+        except QueueFull as exc:
+            return fail(503, f"the server is busy: {exc}; retry later", "server_busy")
+        deadline = loop.time() + timeout
+        rid, call_id, model = f"chatcmpl-{uuid.uuid4().hex}", f"call_{uuid.uuid4().hex[:24]}", req.model or name
+
+        async def next_event():
+            left = deadline - loop.time()
+            if left <= 0:
+                raise TimeoutError
+            return await asyncio.wait_for(events.get(), left)
+
+        def too_long() -> JSONResponse:
+            job.cancelled.set()
+            return fail(504, f"no answer within {timeout:g} s (--timeout)", "timeout")
+
+        if not req.stream:
+            try:
+                while True:
+                    kind, value = await next_event()
+                    if kind == "answer":
+                        return api.completion(rid, model, value, call_id, job.prompt_tokens)
+                    if kind == "error":
+                        return fail(500, value, "server_error")
+            except TimeoutError:
+                return too_long()
+        try:
+            first = await next_event()  # a stream that never starts is still a 504
+        except TimeoutError:
+            return too_long()
+
+        async def stream():
+            event = first
+            yield api.sse(api.chunk(rid, model, {"role": "assistant", "content": ""}))
+            try:
+                while True:
+                    kind, value = event
+                    if kind == "text":
+                        yield api.sse(api.chunk(rid, model, {"reasoning_content": value}))
+                    elif kind == "program":
+                        call = dict(api.tool_call(call_id, value), index=0)
+                        yield api.sse(api.chunk(rid, model, {"tool_calls": [call]}))
+                    elif kind == "output":
+                        out = value.stdout if value.ok else value.stderr[-500:]
+                        yield api.sse(api.chunk(rid, model, {"tool_result": api.tool_result(call_id, out, value.status)}))
+                    elif kind == "answer":
+                        answer_from = value.answer_from if value.answer is not None else None
+                        yield api.sse(api.chunk(rid, model, {"content": value.content, "answer_from": answer_from}))
+                        yield api.sse(api.chunk(rid, model, {}, "stop"))
+                        break
+                    elif kind == "error":
+                        yield api.sse(api.error_body(value, "server_error", 500))
+                        break
+                    try:
+                        event = await next_event()
+                    except TimeoutError:
+                        job.cancelled.set()
+                        yield api.sse(api.error_body(f"no answer within {timeout:g} s (--timeout)", "timeout", 504))
+                        break
+                yield api.sse("[DONE]")
+            finally:
+                job.cancelled.set()  # a client that left frees its place if the batch has not started
+
+        return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+    return app
+
+
+def check_port(host: str, port: int) -> None:
+    """Refuse a port that cannot be bound, in one line, before the model is loaded."""
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((host, port))
+    except OSError as exc:
+        raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+def serve(model: Model, settings: Settings, name: str, host: str, port: int, max_batch: int, max_queue: int,
+          wait_s: float, timeout: float, max_tokens_limit: int, quiet: bool = False) -> None:
+    import uvicorn
+
+    app = make_app(Batcher(model, max_batch, max_queue, wait_s), settings, name, timeout, max_tokens_limit)
+    print(f"mathtune: serving {name} at http://{host}:{port}/ (OpenAI API: http://{host}:{port}/v1)", flush=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning" if quiet else "info", access_log=not quiet)
