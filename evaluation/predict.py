@@ -94,16 +94,23 @@ def load_run(run_dir: str | os.PathLike, ckpt: str | None = None, tokenizer: str
 
 
 def load_model_dir(model_dir: str | os.PathLike, template: str | None = None, chat: str | None = None) -> Model:
-    """A converted model folder (`mathtune ckpt from-gguf`): model.ckpt, model_config.json, tokenizer.json."""
+    """A converted model folder (`mathtune ckpt from-gguf` / `from-hf`: model.ckpt, model_config.json,
+    tokenizer.json), or a Hugging Face Llama folder (`export-hf`: config.json, safetensors), converted in memory."""
     from converters.tokenizers import load_tokenizer
     from training.ckpt import load_params, model_weights
 
     folder = Path(model_dir)
-    if not (folder / "model_config.json").is_file():
-        raise InputError(f"{folder}: no model_config.json (a `mathtune ckpt from-gguf` folder?)")
-    mc = json.loads((folder / "model_config.json").read_text(encoding="utf-8"))
+    if (folder / "model_config.json").is_file():
+        mc = json.loads((folder / "model_config.json").read_text(encoding="utf-8"))
+        params = model_weights(load_params(folder / "model.ckpt"))
+    elif (folder / "config.json").is_file():
+        from training.hf_import import read_hf_model
+
+        params, mc, _ = read_hf_model(folder)
+    else:
+        raise InputError(f"{folder}: no model_config.json (a `mathtune ckpt from-gguf`/`from-hf` folder?) "
+                         "and no config.json (a Hugging Face folder?)")
     tok = load_tokenizer(str(folder / "tokenizer.json"))
-    params = model_weights(load_params(folder / "model.ckpt"))
     return Model(KVDecoder(params, mc), tok, chat or "chatml", template or "none", mc, params)
 
 

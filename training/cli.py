@@ -176,6 +176,17 @@ def cmd_from_gguf(a) -> int:
     return 0
 
 
+def cmd_from_hf(a) -> int:
+    import json
+
+    from training.hf_import import convert
+
+    report = convert(a.folder, a.out, check=not a.no_check)
+    print(json.dumps({k: v for k, v in report.items() if k != "model_config"}, indent=2, ensure_ascii=False))
+    print(f"wrote {a.out}/model.ckpt, model_config.json, train_config.yaml and the tokenizer files")
+    return 0
+
+
 def cmd_export_hf(a) -> int:
     import shutil
     from pathlib import Path
@@ -303,6 +314,13 @@ def add_parser(sub) -> None:
     p.add_argument("--out", required=True)
     p.add_argument("--no-check", action="store_true", help="skip the logits check against the numpy reference")
     p.set_defaults(func=cmd_from_gguf)
+    p = cs.add_parser("from-hf", help="a Hugging Face Llama folder (config.json, safetensors, tokenizer.json) → "
+                                      "MindFormers checkpoint + model dir, verified", formatter_class=FMT)
+    p.add_argument("folder", help="the Hugging Face folder (model.safetensors or shards + index)")
+    p.add_argument("--out", required=True, help="model dir for predict --model-dir and train --load_checkpoint")
+    p.add_argument("--no-check", action="store_true", help="skip the logits check against the numpy reference "
+                   "(it holds the model in float64: skip it for models of billions of parameters)")
+    p.set_defaults(func=cmd_from_hf)
     p = cs.add_parser("export-hf", help="merged checkpoint → model.safetensors + config.json (Hugging Face Llama)",
                       formatter_class=FMT)
     p.add_argument("--ckpt", required=True)
