@@ -208,6 +208,8 @@ def test_memory_of_many_processes_is_capped_together():
     result = run_code(MANY_PROCESSES, LIMITS)
     assert result.status == "ok", result.stderr
     assert int(result.stdout) * 300 < limit_mb
+    for base in (sandbox_bwrap.pids_cgroup_root(), sandbox_cgroup.memory_cgroup_root()):  # nothing left
+        assert not [n for n in os.listdir(base or "/nonexistent-") if n.startswith(f"{os.getpid()}-")] if base else True
     control = run_code(MANY_PROCESSES, Limits(wall_seconds=20, sandbox="weak"))
     assert control.stdout == "3\n", control  # control: no cgroup in the weak mode
 
@@ -523,3 +525,31 @@ print(os.getcwd())
     assert result.status == "ok", result.stderr
     assert (victim / "keep.txt").read_text() == "keep"
     assert not os.path.exists(result.stdout.strip())  # the work directory itself is gone
+
+
+@needs_bwrap
+def test_kill_all_reaches_only_the_sandbox(mark):
+    """kill(-1, SIGKILL) as uid 0 would end every process of the host's root; in the pid namespace it
+    ends the program's own. (No control: run without the pid namespace, it would kill this machine's.)"""
+    sentinel = subprocess.Popen([sys.executable, "-c", f"open('/proc/self/comm', 'w').write({mark!r})\n"
+                                 "import time\ntime.sleep(30)"])
+    try:
+        deadline = time.time() + 10
+        while not survivors(mark) and time.time() < deadline:
+            time.sleep(0.05)
+        assert survivors(mark) == [sentinel.pid]  # the check sees it
+        code = HOOK_OFF + ("import os, signal\nif os.fork() == 0:\n    import time; time.sleep(30)\n"
+                           "try:\n    os.kill(-1, signal.SIGKILL)\nexcept ProcessLookupError:\n    print('none')\n"
+                           "print(os.waitstatus_to_exitcode(os.wait()[1]))\nprint('still here')\n")
+        result = run_code(code, LIMITS)
+        assert result.status == "ok" and result.stdout == "-9\nstill here\n", result  # its own child died
+        assert sentinel.poll() is None
+    finally:
+        sentinel.kill()
+        sentinel.wait()
+
+
+@needs_bwrap
+def test_program_text_that_cannot_compile_is_an_error_not_a_crash():
+    for code in ("print(1)\x00print(2)", "\udcff = 1", "x = (" * 300 + ")" * 300, "\ufeff\ufeffprint(1)"):
+        assert run_code(code, LIMITS).status == "error"
