@@ -47,6 +47,21 @@ def _write_packed(tiny_data, out):
     return out
 
 
+def test_setup_points_the_config_at_the_mask_and_back():
+    from training.config import load_config
+    from training.packed import MODEL_COLUMNS, is_packed, setup_packed
+
+    cfg = load_config(ROOT / "yaml" / "llama3_8b_lora_4p.yaml")
+    cfg.model.model_config.use_attn_mask_compression = True  # flash attention would want a 2048² mask
+    notes = setup_packed(cfg, {"packed": True, "columns": ["input_ids", "labels", "segment_ids"]}, "d")
+    assert is_packed(cfg) and cfg.train_dataset.construct_args_key == MODEL_COLUMNS
+    assert cfg.train_dataset_task.dataset_config.input_columns == ["input_ids", "labels", "segment_ids"]
+    assert cfg.model.model_config.use_attn_mask_compression is False and len(notes) == 2
+    assert setup_packed(cfg, {"packed": False}, "d")  # the saved config of a packed run, unpacked data
+    assert not is_packed(cfg) and cfg.train_dataset.input_columns == ["input_ids", "labels"]
+    assert "construct_args_key" not in cfg.train_dataset
+
+
 @pytest.fixture(scope="module")
 def packed_data(tiny_data, tmp_path_factory):
     return _write_packed(tiny_data, tmp_path_factory.mktemp("packed") / "train.mindrecord")

@@ -36,8 +36,14 @@ def setup_packed(cfg, meta: dict, data_path: str) -> list[str]:
     for block in _dataset_blocks(cfg):
         block.input_columns = list(IN_COLUMNS)
         block.construct_args_key = list(MODEL_COLUMNS)
-    return ["packed data: each sample attends only to itself (block-diagonal attention_mask from the "
-            "segment_ids column)"]
+    notes = ["packed data: each sample attends only to itself (block-diagonal attention_mask from the "
+             "segment_ids column)"]
+    model_cfg = cfg.model.model_config
+    for key in ("use_attn_mask_compression", "use_eod_attn_mask_compression"):
+        if model_cfg.get(key):  # flash attention would read a compressed 2048² mask, not this full one
+            model_cfg[key] = False
+            notes.append(f"model.model_config.{key}: True → False (packed rows bring a full mask)")
+    return notes
 
 
 def _dataset_blocks(cfg) -> list:
