@@ -78,3 +78,45 @@ def test_iter_json_array_errors(tmp_path, text, message):
     path.write_text(text)
     with pytest.raises(InputError, match=message):
         list(iter_json_array(path))
+
+
+def test_hostile_json_is_a_located_bad_line(tmp_path):
+    from converters.files import loads
+
+    path = tmp_path / "rows.jsonl"
+    path.write_text('{"problem": "\\ud800", "solution": "s"}\n' + "[" * 200_000 + "\n"
+                    + '{"problem": "\\ud83d\\ude00 ok", "solution": "s"}\n')
+    errors = []
+    assert [line for line, _ in read_rows(path, errors)] == [3]  # a whole surrogate pair is fine
+    assert [str(e) for e in errors] == [f"{path}:1: invalid JSON: a lone surrogate '\\ud800' is not Unicode text",
+                                        f"{path}:2: invalid JSON: too deeply nested"]
+    with pytest.raises(ValueError, match="too deeply nested"):
+        loads('{"a": ' * 100_000)
+    array = tmp_path / "deep.json"
+    array.write_text('[{"a": 1},\n' + "[" * 200_000)
+    with pytest.raises(InputError, match=r"deep.json:2: too deeply nested"):
+        list(iter_json_array(array))
+
+
+def test_a_lone_surrogate_is_written_as_its_json_escape(tmp_path):
+    target = tmp_path / "out.jsonl"
+    from converters.files import write_jsonl
+
+    write_jsonl(target, [{"text": "a\ud800b"}])
+    assert json.loads(target.read_text(encoding="utf-8")) == {"text": "a\ud800b"}  # lossless, valid UTF-8
+
+
+@pytest.mark.parametrize("where,kind,message", [
+    ("dir", "file", "is a directory"), ("file/x/y", "file", "file is not a directory"),
+    ("/proc/mathtune-x/y", "file", "cannot write in /proc"), ("new/", "file", "is a directory"),
+    ("file", "dir", "exists and is not a directory")])
+def test_unwritable_outputs_are_refused_in_one_line(tmp_path, where, kind, message):
+    from converters.files import check_output
+
+    (tmp_path / "dir").mkdir()
+    (tmp_path / "file").write_text("x")
+    path = where if where.startswith("/") else str(tmp_path / where) + ("/" if where.endswith("/") else "")
+    with pytest.raises(InputError, match=message):
+        check_output(path, kind)
+    check_output(tmp_path / "new" / "deeper" / "x.json")  # missing folders are fine: they get made
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dir", "file"]  # the probe leaves nothing

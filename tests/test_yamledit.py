@@ -73,3 +73,32 @@ def test_derive_for_8_cards_and_data(preset, tmp_path, tiny_data):
     y1 = read_yaml(one)
     assert (y1["use_parallel"], y1["parallel"]["parallel_mode"], y1["parallel_config"]["model_parallel"]) == (False, 0, 1)
     assert y1["runner_config"]["batch_size"] == 64
+
+
+@pytest.mark.parametrize("value", ["[1,", "{a: 1", "*x", "!!python/object/apply:os.system ['true']", "1\n2",
+                                   "&a [*a]", "[" * 5000])
+def test_values_yaml_cannot_read_are_one_line_errors(tmp_path, value):
+    from training.config import ConfigError
+    from training.yamledit import set_in_file
+
+    path = tmp_path / "c.yaml"
+    path.write_text("a: [1, 2]\n")
+    with pytest.raises(ConfigError) as err:
+        set_in_file(str(path), [f"a={value}"])
+    assert "\n" not in str(err.value) and path.read_text() == "a: [1, 2]\n"
+
+
+def test_alias_bombs_and_deep_nesting_are_refused_before_expanding(tmp_path):
+    from training.config import ConfigError
+    from training.yamledit import show
+
+    bomb = ["a: &a [x, x, x, x, x, x, x, x, x]"] + [f"{c}: &{c} [{', '.join(['*' + p] * 9)}]"
+                                                    for p, c in zip("abcdefgh", "bcdefghi")]
+    (tmp_path / "bomb.yaml").write_text("\n".join(bomb) + "\n")  # ~400 bytes, 9^9 values expanded
+    with pytest.raises(ConfigError, match="aliases expand to more than"):
+        show(str(tmp_path / "bomb.yaml"))
+    (tmp_path / "deep.yaml").write_text("a: " + "[" * 200_000 + "\n")
+    with pytest.raises(ConfigError, match="nested deeper than"):
+        show(str(tmp_path / "deep.yaml"))
+    (tmp_path / "shared.yaml").write_text("base: &b {x: 1}\nuse: *b\n")  # MindFormers' presets share sections
+    assert show(str(tmp_path / "shared.yaml")) == "base.x: 1\nuse.x: 1"
