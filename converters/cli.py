@@ -92,14 +92,18 @@ def add_parser(sub) -> None:
     p.add_argument("input")
     p.add_argument("--template", choices=sorted(TEMPLATES), default="contest")
     p.add_argument("--out", required=True)
-    p.add_argument("--tools-out", help="also write PoT as function_call/observation turns")
+    p.add_argument("--tools-out", help="also write PoT as function_call/observation turns (LLaMA-Factory sharegpt), "
+                                       "with its entry in dataset_info.json beside it")
 
-    p = step("export", cmd_export, "completed rows → LLaMA-Factory (alpaca, sharegpt) or ms-swift JSONL")
+    p = step("export", cmd_export, "completed rows → LLaMA-Factory (alpaca, sharegpt) or ms-swift JSONL (3.x or 2.x)")
     p.add_argument("input")
     p.add_argument("--format", choices=["llamafactory", "swift"], required=True)
     p.add_argument("--template", choices=sorted(TEMPLATES), default="contest")
     p.add_argument("--name", default="mathtune", help="dataset name in dataset_info.json")
     p.add_argument("--out", required=True, help="a directory (llamafactory) or a .jsonl file (swift)")
+    p.add_argument("--swift-format", type=int, choices=[2, 3], default=3,
+                   help="ms-swift 3.x `messages` (PoT as tool_call/tool_response turns + `tools`), or 2.x "
+                        "`query`/`response`")
 
     p = step("mindrecord", cmd_mindrecord, "conversations JSON → MindRecord (input_ids, labels)")
     p.add_argument("input")

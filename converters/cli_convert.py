@@ -22,8 +22,14 @@ def cmd_convert(a) -> int:
     write_json(a.out, flat)
     print(f"wrote {len(flat)} conversations to {a.out} (template {a.template!r})")
     if a.tools_out:
+        from pathlib import Path
+
+        from converters.exports import add_dataset_info, sharegpt_entry
+
         write_json(a.tools_out, tools)
-        print(f"wrote the tool-call form to {a.tools_out}")
+        tools_path = Path(a.tools_out)
+        info = add_dataset_info(tools_path.parent, tools_path.stem, sharegpt_entry(tools_path.name))
+        print(f"wrote the tool-call form to {a.tools_out} and its entry {tools_path.stem!r} in {info}")
     return 1 if errors else 0
 
 
@@ -34,10 +40,10 @@ def cmd_export(a) -> int:
     errors: list[RowError] = []
     rows = _read_completed(a.input, errors)
     pairs = [(render_prompt(r["problem"], a.template), r["response"]) for r in rows]
+    _, tools = P.conversations(rows, a.template)
     if a.format == "swift":
-        print(f"wrote {write_swift(a.out, pairs)}")
+        print(f"wrote {write_swift(a.out, pairs, tools, a.swift_format)} (ms-swift {a.swift_format}.x)")
     else:
-        _, tools = P.conversations(rows, a.template)
         for path in write_llamafactory(a.out, a.name, pairs, tools):
             print(f"wrote {path}")
     return 1 if errors else 0

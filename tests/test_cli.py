@@ -47,7 +47,7 @@ def test_step_by_step(tmp_path):
     assert info["mathtune_sharegpt"]["tags"]["observation_tag"] == "observation"
     run("data", "export", "pot.jsonl", "--format", "swift", "--out", "swift.jsonl", cwd=tmp_path)
     first = json.loads((tmp_path / "swift.jsonl").read_text(encoding="utf-8").splitlines()[0])
-    assert set(first) == {"query", "response"}
+    assert set(first) == {"messages", "tools"} and first["messages"][1]["role"] == "tool_call"
     mr = run("data", "mindrecord", "conv.json", "--out", "train.mindrecord", "--seq-length", "auto",
              "--quiet", cwd=tmp_path).stdout
     assert "seq_length auto →" in mr and "read back through mindspore.dataset.MindDataset: ok" in mr
