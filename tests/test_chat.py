@@ -1,0 +1,36 @@
+"""`mathtune chat` in a real subprocess with the tiny trained run, questions piped on stdin."""
+import subprocess
+import sys
+
+QUESTIONS = ["What is 12 + 7?", "Compute 3 * 4."]
+
+
+def test_chat_answers_each_line_of_stdin(tiny_run, tmp_path):
+    from evaluation.engine import Settings, answer
+    from evaluation.predict import load_run
+
+    run, _ = tiny_run
+    proc = subprocess.run([sys.executable, "-m", "mathtune", "chat", "--run-dir", str(run), "--show-program",
+                           "--max-new-tokens", "48"],
+                          input="\n".join([QUESTIONS[0], "", QUESTIONS[1]]) + "\n", cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = proc.stdout
+    assert [line for line in out.splitlines() if line.startswith("question> ")] == [f"question> {q}" for q in QUESTIONS]
+    answers = [line for line in out.splitlines() if line.startswith("answer: ")]
+    assert len(answers) == 2, out
+    # what was streamed is what the shared question→answer path generates for the same question
+    expected = answer(load_run(run), QUESTIONS, Settings(max_new_tokens=48))
+    first, second = out.split(f"question> {QUESTIONS[1]}\n")
+    for text, exp, line in zip((first, second), expected, answers):
+        if exp.program is None:
+            assert exp.generation in text
+        else:  # the program as the model wrote it, then (with --show-program) the program and its output
+            assert exp.program in text and f"--- output ({exp.program_status}) ---" in text
+        assert line == f"answer: {exp.answer if exp.answer is not None else '(none)'}"
+
+
+def test_chat_refuses_a_missing_run_in_one_line(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "mathtune", "chat", "--run-dir", str(tmp_path / "nope")],
+                          input="What is 1 + 1?\n", cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and proc.stderr.startswith("mathtune: error:") and "Traceback" not in proc.stderr
