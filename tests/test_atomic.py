@@ -24,38 +24,41 @@ KILLER = textwrap.dedent("""
     from converters.mindrecord import EncodeOptions, encode, read_conversations, write_mindrecord
     from converters.tokenizers import load_tokenizer
 
-    work, conv, tok_path, shards = Path(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5])
-    tok = load_tokenizer(tok_path)
-    pristine, live = work / "pristine", work / "live"
-    for k in range(1, 60):
-        shutil.rmtree(live, ignore_errors=True)
-        shutil.copytree(pristine, live, symlinks=True)
-        pid = os.fork()
-        if pid == 0:
-            calls = [0]
-            def dying(real):
-                def call(*args, **kwargs):
-                    calls[0] += 1
-                    if calls[0] == k:
-                        os._exit(77)
-                    return real(*args, **kwargs)
-                return call
-            for name in ("rename", "replace", "symlink", "link"):
-                setattr(os, name, dying(getattr(os, name)))
-            pairs = ((h, g) for _, h, g in read_conversations(conv))
-            write_mindrecord(encode(pairs, tok, EncodeOptions(chat="plain")), live / "train.mindrecord", 96,
-                             tok.pad_id, {"version": "new"}, shards=shards)
-            os._exit(0)
-        status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
-        shutil.copytree(live, work / f"kill-{k}", symlinks=True)
-        print(json.dumps({"k": k, "status": status}), flush=True)
-        if status == 0:
-            break
+    def kill_each_step(work, shards):
+        pristine, live = work / "pristine", work / "live"
+        for k in range(1, 60):
+            shutil.rmtree(live, ignore_errors=True)
+            shutil.copytree(pristine, live, symlinks=True)
+            pid = os.fork()
+            if pid == 0:
+                calls = [0]
+                def dying(real):
+                    def call(*args, **kwargs):
+                        calls[0] += 1
+                        if calls[0] == k:
+                            os._exit(77)
+                        return real(*args, **kwargs)
+                    return call
+                for name in ("rename", "replace", "link"):  # the calls that change what readers see
+                    setattr(os, name, dying(getattr(os, name)))
+                pairs = ((h, g) for _, h, g in read_conversations(conv))
+                write_mindrecord(encode(pairs, tok, EncodeOptions(chat="plain")), live / "train.mindrecord", 96,
+                                 tok.pad_id, {"version": "new"}, shards=shards)
+                os._exit(0)
+            status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+            shutil.copytree(live, work / f"kill-{k}", symlinks=True)
+            print(json.dumps({"work": str(work), "k": k, "status": status}), flush=True)
+            if status == 0:
+                break
+
+    conv, tok = sys.argv[2], load_tokenizer(sys.argv[3])
+    for job in sys.argv[4:]:
+        kill_each_step(Path(job.split(":")[0]), int(job.split(":")[1]))
 """)
 
 # Opens every snapshot the way training does: the path of the first data file, through MindDataset.
 CHECKER = textwrap.dedent("""
-    import json, os, sys
+    import filecmp, json, os, sys
     import mindspore.dataset as ds
     for snap in sys.argv[1:]:
         meta = json.load(open(os.path.join(snap, "train.mindrecord.meta.json")))
@@ -63,7 +66,7 @@ CHECKER = textwrap.dedent("""
         data = ds.MindDataset(first, columns_list=["input_ids", "labels"], shuffle=False)
         shapes = {tuple(row["input_ids"].shape) for row in data.create_dict_iterator(output_numpy=True)}
         # the index MindSpore opens (beside the path given) is the one written with the data it finds
-        same = os.path.samefile(first + ".db", os.path.realpath(first) + ".db")
+        same = filecmp.cmp(first + ".db", os.path.realpath(first) + ".db", shallow=False)
         print(json.dumps({"snap": snap, "version": meta["version"], "rows": data.get_dataset_size(),
                           "meta_rows": meta["rows"], "shapes": sorted(shapes), "row_length": meta["row_length"],
                           "same_set": same}), flush=True)
@@ -100,41 +103,43 @@ def _plain_copy(src: Path, dst: Path) -> None:
         (dst / name).write_bytes((src / name).read_bytes())
 
 
-@pytest.mark.parametrize("layout,shards", [pytest.param("versioned", 1, marks=pytest.mark.slow), ("versioned", 3),
-                                           ("plain", 2)])
-def test_killed_at_every_rename_the_set_is_old_or_new_whole(small_set, tmp_path, layout, shards):
+def test_killed_at_every_rename_the_set_is_old_or_new_whole(small_set, tmp_path):
+    """Over a versioned old set (1 shard → 3) and over plain files from before version sets (1 → 2)."""
     import shutil
 
     d, conv, tok_path, old = small_set
-    if layout == "plain":
-        _plain_copy(old, tmp_path / "pristine")
-    else:
-        shutil.copytree(old, tmp_path / "pristine", symlinks=True)
-    run = subprocess.run([sys.executable, "-c", KILLER, str(ROOT), str(tmp_path), str(conv), str(tok_path),
-                          str(shards)], capture_output=True, text=True, timeout=600)
+    jobs = {tmp_path / "versioned": 3, tmp_path / "plain": 2}
+    shutil.copytree(old, tmp_path / "versioned" / "pristine", symlinks=True)
+    (tmp_path / "plain").mkdir()
+    _plain_copy(old, tmp_path / "plain" / "pristine")
+    run = subprocess.run([sys.executable, "-c", KILLER, str(ROOT), str(conv), str(tok_path),
+                          *(f"{w}:{n}" for w, n in jobs.items())], capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stderr[-3000:]
     kills = [json.loads(line) for line in run.stdout.splitlines()]
-    assert kills[-1]["status"] == 0 and all(k["status"] == 77 for k in kills[:-1])
-    assert len(kills) >= 5  # version rename, a link per file, the swap: each one a kill point
-    snaps = [str(tmp_path / f"kill-{k['k']}") for k in kills]
-    check = subprocess.run([sys.executable, "-c", CHECKER, *snaps], capture_output=True, text=True, timeout=600,
+    snaps = [f"{k['work']}/kill-{k['k']}" for k in kills]
+    check = subprocess.run([sys.executable, "-c", CHECKER, *snaps], capture_output=True, text=True, timeout=900,
                            env={**os.environ, "GLOG_v": "3"})
     assert check.returncode == 0, check.stderr[-3000:]
-    seen = [json.loads(line) for line in check.stdout.splitlines()]
+    seen = {s["snap"]: s for s in map(json.loads, check.stdout.splitlines())}
     assert len(seen) == len(snaps)
-    for s in seen:
+    for s in seen.values():
         rows = 25 if s["version"] == "old" else 40
         assert (s["rows"], s["meta_rows"], s["shapes"]) == (rows, rows, [[s["row_length"]]]), s
         assert s["same_set"], s
-    versions = [s["version"] for s in seen]
-    assert versions[0] == "old" and versions[-1] == "new"
-    assert versions == sorted(versions, key=["old", "new"].index)  # never back to old once new is visible
-    final = tmp_path / f"kill-{kills[-1]['k']}"
-    left = sorted(p.name for p in store_of(final / "train.mindrecord").iterdir())
-    assert len(left) == 3 and left[:2] == ["current", "lock"]  # older versions and leftovers are gone
-    links = sorted(p.name for p in final.iterdir() if p.is_symlink())
-    expected = [f"train.mindrecord{i}" for i in range(shards)] if shards > 1 else ["train.mindrecord"]
-    assert links == sorted(expected + [n + ".db" for n in expected] + ["train.mindrecord.meta.json"])
+    for work, shards in jobs.items():
+        mine = [k for k in kills if k["work"] == str(work)]
+        assert mine[-1]["status"] == 0 and all(k["status"] == 77 for k in mine[:-1])
+        assert len(mine) >= 5  # version rename, a link per file, the swap: each one a kill point
+        versions = [seen[f"{work}/kill-{k['k']}"]["version"] for k in mine]
+        assert versions[0] == "old" and versions[-1] == "new"
+        assert versions == sorted(versions, key=["old", "new"].index)  # never back to old once new is seen
+        final = work / f"kill-{mine[-1]['k']}"
+        left = sorted(p.name for p in store_of(final / "train.mindrecord").iterdir())
+        assert len(left) == 3 and left[:2] == ["current", "lock"]  # older versions and leftovers are gone
+        links = sorted(p.name for p in final.iterdir() if p.is_symlink())
+        names = [f"train.mindrecord{i}" for i in range(shards)]
+        assert links == sorted(names + [n + ".db" for n in names] + ["train.mindrecord.meta.json"])
+        assert not (final / "train.mindrecord").exists()  # the one-shard name of the old set is gone
 
 
 def test_one_writer_at_a_time_and_stale_partials_cleaned(small_set, tmp_path):
@@ -195,22 +200,27 @@ def test_prepare_killed_never_leaves_an_old_report_beside_new_files(tmp_path):
     write_jsonl(old_rows, synth_rows(20, seed=1))
     write_jsonl(new_rows, synth_rows(30, seed=2))
     out = tmp_path / "prep"
-    args = ["data", "prepare", "--out-dir", str(out), "--no-mindrecord", "--quiet"]
-    assert main([str(old_rows), *args]) in (0, 1)
+    def args(rows):
+        return ["data", "prepare", str(rows), "--out-dir", str(out), "--no-mindrecord", "--quiet"]
+
+    assert main(args(old_rows)) in (0, 1)
     old_report = json.loads((out / "report.json").read_text())
+    old_selected = (out / "selected.jsonl").read_bytes()
     statuses = []
     for k in range(1, 8):
-        run = subprocess.run([sys.executable, "-c", PREPARE_KILLER, str(ROOT), str(k), str(new_rows), *args],
+        run = subprocess.run([sys.executable, "-c", PREPARE_KILLER, str(ROOT), str(k), *args(new_rows)],
                              capture_output=True, text=True, timeout=300, cwd=tmp_path)
         statuses.append(run.returncode)
         report = out / "report.json"
         if run.returncode == 77:
-            assert not report.exists() or json.loads(report.read_text()) == old_report, k
+            if report.exists():  # then every file beside it is still the old run's
+                assert json.loads(report.read_text()) == old_report, k
+                assert (out / "selected.jsonl").read_bytes() == old_selected, k
         else:
             assert run.returncode in (0, 1), run.stderr[-2000:]
             assert json.loads(report.read_text())["inputs"] == [str(new_rows)]
             break
-        assert main([str(old_rows), *args]) in (0, 1)  # back to the old set before the next kill
+        assert main(args(old_rows)) in (0, 1)  # back to the old set before the next kill
     assert statuses[0] == 77 and statuses[-1] in (0, 1) and len(statuses) >= 4
 
 
