@@ -42,6 +42,8 @@ class Batcher:
 
     def submit(self, job: Job) -> None:
         with self._cond:
+            if len(self._pending) >= self.max_queue:  # requests that gave up hold no place
+                self._pending = deque(j for j in self._pending if not j.cancelled.is_set())
             if len(self._pending) >= self.max_queue:
                 raise QueueFull(f"{len(self._pending)} requests are already waiting (--max-queue {self.max_queue})")
             self._pending.append(job)
@@ -49,7 +51,7 @@ class Batcher:
 
     def waiting(self) -> int:
         with self._cond:
-            return len(self._pending)
+            return sum(not j.cancelled.is_set() for j in self._pending)
 
     def _take(self) -> list[Job]:
         with self._cond:
