@@ -115,15 +115,18 @@ def command(limits, program_fd: int, prelude: str, prelude_args: list[str], bloc
             info_fd: int | None = None, seccomp_fd: int | None = None) -> list[str]:
     """The full bwrap command line running `prelude` on the program copied in from `program_fd`."""
     newer = _supports()
+    size = ["--size", str(limits.tmpfs_mb * 1024 * 1024)] if "--size" in newer else []
     cmd = [shutil.which("bwrap") or "bwrap", "--unshare-all", "--unshare-user",
            *(["--disable-userns"] if "--disable-userns" in newer else []),
            "--die-with-parent", "--new-session", "--clearenv",
            "--cap-drop", "ALL",  # as root bwrap keeps them (in the new user namespace) unless told
            *read_only_view(),
            "--proc", "/proc", *proc_covers(), "--dev", "/dev",
-           *(["--size", str(limits.tmpfs_mb * 1024 * 1024)] if "--size" in newer else []), "--tmpfs", WORK,
+           *size, "--tmpfs", WORK,
            "--file", str(program_fd), f"{WORK}/program.py", "--chdir", WORK, "--remount-ro", "/",
-           "--remount-ro", "/dev"]  # bwrap's /dev is a tmpfs of no size limit: writable, it would hold GBs
+           # bwrap's /dev is a tmpfs of no size limit: writable, it held GBs; shared memory (multiprocessing's
+           # locks) gets a tmpfs of its own, sized, mounted after the remount so that it stays writable
+           "--remount-ro", "/dev", *size, "--tmpfs", "/dev/shm"]
     if block_fd is not None:
         cmd += ["--block-fd", str(block_fd), "--info-fd", str(info_fd)]
     if seccomp_fd is not None:

@@ -5,7 +5,7 @@ through clone, and keys are found by serial and checked against uid 0, which the
 host's root: without this filter a program reads the secrets in the caller's keyrings and plants keys
 that outlive it. inotify instances are counted per user across namespaces: a run could take all of the
 host root's 128. The rest is attack surface a Python program has no use for (io_uring, bpf, ptrace,
-mount and namespace calls, kernel modules, terminal injection). The filter is compiled by libseccomp
+mount and namespace calls, clone into a new user namespace, kernel modules, terminal injection). The filter is compiled by libseccomp
 (the library systemd, Flatpak and container runtimes use) through ctypes, and bwrap installs it
 (`--seccomp FD`) before the interpreter starts. Other architectures' syscall ABIs (i386's int 0x80,
 x32) kill the process: libseccomp's default for an architecture the filter was not built for.
@@ -32,6 +32,7 @@ DENIED = (
 )
 _TTY_IOCTLS = (0x5412, 0x541C)  # TIOCSTI, TIOCLINUX: push input into a terminal
 _ALLOW = 0x7FFF0000
+_CLONE_NEWUSER = 0x10000000
 _SCMP_CMP_MASKED_EQ = 7
 
 
@@ -68,11 +69,16 @@ def program() -> bytes:
                 continue
             if lib.seccomp_rule_add_array(ctx, deny, number, 0, None) < 0:
                 raise OSError(f"seccomp: cannot filter {name}")
-        ioctl = lib.seccomp_syscall_resolve_name(b"ioctl")
-        for request in _TTY_IOCTLS:
-            cmp = _ArgCmp(1, _SCMP_CMP_MASKED_EQ, 0xFFFFFFFF, request)
-            if lib.seccomp_rule_add_array(ctx, deny, ioctl, 1, ctypes.byref(cmp)) < 0:
-                raise OSError("seccomp: cannot filter terminal ioctls")
+        rules = [("ioctl", deny, _ArgCmp(1, _SCMP_CMP_MASKED_EQ, 0xFFFFFFFF, r)) for r in _TTY_IOCTLS]
+        # new user namespaces by clone too, where bwrap is older than --disable-userns (0.8); clone3's
+        # flags are in memory, out of a filter's reach: ENOSYS makes the C library fall back to clone
+        rules += [("clone", deny, _ArgCmp(0, _SCMP_CMP_MASKED_EQ, _CLONE_NEWUSER, _CLONE_NEWUSER)),
+                  ("clone3", 0x00050000 | errno.ENOSYS, None)]
+        for name, action, cmp in rules:
+            number = lib.seccomp_syscall_resolve_name(name.encode())
+            if number >= 0 and lib.seccomp_rule_add_array(ctx, action, number, int(cmp is not None),
+                                                          ctypes.byref(cmp) if cmp else None) < 0:
+                raise OSError(f"seccomp: cannot filter {name}")
         out = os.memfd_create("seccomp-export")  # a file, not a pipe: export never blocks on its size
         try:
             if lib.seccomp_export_bpf(ctx, out) < 0:

@@ -153,7 +153,7 @@ def test_global_sysctls_and_root_only_proc_files_cannot_be_opened_for_writing(mo
 DEV_ATTACK = HOOK_OFF + """
 import os
 written = []
-for path in ['/dev/fill', '/dev/shm/fill', '/fill', '/usr/fill', '/proc/fill']:
+for path in ['/dev/fill', '/dev/pts/fill', '/fill', '/usr/fill', '/proc/fill']:
     try:
         with open(path, 'wb') as handle:
             handle.write(b'x' * 4096)
@@ -174,6 +174,53 @@ def test_dev_is_not_a_writable_tmpfs(without):
     assert result.stdout.strip() == "[]"
     without("--remount-ro", 1)  # control: drops the read-only /dev (and /, hence /fill may appear)
     assert "/dev/fill" in run_code(DEV_ATTACK, LIMITS).stdout
+
+
+@needs_bwrap
+def test_shared_memory_is_writable_but_sized():
+    """/dev/shm stays writable for multiprocessing's locks, in a tmpfs of its own, as small as /tmp."""
+    code = HOOK_OFF + """
+import multiprocessing
+with multiprocessing.get_context('fork').Pool(2) as pool:
+    print(pool.map(abs, [-1, -2]))
+n = 0
+try:
+    while n < 200:
+        with open(f'/dev/shm/f{n}', 'wb') as handle:
+            handle.write(b'x' * (1024 * 1024 - 1))
+        n += 1
+except OSError as e:
+    print(n, e.errno)
+"""
+    result = run_code(code, LIMITS)
+    assert result.status == "ok", result.stderr
+    pool, filled = result.stdout.splitlines()
+    assert pool == "[1, 2]"
+    if "--size" in sandbox_bwrap._supports():
+        written, errno = map(int, filled.split())
+        assert written <= LIMITS.tmpfs_mb and errno == 28  # ENOSPC
+
+
+CLONE_NEWUSER = HOOK_OFF + CTYPES + """
+import os
+pid = libc.syscall({clone}, 0x10000000 | 17, 0, 0, 0, 0)  # CLONE_NEWUSER | SIGCHLD
+if pid == 0:
+    libc._exit(0)
+print(pid > 0)
+if pid > 0:
+    os.waitpid(pid, 0)
+"""
+
+
+@needs_bwrap
+def test_no_user_namespace_by_clone_even_where_bwrap_cannot_disable_them(without):
+    """bwrap before 0.8 has no --disable-userns; the filter refuses clone(CLONE_NEWUSER) itself."""
+    code = CLONE_NEWUSER.format(clone=syscall_number("clone"))
+    without("--disable-userns", 0)
+    result = run_code(code, LIMITS)
+    assert result.status == "ok" and result.stdout == "False\n", result
+    without("--seccomp")
+    assert run_code(code, LIMITS).stdout == "True\n"  # control: neither defence
 
 
 MANY_PROCESSES = HOOK_OFF + """
