@@ -32,19 +32,26 @@ def store_of(out: str | os.PathLike) -> Path:
 
 
 @contextlib.contextmanager
-def output_lock(out: str | os.PathLike) -> Iterator[Path]:
-    """Hold an exclusive lock on `out`'s version store; InputError at once if another writer has it."""
-    store = store_of(out)
-    store.mkdir(parents=True, exist_ok=True)
-    fd = os.open(store / "lock", os.O_RDWR | os.O_CREAT, 0o666 & ~_UMASK)
+def locked(lock: Path, what: str | os.PathLike) -> Iterator[None]:
+    """Hold an exclusive flock on the file `lock`; InputError at once if another writer of `what` has it."""
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666 & ~_UMASK)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise InputError(f"{out}: another process is writing it (lock {store / 'lock'})") from None
-        yield store
+            raise InputError(f"{what}: another process is writing it (lock {lock})") from None
+        yield
     finally:
         os.close(fd)  # closing releases the lock; the lock file stays (removing it would race)
+
+
+@contextlib.contextmanager
+def output_lock(out: str | os.PathLike) -> Iterator[Path]:
+    """Hold the lock of `out`'s version store (one writer at a time); yields the store."""
+    store = store_of(out)
+    with locked(store / "lock", out):
+        yield store
 
 
 @contextlib.contextmanager
