@@ -64,7 +64,7 @@ OUTPUT_OPTIONS = {"out": "file", "report": "file", "errors": "file", "tools_out"
                   "out_dir": "dir"}
 OUTPUT_EXCEPTIONS = {("data", "export", "out"): lambda a: "file" if a.format == "swift" else "dir",
                      ("data", "tokenizer", "out"): "dir",
-                     ("ckpt", None, "out"): "any", ("report", None, "out_dir"): "any"}
+                     ("ckpt", None, "out"): "any", ("report", None, "out_dir"): "any", ("simulate", None, "out"): "dir"}
 
 
 def check_outputs(args: argparse.Namespace) -> None:
