@@ -75,6 +75,34 @@ def test_from_hf_then_export_hf_gives_the_same_tensors(tmp_path):
                                              original["model.layers.1.self_attn.k_proj.weight"])
 
 
+def test_train_loads_the_converted_model(tmp_path):
+    """train --config MODEL/train_config.yaml --load_checkpoint MODEL/model.ckpt on data tokenised by the
+    model's own tokenizer.json: LoRA trains, and the frozen base in its checkpoint is the HF original."""
+    from training.ckpt import load_params
+
+    original = write_hf_llama(tmp_path / "hf", tied=True, sharded=False, seed=2)
+    model = tmp_path / "model"
+    assert _mathtune("ckpt", "from-hf", str(tmp_path / "hf"), "--out", str(model), "--no-check").returncode == 0
+    conv = [{"id": str(i + 1), "conversations": [
+        {"from": "human", "value": f"What is {i} + {i + 3}?"},
+        {"from": "gpt", "value": f"```python\nprint({i} + {i + 3})\n```\n```output\n{2 * i + 3}\n```\n{2 * i + 3}"}]}
+        for i in range(16)]
+    (tmp_path / "conv.json").write_text(json.dumps(conv))
+    proc = _mathtune("data", "mindrecord", str(tmp_path / "conv.json"), "--tokenizer", str(model / "tokenizer.json"),
+                     "--chat", "plain", "--seq-length", "auto", "--out", str(tmp_path / "train.mindrecord"))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    proc = _mathtune("train", "--config", str(model / "train_config.yaml"), "--load_checkpoint",
+                     str(model / "model.ckpt"), "--train_data", str(tmp_path / "train.mindrecord"), "--epochs", "1",
+                     "--run-name", "r", "--logs-dir", str(tmp_path / "logs"), timeout=900)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    ckpt = tmp_path / "logs" / "r" / "checkpoint" / "rank_0" / "llama_lora_rank_0-1_2.ckpt"
+    trained = load_params(ckpt)
+    assert any(k.endswith("wq.mindpet_delta_lora_b") and np.abs(v).max() > 0 for k, v in trained.items())
+    assert np.array_equal(trained["model.layers.1.attention.wk.weight"],
+                          original["model.layers.1.self_attn.k_proj.weight"])
+    assert np.array_equal(trained["model.tok_embeddings.embedding_weight"], original["model.embed_tokens.weight"])
+
+
 def test_tied_single_file(tmp_path):
     original = write_hf_llama(tmp_path / "hf", tied=True, sharded=False, seed=1)
     params, mc, _ = read_hf_model(tmp_path / "hf")
@@ -99,6 +127,9 @@ def test_bfloat16_weights_are_widened(tmp_path):
     header += b" " * (-len(header) % 8)
     (tmp_path / "b.safetensors").write_bytes(len(header).to_bytes(8, "little") + header + bits.tobytes())
     assert np.array_equal(_read_safetensors(tmp_path / "b.safetensors")["x"], values.reshape(2, 2))
+    (tmp_path / "cut.safetensors").write_bytes((tmp_path / "b.safetensors").read_bytes()[:-2])
+    with pytest.raises(InputError, match="tensor x does not fit the file"):
+        _read_safetensors(tmp_path / "cut.safetensors")
     try:
         import torch
         from safetensors.torch import save_file

@@ -82,11 +82,13 @@ def model_config(cfg: dict, tok_cfg: dict | None = None) -> dict:
 
 
 def _read_safetensors(path: Path) -> dict[str, np.ndarray]:
-    """One .safetensors file as float32 arrays (header: 8-byte length + JSON, then raw little-endian data)."""
+    """One .safetensors file as float32 arrays (8-byte header length, JSON header, raw little-endian data;
+    memory-mapped, so only the float32 copies take memory)."""
     try:
-        raw = path.read_bytes()
-        size = int.from_bytes(raw[:8], "little")
-        header = json.loads(raw[8:8 + size])
+        with open(path, "rb") as handle:
+            size = int.from_bytes(handle.read(8), "little")
+            header = json.loads(handle.read(size))
+        total = path.stat().st_size
     except (OSError, ValueError) as exc:
         raise InputError(f"{path}: not a safetensors file ({exc})") from None
     out, base = {}, 8 + size
@@ -96,9 +98,13 @@ def _read_safetensors(path: Path) -> dict[str, np.ndarray]:
         dtype = _DTYPES.get(info["dtype"])
         if dtype is None:
             raise InputError(f"{path}: tensor {name} has dtype {info['dtype']} (expected F32, F16, BF16)")
-        start, end = info["data_offsets"]
-        arr = np.frombuffer(raw, dtype=np.dtype(dtype).newbyteorder("<"), count=(end - start) // np.dtype(dtype).itemsize,
-                            offset=base + start)
+        dtype = np.dtype(dtype).newbyteorder("<")
+        begin, end = info["data_offsets"]
+        count = int(np.prod(info["shape"], dtype=np.int64))
+        if end - begin != count * dtype.itemsize or base + end > total:
+            raise InputError(f"{path}: tensor {name} does not fit the file (truncated download?)")
+        arr = np.memmap(path, dtype=dtype, mode="r", offset=base + begin, shape=(count,)) if count else \
+            np.zeros(0, dtype)
         if info["dtype"] == "BF16":
             arr = (arr.astype(np.uint32) << 16).view(np.float32)
         out[name] = arr.astype(np.float32).reshape(info["shape"])
@@ -197,6 +203,10 @@ def write_train_config(mc: dict, out: Path, preset: Path = PRESET) -> Path | Non
     for key, value in mc.items():
         model[key] = value
         model.ca.items.pop(key, None)  # the preset's comments describe SmolLM2, not this model
+    data["trainer"]["model_name"] = "llama_from_hf"
+    for callback in data.get("callbacks") or []:
+        if callback.get("type") == "CheckpointMonitor":
+            callback["prefix"] = "llama_lora"
     data.yaml_set_start_comment(f"derived by `mathtune ckpt from-hf` from {preset.name}: model_config from "
                                 "config.json; train with --load_checkpoint model.ckpt beside this file")
     write_yaml(out / "train_config.yaml", data)
