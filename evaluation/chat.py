@@ -73,6 +73,12 @@ def chat(model: Model, settings: Settings, show_program: bool = False, stdin: Te
     for n, question in enumerate(_questions(interactive, stdin), 1):
         if not interactive:
             out.write(f"{PROMPT}{question}\n")
-        got = answer(model, [question], settings, stream)[0]
+        try:
+            got = answer(model, [question], settings, stream)[0]
+        except KeyboardInterrupt:
+            if not interactive:
+                raise
+            out.write("\n(interrupted)\n")  # Ctrl-C stops this answer, not the session
+            continue
         show(got, show_program, out)
     return n
