@@ -59,8 +59,9 @@ def test_from_hf_then_export_hf_gives_the_same_tensors(tmp_path):
 
     back = tmp_path / "back"
     proc = _mathtune("ckpt", "export-hf", "--ckpt", str(out / "model.ckpt"), "--config", str(out / "model_config.json"),
-                     "--tokenizer", str(out), "--out", str(back))
+                     "--out", str(back))  # the tokenizer beside model_config.json comes along by default
     assert proc.returncode == 0, proc.stderr[-3000:]
+    assert (back / "tokenizer.json").read_bytes() == (src / "tokenizer.json").read_bytes()
     exported = load_file(str(back / "model.safetensors"))
     assert set(exported) == set(original) and len(exported) == 21
     assert all(np.array_equal(exported[k], original[k]) for k in original)

@@ -207,12 +207,16 @@ def cmd_export_hf(a) -> int:
 
     _, mc = _pet_and_model(a.config)
     out = export_hf(load_params(a.ckpt), mc, a.out)
-    if a.tokenizer:
-        for name in ("tokenizer.json", "tokenizer_config.json"):
-            src = Path(a.tokenizer) / name
-            if src.exists():
-                shutil.copyfile(src, out / name)
-    print(f"wrote {out}/model.safetensors and config.json (Hugging Face Llama layout)")
+    # default: the tokenizer beside the config (a model dir) or the run's own copy (RUN/tokenizer)
+    folders = [Path(a.tokenizer)] if a.tokenizer else [Path(a.config).parent, Path(a.config).parent / "tokenizer"]
+    folder = next((f for f in folders if (f / "tokenizer.json").is_file()), None)
+    copied = []
+    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
+        if folder is not None and (folder / name).exists():
+            shutil.copyfile(folder / name, out / name)
+            copied.append(name)
+    print(f"wrote {out}/model.safetensors and config.json (Hugging Face Llama layout)"
+          + (f" + {', '.join(copied)} from {folder}" if copied else "; no tokenizer.json copied (--tokenizer DIR)"))
     return 0
 
 
@@ -345,7 +349,8 @@ def add_parser(sub) -> None:
                       formatter_class=FMT)
     p.add_argument("--ckpt", required=True)
     p.add_argument("--config", required=True, help="config.yaml or model_config.json with the model's shape")
-    p.add_argument("--tokenizer", help="folder whose tokenizer.json/tokenizer_config.json are copied along")
+    p.add_argument("--tokenizer", help="folder whose tokenizer.json/tokenizer_config.json are copied along "
+                   "(default: the one beside --config, or its tokenizer/ folder)")
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_export_hf)
 
