@@ -16,16 +16,18 @@ def sh(*args):
 
 def test_train_sh_four_cards_goes_through_msrun(tiny_data):
     proc = sh("scripts/train.sh", "--config", "yaml/llama3_8b_lora_4p.yaml", "--data", str(tiny_data / "train.mindrecord"),
-              "--cards", "4", "--run", "t4", "--dry-run")
-    assert proc.returncode == 0, proc.stderr
+              "--cards", "4", "--run", "t4", "--dry-run", "--no-simulate")
     lines = proc.stdout.splitlines()
     assert lines[0].startswith("+ mathtune launch --workers 4 --local-workers 4 --master-addr 127.0.0.1")
     assert "--worker_num=4" in lines[1] and "--use_parallel True" in lines[1]
+    # then the config and data checks run: this char-level data does not fit the 8B preset
+    assert any(line.startswith("+ mathtune train --config") and "--dry-run" in line for line in lines)
+    assert proc.returncode == 2 and "differs from the data's pad id" in proc.stderr, proc.stderr
 
 
 def test_train_sh_one_card_runs_mathtune_train(tiny_data):
     proc = sh("scripts/train.sh", "--config", "yaml/cpu_tiny.yaml", "--data", str(tiny_data / "train.mindrecord"),
-              "--run", "t1", "--dry-run", "--", "runner_config.batch_size=8")
+              "--run", "t1", "--dry-run", "--no-simulate", "--", "runner_config.batch_size=8")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("+ mathtune train --config yaml/cpu_tiny.yaml")
     assert "dry run: config resolved and checked" in proc.stdout

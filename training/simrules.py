@@ -84,3 +84,17 @@ def extrapolate(a: Peak, b: Peak, layers: int) -> tuple[float, float, float]:
     per_used = (b.used_mb - a.used_mb) / (b.layers - a.layers)
     per_actual = (b.actual_mb - a.actual_mb) / (b.layers - a.layers)
     return (a.used_mb + per_used * (layers - a.layers), a.actual_mb + per_actual * (layers - a.layers), per_actual)
+
+
+def judge(peaks: list[Peak], num_layers: int, limit_mb: float | None) -> dict:
+    """Peak at the config's depth (extrapolated from two compiles) and whether it fits `limit_mb`.
+
+    With one compile the figure is that depth's, judged only when it is the config's own depth."""
+    if len(peaks) == 2:
+        used, actual, per_layer = extrapolate(peaks[0], peaks[1], num_layers)
+        at = num_layers
+    else:
+        used, actual, per_layer, at = peaks[0].used_mb, peaks[0].actual_mb, None, peaks[0].layers
+    fits = None if limit_mb is None or at != num_layers else actual <= limit_mb
+    return {"peak_used_mb": round(used), "peak_actual_mb": round(actual), "peak_at_layers": at,
+            "mb_per_layer": None if per_layer is None else round(per_layer, 1), "fits": fits}

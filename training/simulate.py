@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from training.config import ConfigError, check_config, load_config
-from training.simrules import Peak, extrapolate, parallel_dims, parse_peak, refusal, size_mb, strategy_problems
+from training.simrules import Peak, judge, parallel_dims, parse_peak, refusal, size_mb, strategy_problems
 
 CANN_HOMES = ("/usr/local/Ascend/ascend-toolkit/latest", "/usr/local/Ascend/latest")
 
@@ -36,6 +36,7 @@ class SimArgs:
     timeout: int = 3600            # seconds per compile
     stub: str = "auto"             # auto | yes | no: use the stub CANN
     overrides: list[str] = field(default_factory=list)  # key.path=value, as for `mathtune train`
+    skip_checks: bool = False      # compile anyway, to see MindSpore's own refusal
 
 
 def has_cann() -> bool:
@@ -59,8 +60,8 @@ def estimate_note(how: str) -> str:
 
 def precheck(a: SimArgs):
     """Config, data and strategy checks before any compile; raises ConfigError with every problem."""
-    if len(set(a.layers)) < 2 or any(n < 1 for n in a.layers):
-        raise ConfigError(f"--layers needs two different positive depths, got {a.layers}")
+    if len(set(a.layers)) not in (1, 2) or len(set(a.layers)) != len(a.layers) or min(a.layers) < 1:
+        raise ConfigError(f"--layers takes one depth, or two different ones to extrapolate; got {a.layers}")
     from training.yamledit import apply_overrides
 
     cfg = load_config(a.config)
@@ -75,7 +76,9 @@ def precheck(a: SimArgs):
 
         fill_from_data(cfg, a.data)
     problems += check_config(cfg, a.data)
-    if problems:
+    if problems and a.skip_checks:
+        print("simulate: compiling despite: " + "; ".join(problems), flush=True)
+    elif problems:
         raise ConfigError(f"{a.config}: cannot simulate on {cards} rank(s): " + "; ".join(problems))
     return cfg, cards
 
@@ -143,20 +146,24 @@ def simulate(a: SimArgs) -> dict:
         peaks.append(peak)
         tqdm.write(f"  {layers} layers: peak {peak.used_mb} MB used, {peak.actual_mb} MB with fragments "
                    f"(compiled in {took:.0f}s; {note})")
-    used, actual, per_layer = extrapolate(peaks[0], peaks[-1], num_layers)
     limit = size_mb(cfg.context.get("max_device_memory", "0GB")) or None
-    fits = None if limit is None else actual <= limit
+    figures = judge(peaks, num_layers, limit)
     report = {"config": a.config, "cards": cards, "rank": a.rank, "dp": dp, "mp": mp, "pp": pp, "route": how,
-              "seq_length": a.seq_length or int(cfg.model.model_config.seq_length),
-              "compiles": [vars(p) for p in peaks], "num_layers": num_layers,
-              "extrapolated_used_mb": round(used), "extrapolated_actual_mb": round(actual),
-              "mb_per_layer": round(per_layer, 1), "max_device_memory_mb": limit, "fits": fits,
-              "strategy_dir": str(out / "strategy"), "note": note}
+              "seq_length": int(cfg.model.model_config.seq_length) if a.data else
+              (a.seq_length or int(cfg.model.model_config.seq_length)),
+              "compiles": [vars(p) for p in peaks], "num_layers": num_layers, **figures,
+              "max_device_memory_mb": limit, "strategy_dir": str(out / "strategy"), "note": note}
     (out / "simulate.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
-    verdict = "no max_device_memory in the config" if fits is None else \
-        f"{'fits' if fits else 'does not fit'} in max_device_memory {cfg.context.max_device_memory} ({limit:.0f} MB)"
-    print(f"rank {a.rank}: ~{actual:.0f} MB peak at {num_layers} layers (linear extrapolation from "
-          f"{peaks[0].layers} and {peaks[-1].layers} layers, {per_layer:.0f} MB/layer; {note})")
+    fits, actual, per_layer, at = (figures[k] for k in ("fits", "peak_actual_mb", "mb_per_layer", "peak_at_layers"))
+    if fits is None:
+        verdict = "not judged: no max_device_memory" if limit is None else \
+            f"not judged against max_device_memory: compile two depths to extrapolate to {num_layers} layers"
+    else:
+        verdict = (f"{'fits' if fits else 'does not fit'} in max_device_memory {cfg.context.max_device_memory} "
+                   f"({limit:.0f} MB; {note})")
+    how_far = (f"linear extrapolation from {peaks[0].layers} and {peaks[-1].layers} layers, {per_layer:.0f} MB/layer"
+               if per_layer is not None else f"one depth compiled, not extrapolated to {num_layers}")
+    print(f"rank {a.rank}: ~{actual} MB peak at {at} layers ({how_far}; {note})")
     print(f"rank {a.rank}: {verdict}")
     if (out / "strategy").is_dir():
         print(f"strategy files: {out / 'strategy'}")
