@@ -42,8 +42,11 @@ def cmd_yaml_check(a) -> int:
     from training.config import ConfigError, check_config, load_config
     from training.yamledit import read_yaml
 
-    if not isinstance(read_yaml(a.file), dict):  # size, nesting and alias bounds before MindFormers' loader
+    data = read_yaml(a.file)  # size, nesting and alias bounds before MindFormers' loader expands anything
+    if not isinstance(data, dict):
         raise ConfigError(f"{a.file}: not a YAML mapping of sections")
+    if not isinstance(data.get("model"), dict) or not isinstance(data["model"].get("model_config"), dict):
+        raise ConfigError(f"{a.file}: no model.model_config section; not a MindFormers model config")
     problems = check_config(load_config(a.file), a.data)
     for p in problems:
         print(f"{a.file}: {p}", file=sys.stderr)
