@@ -166,7 +166,7 @@ def _collect(proc, limits: Limits, start: float, cap) -> Result:
         os.set_blocking(fd, False)
         selector.register(fd, selectors.EVENT_READ)
     deadline = start + limits.wall_seconds
-    timed_out = over = False
+    timed_out = over = cpu_over = False
     totals = dict.fromkeys(sinks, 0)  # each stream has its own cap, as the model sees stdout or stderr
     while sinks:
         now = time.perf_counter()
@@ -174,6 +174,9 @@ def _collect(proc, limits: Limits, start: float, cap) -> Result:
             deadline = min(deadline, now + 0.2)  # whatever is still buffered in the pipes
         if now >= deadline:
             timed_out = proc.poll() is None
+            break
+        if _cpu_over(proc, limits, cap):
+            cpu_over = True
             break
         for key, _ in selector.select(timeout=min(deadline - now, 0.1)):
             try:
@@ -192,11 +195,10 @@ def _collect(proc, limits: Limits, start: float, cap) -> Result:
         if over:
             break
     selector.close()
-    if not (over or timed_out) and proc.poll() is None:  # it closed its pipes but runs on
-        try:
-            proc.wait(timeout=max(0.0, deadline - time.perf_counter()))
-        except subprocess.TimeoutExpired:
-            timed_out = True
+    while not (over or timed_out or cpu_over) and proc.poll() is None:  # it closed its pipes but runs on
+        timed_out = time.perf_counter() >= deadline
+        cpu_over = _cpu_over(proc, limits, cap)
+        time.sleep(0.02)
     _kill(proc, cap)
     proc.wait()
     proc.stdout.close()
@@ -204,10 +206,15 @@ def _collect(proc, limits: Limits, start: float, cap) -> Result:
     seconds = time.perf_counter() - start
     stdout = out[: limits.output_bytes].decode("utf-8", errors="replace")
     stderr = err.decode("utf-8", errors="replace")
-    status = _status(proc.returncode, timed_out, over)
+    status = "cpu_limit" if cpu_over else _status(proc.returncode, timed_out, over)
     if status in ("cpu_limit", "error") and cap and cap.oom_killed():  # the run's memory cgroup was full
         status = "memory"
     return Result(status, stdout, stderr[-2000:], proc.returncode, seconds)
+
+
+def _cpu_over(proc, limits: Limits, cap) -> bool:
+    """RLIMIT_CPU is per process: the run's total (its cgroup's) ends it at the hard limit's second."""
+    return bool(cap) and proc.poll() is None and cap.cpu_seconds() > limits.cpu_seconds + 1
 
 
 def _kill(proc, cap=None) -> None:

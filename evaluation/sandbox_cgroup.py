@@ -1,4 +1,4 @@
-"""Cgroups around one sandboxed run: its process count and its total memory (root only).
+"""Cgroups around one sandboxed run: its process count, its total memory and CPU time (root only).
 
 RLIMIT_AS caps each process, but a program may start up to `processes` of them, and tmpfs pages and
 pipe buffers count against no rlimit: without a memory cgroup 16 processes of 512 MB each could take
@@ -10,6 +10,10 @@ cgroup v1 (a `memory` hierarchy): the run's memory cgroup is made under the call
 caller's limits still apply above it. cgroup v2: the limit is set in the run's pids cgroup (a process
 is in one v2 cgroup only), when the memory controller can be enabled there (not tested here: this
 machine has v1 controllers).
+
+RLIMIT_CPU, too, is per process: 16 processes spinning took every core for the whole wall-clock
+limit. A cpuacct cgroup (v1; v2's cpu.stat) measures the run's total, which `sandbox._collect` polls
+and ends the run on, as `cpu_limit`, once past the limit.
 """
 from __future__ import annotations
 
@@ -22,10 +26,19 @@ MARGIN_MB = 64  # bwrap's init and the interpreter's first pages, above the prog
 TCP_BYTES = 16 << 20  # TCP buffers of the run's loopback connections (v1): a math program needs none
 
 
-@functools.lru_cache(maxsize=1)
 def memory_cgroup_root() -> str | None:
     """Where a v1 memory cgroup can be made: `mathtune-sandbox` under the caller's own (root only)."""
-    if os.geteuid() != 0 or not os.path.exists("/sys/fs/cgroup/memory/cgroup.procs"):
+    return _v1_root("memory")
+
+
+def cpuacct_cgroup_root() -> str | None:
+    """Where a v1 cpuacct cgroup can be made, as for memory."""
+    return _v1_root("cpuacct")
+
+
+@functools.lru_cache(maxsize=None)
+def _v1_root(controller: str) -> str | None:
+    if os.geteuid() != 0 or not os.path.exists(f"/sys/fs/cgroup/{controller}/cgroup.procs"):
         return None
     try:
         with open("/proc/self/cgroup") as handle:
@@ -33,13 +46,13 @@ def memory_cgroup_root() -> str | None:
     except OSError:
         return None
     own = None
-    for line in lines:  # "4:memory:/path" (v1)
+    for line in lines:  # "4:memory:/path", "2:cpu,cpuacct:/path" (v1)
         parts = line.split(":", 2)
-        if len(parts) == 3 and "memory" in parts[1].split(","):
+        if len(parts) == 3 and controller in parts[1].split(","):
             own = parts[2]
     if own is None:
         return None
-    base = os.path.normpath(f"/sys/fs/cgroup/memory/{own}/mathtune-sandbox")
+    base = os.path.normpath(f"/sys/fs/cgroup/{controller}/{own}/mathtune-sandbox")
     try:
         os.makedirs(base, exist_ok=True)
         sandbox_bwrap._remove_stale(base)
@@ -48,12 +61,19 @@ def memory_cgroup_root() -> str | None:
     return base
 
 
-class MemoryCap(sandbox_bwrap.PidsCap):
-    """A v1 memory cgroup holding one run's processes (PidsCap's add, kill_all and remove)."""
+class Cgroup(sandbox_bwrap.PidsCap):
+    """A v1 cgroup holding one run's processes, with no limit (PidsCap's add, kill_all and remove)."""
 
-    def __init__(self, base: str, limit: int) -> None:
+    def __init__(self, base: str) -> None:
         self.path = os.path.join(base, f"{os.getpid()}-{id(self)}-{os.urandom(4).hex()}")
         os.mkdir(self.path)
+
+
+class MemoryCap(Cgroup):
+    """A v1 memory cgroup of one run."""
+
+    def __init__(self, base: str, limit: int) -> None:
+        super().__init__(base)
         try:
             _write(os.path.join(self.path, "memory.limit_in_bytes"), limit)
         except OSError:
@@ -68,6 +88,24 @@ class MemoryCap(sandbox_bwrap.PidsCap):
 def _write(path: str, value: int) -> None:
     with open(path, "w") as handle:
         handle.write(str(value))
+
+
+def cpu_seconds(path: str) -> float:
+    """CPU time used by a cgroup's processes, the dead included: v1 cpuacct.usage, v2 cpu.stat."""
+    try:
+        with open(os.path.join(path, "cpuacct.usage")) as handle:
+            return int(handle.read()) / 1e9
+    except (OSError, ValueError):
+        pass
+    try:
+        with open(os.path.join(path, "cpu.stat")) as handle:
+            for line in handle:
+                key, _, value = line.partition(" ")
+                if key == "usage_usec":
+                    return int(value) / 1e6
+    except (OSError, ValueError):
+        pass
+    return 0.0
 
 
 def _oom_kills(path: str) -> int:
@@ -87,8 +125,8 @@ def _oom_kills(path: str) -> int:
 class Caps:
     """The cgroups of one run, used as one: add its init, kill everything, remove them."""
 
-    def __init__(self, caps: list, memory_path: str | None) -> None:
-        self.caps, self.memory_path = caps, memory_path
+    def __init__(self, caps: list, memory_path: str | None, cpu_path: str | None = None) -> None:
+        self.caps, self.memory_path, self.cpu_path = caps, memory_path, cpu_path
 
     def add(self, pid: int) -> None:
         for cap in self.caps:
@@ -104,6 +142,10 @@ class Caps:
 
     def oom_killed(self) -> bool:
         return bool(self.memory_path) and _oom_kills(self.memory_path) > 0
+
+    def cpu_seconds(self) -> float:
+        """CPU time of all the run's processes so far (0 where it cannot be measured)."""
+        return cpu_seconds(self.cpu_path) if self.cpu_path else 0.0
 
 
 def open_caps(processes: int, memory_bytes: int) -> Caps | None:
@@ -129,4 +171,12 @@ def open_caps(processes: int, memory_bytes: int) -> Caps | None:
             memory_path = caps[-1].path
         except OSError:
             pass
-    return Caps(caps, memory_path) if caps else None
+    cpu_path = caps[0].path if caps and os.path.exists(os.path.join(caps[0].path, "cpu.stat")) else None  # v2
+    root = None if cpu_path else cpuacct_cgroup_root()
+    if root:
+        try:
+            caps.append(Cgroup(root))
+            cpu_path = caps[-1].path
+        except OSError:
+            pass
+    return Caps(caps, memory_path, cpu_path) if caps else None

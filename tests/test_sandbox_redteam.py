@@ -600,3 +600,32 @@ def test_kill_all_reaches_only_the_sandbox(mark):
 def test_program_text_that_cannot_compile_is_an_error_not_a_crash():
     for code in ("print(1)\x00print(2)", "\udcff = 1", "x = (" * 300 + ")" * 300, "\ufeff\ufeffprint(1)"):
         assert run_code(code, LIMITS).status == "error"
+
+
+SPINNERS = HOOK_OFF + """
+import os
+kids = []
+for i in range(6):
+    pid = os.fork()
+    if pid == 0:
+        while True:
+            pass
+    kids.append(pid)
+for pid in kids:
+    os.waitpid(pid, 0)
+print('all children ended')
+"""
+
+
+@needs_bwrap
+def test_cpu_time_is_capped_for_the_run_not_only_per_process():
+    """RLIMIT_CPU is per process: six spinning children took every core until the wall clock. The main
+    process never spins, so without the run's total (a cpuacct cgroup) the status would be ok or timeout."""
+    caps = sandbox_cgroup.open_caps(2, 1 << 30)
+    measured = caps is not None and caps.cpu_path is not None
+    if caps:
+        caps.remove()
+    if not measured:
+        pytest.skip("no cpuacct cgroup (v1) or cpu.stat (v2) can be made here")
+    result = run_code(SPINNERS, Limits(cpu_seconds=1, wall_seconds=30))  # wall: the machine may be busy
+    assert result.status == "cpu_limit", result
