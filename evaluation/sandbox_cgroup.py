@@ -79,10 +79,14 @@ class MemoryCap(Cgroup):
         except OSError:
             os.rmdir(self.path)
             raise
-        try:  # v1 counts socket buffers apart, and only once given a limit (v2 counts them in memory.max)
-            _write(os.path.join(self.path, "memory.kmem.tcp.limit_in_bytes"), TCP_BYTES)
-        except OSError:
-            pass
+        # v1 counts socket buffers apart, and only once given a limit (v2 counts them in memory.max);
+        # memory plus swap, where swap is accounted, as much as memory alone: the run swaps nothing out
+        for name, value in (("memory.kmem.tcp.limit_in_bytes", TCP_BYTES),
+                            ("memory.memsw.limit_in_bytes", limit)):
+            try:
+                _write(os.path.join(self.path, name), value)
+            except OSError:
+                pass
 
 
 def _write(path: str, value: int) -> None:
@@ -162,6 +166,8 @@ def open_caps(processes: int, memory_bytes: int) -> Caps | None:
         try:
             _write(os.path.join(caps[0].path, "memory.max"), memory_bytes)
             memory_path = caps[0].path
+            if os.path.exists(os.path.join(memory_path, "memory.swap.max")):
+                _write(os.path.join(memory_path, "memory.swap.max"), 0)
         except OSError:
             pass
     root = None if memory_path else memory_cgroup_root()

@@ -5,9 +5,9 @@ through clone, and keys are found by serial and checked against uid 0, which the
 host's root: without this filter a program reads the secrets in the caller's keyrings and plants keys
 that outlive it. inotify instances are counted per user across namespaces: a run could take all of the
 host root's 128. The rest is attack surface a Python program has no use for (io_uring, bpf, ptrace,
-mount and namespace calls, clone into a new user namespace, kernel modules, terminal injection). The filter is compiled by libseccomp
-(the library systemd, Flatpak and container runtimes use) through ctypes, and bwrap installs it
-(`--seccomp FD`) before the interpreter starts. Other architectures' syscall ABIs (i386's int 0x80,
+mount and namespace calls, clone into a new user namespace, kernel modules, terminal injection).
+The filter is compiled by libseccomp (the library systemd, Flatpak and container runtimes use)
+through ctypes, and bwrap installs it (`--seccomp FD`) before the interpreter starts. Other architectures' syscall ABIs (i386's int 0x80,
 x32) kill the process: libseccomp's default for an architecture the filter was not built for.
 """
 from __future__ import annotations
