@@ -262,4 +262,13 @@ def require(mode: str, execute: bool = True) -> str:
     if os.geteuid() == 0 and sandbox_bwrap.pids_cgroup_root() is None:
         print("mathtune: warning: running as root with no writable pids cgroup: the number of processes a "
               "program starts is not capped (RLIMIT_NPROC does not bind uid 0)", file=sys.stderr)
+    elif os.geteuid() == 0:
+        caps = sandbox_cgroup.open_caps(2, 1 << 30)
+        missing = [what for what, path in (("memory", caps and caps.memory_path), ("CPU time", caps and caps.cpu_path))
+                   if not path]
+        if caps:
+            caps.remove()
+        if missing:
+            print(f"mathtune: warning: no cgroup for the {' and '.join(missing)} of a program's processes together: "
+                  "each is capped on its own only", file=sys.stderr)
     return mode

@@ -629,3 +629,18 @@ def test_cpu_time_is_capped_for_the_run_not_only_per_process():
         pytest.skip("no cpuacct cgroup (v1) or cpu.stat (v2) can be made here")
     result = run_code(SPINNERS, Limits(cpu_seconds=1, wall_seconds=30))  # wall: the machine may be busy
     assert result.status == "cpu_limit", result
+
+
+@needs_bwrap
+@pytest.mark.skipif(os.geteuid() != 0, reason="the run's cgroups are made as root only")
+def test_require_warns_when_a_cgroup_of_the_run_cannot_be_made(monkeypatch, capsys):
+    from evaluation.sandbox import require
+
+    assert require("bwrap") == "bwrap"
+    if "warning" in capsys.readouterr().err:
+        pytest.skip("this machine already lacks a cgroup of the run")
+    monkeypatch.setattr(sandbox_cgroup, "cpuacct_cgroup_root", lambda: None)
+    monkeypatch.setattr(sandbox_cgroup, "memory_cgroup_root", lambda: None)
+    require("bwrap")
+    if not os.path.exists("/sys/fs/cgroup/cgroup.controllers"):  # v1: both came from their own hierarchies
+        assert "no cgroup for the memory and CPU time" in capsys.readouterr().err
