@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import socket
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -70,9 +71,27 @@ def make_app(batcher: Batcher, settings: Settings, name: str, timeout: float, ma
         loop = asyncio.get_running_loop()
         events: asyncio.Queue = asyncio.Queue()
 
+        # Waking the event loop for every token of every request makes the decoder thread wait for
+        # the GIL: a plain request hears only its end, and a stream's events are handed over in bunches.
+        waiting, lock, scheduled = [], threading.Lock(), [False]
+
+        def hand_over() -> None:
+            with lock:
+                items, scheduled[0] = waiting[:], False
+                waiting.clear()
+            for item in items:
+                events.put_nowait(item)
+
         def emit(kind: str, value: object) -> None:
+            if not req.stream and kind not in ("answer", "error"):
+                return
+            with lock:
+                waiting.append((kind, value))
+                if scheduled[0]:
+                    return
+                scheduled[0] = True
             try:
-                loop.call_soon_threadsafe(events.put_nowait, (kind, value))
+                loop.call_soon_threadsafe(hand_over)
             except RuntimeError:  # the loop is gone (server shutting down)
                 pass
 
