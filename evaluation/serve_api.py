@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass
 
 ROLES = ("system", "developer", "user", "assistant", "tool")
+# the decoder's prefill holds an n×n attention matrix per layer: a huge question must be refused, not tried
+MAX_QUESTION_CHARS = 4000
 
 
 class BadRequest(ValueError):
@@ -61,7 +63,8 @@ def _number(body: dict, name: str, low: float, high: float, integer: bool = Fals
     return value
 
 
-def parse_request(raw: bytes, default_max_tokens: int, max_tokens_limit: int) -> ChatRequest:
+def parse_request(raw: bytes, default_max_tokens: int, max_tokens_limit: int,
+                  max_question_chars: int = MAX_QUESTION_CHARS) -> ChatRequest:
     """The question (the last user message) and the options of a /v1/chat/completions body."""
     try:
         body = json.loads(raw)
@@ -81,6 +84,9 @@ def parse_request(raw: bytes, default_max_tokens: int, max_tokens_limit: int) ->
             question = text
     if question is None or not question.strip():
         raise BadRequest("messages: needs a user message with a question (the last one is answered)")
+    if len(question.strip()) > max_question_chars:
+        raise BadRequest(f"messages: the question has {len(question.strip()):,} characters; "
+                         f"this server answers at most {max_question_chars:,}")
     if body.get("model") is not None and not isinstance(body["model"], str):
         raise BadRequest("model: must be a string")
     if not isinstance(body.get("stream", False), bool):

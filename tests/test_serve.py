@@ -122,6 +122,7 @@ def test_sixteen_concurrent_clients_all_answered_in_batches(servers):
     (json.dumps({"messages": [{"role": "user", "content": "1+1"}], "max_tokens": 10 ** 9}).encode(), "max_tokens"),
     (json.dumps({"messages": [{"role": "user", "content": "1+1"}], "n": 2}).encode(), "n:"),
     (json.dumps({"messages": [{"role": "user", "content": "1+1"}], "stream": "yes"}).encode(), "stream"),
+    (json.dumps({"messages": [{"role": "user", "content": "9" * 10 ** 6}]}).encode(), "at most 4,000"),
 ])
 def test_bad_requests_get_400_with_a_message(servers, body, field):
     url, _ = servers

@@ -33,6 +33,7 @@ def test_the_last_user_message_is_the_question_and_options_are_read():
     ({"messages": [{"role": "user", "content": 5}]}, "messages[0].content"),
     ({"messages": [{"role": "system", "content": "x"}]}, "messages: needs a user message"),
     ({"messages": "hi"}, "messages: must be a non-empty list"),
+    ({"messages": [{"role": "user", "content": "1+" * 2001}]}, "messages: the question has 4,002 characters"),
     ({"messages": [{"role": "user", "content": "x"}], "model": 3}, "model: must be a string"),
 ])
 def test_bad_fields_are_named(body, says):
