@@ -50,7 +50,7 @@ def cmd_serve(a) -> int:
     return 0
 
 
-def _common(p, seed_help: str) -> None:
+def _common(p, seed_help: str | None) -> None:
     p.add_argument("--run-dir", help="a `mathtune train` run folder (logs/RUN)")
     p.add_argument("--model-dir", help="or a converted model folder (`mathtune ckpt from-gguf`/`from-hf`)")
     p.add_argument("--ckpt", help="default: the run's newest checkpoint")
@@ -62,13 +62,14 @@ def _common(p, seed_help: str) -> None:
     p.add_argument("--temperature", type=float, default=0.0, help="0: greedy")
     p.add_argument("--top-p", type=float, default=1.0, help="keep the smallest set of tokens with this mass")
     p.add_argument("--top-k", type=int, default=0, help="keep the k likeliest tokens (0: all; 1: greedy)")
-    p.add_argument("--seed", type=int, default=0, help=seed_help)
+    if seed_help:
+        p.add_argument("--seed", type=int, default=0, help=seed_help)
     from evaluation.cli import SANDBOX_OPTION
 
     p.add_argument("--sandbox", **SANDBOX_OPTION)
     p.add_argument("--code-cpu-seconds", type=int, default=2)
     p.add_argument("--code-wall-seconds", type=float, default=5.0)
-    p.set_defaults(samples=1, backend="kvcache")
+    p.set_defaults(samples=1, backend="kvcache", seed=0)
 
 
 def add_parsers(sub) -> None:
@@ -85,7 +86,7 @@ def add_parsers(sub) -> None:
                        description="GET /v1/models, POST /v1/chat/completions (stream: true for server-sent events). "
                                    "Concurrent requests are batched through the KV-cache decoder.",
                        formatter_class=FMT)
-    _common(s, "unused: a request samples with its own `seed`, or a random one (as OpenAI's API)")
+    _common(s, None)  # a request samples with its own `seed`, or a random one (as OpenAI's API)
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--name", help="the model's name in /v1/models (default: the folder's name)")
