@@ -17,8 +17,9 @@ def contest_conversation(index: int, prompt: str, response: str) -> dict:
 
 
 def tool_conversation(index: int, prompt: str, completion: dict) -> dict:
-    """PoT as function_call / observation / gpt turns; other rows as a plain exchange."""
-    if "code" not in completion:
+    """PoT as function_call / observation / gpt turns; other rows (and rows whose program, output or
+    answer line is missing or not text) as a plain exchange of their response."""
+    if not all(isinstance(completion.get(k), str) for k in ("code", "output", "final")):
         return contest_conversation(index, prompt, completion["response"])
     call = json.dumps({"name": "python", "arguments": {"code": completion["code"]}}, ensure_ascii=False)
     return {

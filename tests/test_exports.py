@@ -36,6 +36,14 @@ def test_plain_row_has_no_tools():
                      {"role": "assistant", "content": "It is $\\boxed{2}$."}]}
 
 
+def test_incomplete_pot_fields_fall_back_to_the_plain_response():
+    """A row with a program but no output (or non-text fields) is exported as its plain response."""
+    for row in ({"problem": "x", "response": "y", "code": "print(1)"},
+                {"problem": "x", "response": "y", "code": 5, "output": 3, "final": None}):
+        assert swift_messages_item(tool_conversation(3, "x", row)) == {
+            "messages": [{"role": "user", "content": "x"}, {"role": "assistant", "content": "y"}]}
+
+
 def _run(*args, cwd):
     proc = subprocess.run([sys.executable, "-m", "mathtune", "data", *args], cwd=cwd, capture_output=True,
                           text=True, timeout=300)
