@@ -19,8 +19,11 @@ _tmp, _code_path = sys.argv[1], sys.argv[2]
 _cpu, _mem, _fsize, _nofile, _nproc = (int(v) for v in sys.argv[3:8])
 # CPU: the soft limit sends SIGXCPU; the hard one, a second later, SIGKILL if that was caught
 resource.setrlimit(resource.RLIMIT_CPU, (_cpu, _cpu + 1))
+# core size 1, not 0: the kernel ignores RLIMIT_CORE when core_pattern pipes to a helper (apport,
+# systemd-coredump), which then runs on the host, as root, once per crash, outside every limit here;
+# 1 is its "never" for pipes, and below an ELF core's minimum (a page) for files
 for _res, _value in ((resource.RLIMIT_AS, _mem), (resource.RLIMIT_FSIZE, _fsize),
-                     (resource.RLIMIT_NOFILE, _nofile), (resource.RLIMIT_NPROC, _nproc), (resource.RLIMIT_CORE, 0)):
+                     (resource.RLIMIT_NOFILE, _nofile), (resource.RLIMIT_NPROC, _nproc), (resource.RLIMIT_CORE, 1)):
     resource.setrlimit(_res, (_value, _value))
 _lib = tuple(p for p in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix} if p)
 _DENY = ("socket.", "subprocess.", "os.system", "os.exec", "os.spawn", "os.posix_spawn", "os.fork", "os.forkpty",
