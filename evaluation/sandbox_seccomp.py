@@ -5,10 +5,12 @@ through clone, and keys are found by serial and checked against uid 0, which the
 host's root: without this filter a program reads the secrets in the caller's keyrings and plants keys
 that outlive it. inotify instances are counted per user across namespaces: a run could take all of the
 host root's 128. The rest is attack surface a Python program has no use for (io_uring, bpf, ptrace,
-mount and namespace calls, clone into a new user namespace, kernel modules, terminal injection).
-The filter is compiled by libseccomp (the library systemd, Flatpak and container runtimes use)
-through ctypes, and bwrap installs it (`--seccomp FD`) before the interpreter starts. Other architectures' syscall ABIs (i386's int 0x80,
-x32) kill the process: libseccomp's default for an architecture the filter was not built for.
+mount and namespace calls, clone into a new user namespace, kernel modules, terminal injection, socket
+families other than unix, inet, inet6 and netlink: AF_VSOCK reaches a VM's host whatever the network
+namespace). The filter is compiled by libseccomp (the library systemd, Flatpak and container runtimes
+use) through ctypes, and bwrap installs it (`--seccomp FD`) before the interpreter starts. Other
+architectures' syscall ABIs (i386's int 0x80, x32) kill the process: libseccomp's default for an
+architecture the filter was not built for.
 """
 from __future__ import annotations
 
@@ -33,7 +35,7 @@ DENIED = (
 _TTY_IOCTLS = (0x5412, 0x541C)  # TIOCSTI, TIOCLINUX: push input into a terminal
 _ALLOW = 0x7FFF0000
 _CLONE_NEWUSER = 0x10000000
-_SCMP_CMP_MASKED_EQ = 7
+_SCMP_CMP_EQ, _SCMP_CMP_GE, _SCMP_CMP_MASKED_EQ = 4, 5, 7
 
 
 class _ArgCmp(ctypes.Structure):
@@ -74,6 +76,10 @@ def program() -> bytes:
         # flags are in memory, out of a filter's reach: ENOSYS makes the C library fall back to clone
         rules += [("clone", deny, _ArgCmp(0, _SCMP_CMP_MASKED_EQ, _CLONE_NEWUSER, _CLONE_NEWUSER)),
                   ("clone3", 0x00050000 | errno.ENOSYS, None)]
+        # sockets: unix, inet, inet6 and netlink only (all in the run's network namespace); AF_VSOCK (40)
+        # reaches a VM's host whatever the namespace, and the rare families are kernel attack surface
+        rules += [("socket", deny, _ArgCmp(0, _SCMP_CMP_GE, 17, 0))]
+        rules += [("socket", deny, _ArgCmp(0, _SCMP_CMP_EQ, f, 0)) for f in (0, *range(3, 10), *range(11, 16))]
         for name, action, cmp in rules:
             number = lib.seccomp_syscall_resolve_name(name.encode())
             if number >= 0 and lib.seccomp_rule_add_array(ctx, action, number, int(cmp is not None),
