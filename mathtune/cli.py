@@ -10,6 +10,7 @@ from training import cli as training_cli
 from training import cli_simulate
 from converters.files import InputError, check_output
 from evaluation import cli as evaluation_cli
+from mathtune.clitools import quiet_mindspore, use_formatter, version
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -24,11 +25,16 @@ def build_parser() -> argparse.ArgumentParser:
         prog="mathtune",
         description="Teach an LLM exact arithmetic on MindSpore/MindFormers: "
                     "data → MindRecord → LoRA training → checkpoints → evaluation.")
+    parser.add_argument("--version", action="version", version=f"mathtune {version()}")
+    # its own dest: a subcommand's --quiet default (False) would overwrite a shared one
+    parser.add_argument("--quiet", dest="quiet_all", action="store_true",
+                        help="no progress bars and no MindSpore log lines, for any command")
     sub = parser.add_subparsers(dest="group", required=True, metavar="GROUP")
     data_cli.add_parser(sub)
     training_cli.add_parser(sub)
     cli_simulate.add_parser(sub)
     evaluation_cli.add_parser(sub)
+    use_formatter(parser)
     return parser
 
 
@@ -39,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
     args = build_parser().parse_args(argv)
+    if args.quiet_all or getattr(args, "quiet", False):
+        args.quiet = True
+        quiet_mindspore()  # before anything imports mindspore
     try:
         check_outputs(args)
         return args.func(args)
