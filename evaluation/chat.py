@@ -10,6 +10,7 @@ import sys
 from typing import TextIO
 
 from evaluation.engine import Answer, Settings, answer
+from evaluation.pot_loop import observation
 from evaluation.predict import Model
 
 HISTORY = os.path.expanduser("~/.mathtune_history")
@@ -67,7 +68,9 @@ def chat(model: Model, settings: Settings, show_program: bool = False, stdin: Te
     def stream(i: int, kind: str, value: object) -> None:
         if kind == "text":
             out.write(value)
-            out.flush()
+        elif kind == "output":  # the program's output block, as the model reads it
+            out.write("\n" + observation(value))
+        out.flush()
 
     n = 0
     for n, question in enumerate(_questions(interactive, stdin), 1):

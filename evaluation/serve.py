@@ -22,6 +22,7 @@ from converters.files import InputError
 from evaluation import serve_api as api
 from evaluation.batcher import Batcher, Job, QueueFull
 from evaluation.engine import Settings
+from evaluation.pot_loop import observation
 from evaluation.predict import Model
 from evaluation.sampling import Sampling
 
@@ -142,6 +143,8 @@ def make_app(batcher: Batcher, settings: Settings, name: str, timeout: float, ma
                     elif kind == "output":
                         out = value.stdout if value.ok else value.stderr[-500:]
                         yield api.sse(api.chunk(rid, model, {"tool_result": api.tool_result(call_id, out, value.status)}))
+                        # what the model reads next, so the streamed text adds up to reasoning_content
+                        yield api.sse(api.chunk(rid, model, {"reasoning_content": "\n" + observation(value)}))
                     elif kind == "answer":
                         answer_from = value.answer_from if value.answer is not None else None
                         yield api.sse(api.chunk(rid, model, {"content": value.content, "answer_from": answer_from}))

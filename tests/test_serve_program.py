@@ -93,5 +93,52 @@ def test_server_reports_program_and_output_to_openai_client(scripted):
         assert len(calls) == 1 and json.loads(calls[0].function.arguments)["code"] == "print(6 * 7)"
         assert results == [{"role": "tool", "tool_call_id": calls[0].id, "content": "42\n", "status": "ok"}]
         assert "".join(d.content or "" for d in deltas) == "42"
-        assert "".join((d.model_extra or {}).get("reasoning_content") or "" for d in deltas) == PROGRAM + AFTER
+        assert "".join((d.model_extra or {}).get("reasoning_content") or "" for d in deltas) == msg.model_extra[
+            "reasoning_content"] == PROGRAM + "\n```output\n42\n```\n" + AFTER
         assert chunks[-1].choices[0].finish_reason == "stop"
+
+
+def test_page_shows_program_and_output_in_chromium(scripted, tmp_path):
+    import shutil
+    import threading
+    import time
+    from pathlib import Path
+
+    import uvicorn
+    from browser import Browser, find_chromium
+    from test_serve import free_port
+
+    from evaluation.batcher import Batcher
+    from evaluation.engine import Settings
+    from evaluation.serve import make_app
+
+    binary = find_chromium()
+    if binary is None:
+        pytest.skip("no chromium (Debian package `chromium`; `make chromium` installs it)")
+    port = free_port()
+    app = make_app(Batcher(scripted, 4, 8, 0.01), Settings(max_new_tokens=64), "scripted", 60, 256)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    browser = None
+    try:
+        while not server.started:
+            time.sleep(0.05)
+        browser = Browser(binary)
+        browser.open(f"http://127.0.0.1:{port}/?q=What%20is%206%20*%207%3F")
+        browser.wait_for("document.body && document.body.dataset.state === 'done'", timeout=60)
+        shown = {k: browser.js(f"document.getElementById('{k}').textContent")
+                 for k in ("model", "answer", "stream", "program", "output")}
+        shot = tmp_path / "serve_page_program.png"
+        browser.screenshot(shot)
+    finally:
+        if browser:
+            browser.close()
+        server.should_exit = True
+        thread.join(10)
+    assert shown == {"model": "scripted", "answer": "42", "stream": PROGRAM + "\n```output\n42\n```\n" + AFTER, "program": "print(6 * 7)",
+                     "output": "[ok] 42\n"}
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    logs = Path(__file__).resolve().parents[1] / "logs"
+    logs.mkdir(exist_ok=True)
+    shutil.copy(shot, logs / "serve_screenshot_program.png")  # for a person to look at
