@@ -109,7 +109,8 @@ def add_parser(sub) -> None:
                                    "template and chat format come from the run's data.meta.json.",
                        formatter_class=FMT)
     p.add_argument("--run-dir", help="a `mathtune train` run folder (logs/RUN)")
-    p.add_argument("--model-dir", help="or a converted model folder (`mathtune ckpt from-gguf`), e.g. the base model")
+    p.add_argument("--model-dir", help="or a model folder: `mathtune ckpt from-gguf`/`from-hf` output, or a Hugging "
+                   "Face Llama folder (e.g. `export-hf` output), e.g. the base model")
     p.add_argument("--ckpt", help="default: the run's newest checkpoint")
     p.add_argument("--input", required=True, help="JSONL {problem, solution?} or a conversations JSON")
     p.add_argument("--out", required=True)
