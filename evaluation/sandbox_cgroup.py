@@ -153,8 +153,8 @@ class Caps:
 
 
 def open_caps(processes: int, memory_bytes: int) -> Caps | None:
-    """Cgroups capping a run's processes and memory, where they can be made; None where none can
-    (RLIMIT_NPROC and RLIMIT_AS alone then)."""
+    """Cgroups capping a run's processes and memory and measuring its CPU time, where they can be
+    made; None where none can (the per-process rlimits alone then)."""
     caps, memory_path = [], None
     base = sandbox_bwrap.pids_cgroup_root()
     if base:
