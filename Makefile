@@ -57,6 +57,8 @@ bench: install
 	$(BIN)/python bench/bench_training.py
 	$(BIN)/python bench/bench_generation.py
 	$(BIN)/python bench/bench_sandbox.py
+	@if [ -d logs/demo/tiny ]; then $(BIN)/python bench/bench_serve.py --run-dir logs/demo/tiny; \
+	  else echo "bench_serve: skipped (it serves the demo's model: run make demo first)"; fi
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
