@@ -122,12 +122,19 @@ def add_score_parser(sub) -> None:
 
 
 def cmd_squad_build(a) -> int:
+    import sys
+
     from converters.files import write_jsonl
     from evaluation.squad import build_items
 
-    n = write_jsonl(a.out, build_items(a.dev))
+    errors: list[str] = []
+    n = write_jsonl(a.out, build_items(a.dev, errors))
     print(f"wrote {n} SQuAD items (first question of each paragraph) to {a.out}")
-    return 0
+    for line in errors[:20]:
+        print(line, file=sys.stderr)
+    if errors:
+        print(f"{len(errors)} paragraph(s) could not be read; the rest were written", file=sys.stderr)
+    return 1 if errors else 0
 
 
 def _squad_report(official: dict, mf: dict, a, errors: list[str]) -> int:

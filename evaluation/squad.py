@@ -27,23 +27,58 @@ MF_SYMBOLS = frozenset(['-', ':', '_', '*', '^', '/', '\\', '~', '`', '+', '=', 
 _CJK = re.compile(r"[\u4e00-\u9fa5]")
 
 
-def build_items(dev_path: str | os.PathLike) -> list[dict]:
-    """The contest's set: the first question of every paragraph, with all its gold answers."""
+def build_items(dev_path: str | os.PathLike, errors: list[str] | None = None) -> list[dict]:
+    """The contest's set: the first question of every paragraph, with all its gold answers.
+
+    A paragraph of the wrong shape is `file: data[i].paragraphs[j]: reason` in `errors` (InputError
+    without it) and the rest is read; a file with no usable paragraph is an InputError."""
     data = load_json(dev_path)  # unreadable, not UTF-8, invalid or too deeply nested: one line
+    if not isinstance(data, dict) or not isinstance(data.get("data"), list):
+        raise InputError(f"{dev_path}: expected SQuAD v1.1 JSON, {{\"data\": [articles]}}")
     items = []
-    for article in data.get("data", []):
-        for para in article.get("paragraphs", []):
-            if not para.get("qas"):
+    for i, article in enumerate(data["data"]):
+        paragraphs = article.get("paragraphs") if isinstance(article, dict) else None
+        if not isinstance(paragraphs, list):
+            _bad(errors, f"{dev_path}: data[{i}]: no 'paragraphs' list")
+            continue
+        for j, para in enumerate(paragraphs):
+            try:
+                item = _first_item(para)
+            except (KeyError, TypeError, ValueError) as exc:
+                _bad(errors, f"{dev_path}: data[{i}].paragraphs[{j}]: {exc}")
                 continue
-            qa = para["qas"][0]
-            answers = [a["text"] for a in qa.get("answers", [])]
-            if not answers:
-                continue
-            items.append({"id": qa["id"], "category": "squad", "answers": answers, "gold": answers[0],
-                          "problem": PROMPT.format(context=para["context"], question=qa["question"])})
+            if item:
+                items.append(item)
     if not items:
-        raise InputError(f"{dev_path}: no paragraphs with answered questions")
+        first = f" (first problem: {errors[0]})" if errors else ""
+        raise InputError(f"{dev_path}: no paragraphs with answered questions{first}")
     return items
+
+
+def _bad(errors: list[str] | None, message: str) -> None:
+    if errors is None:
+        raise InputError(message)
+    errors.append(message)
+
+
+def _first_item(para) -> dict | None:
+    """The item of a paragraph's first question; None when it has no question or no answer."""
+    if not isinstance(para, dict):
+        raise ValueError(f"a paragraph is an object, not {type(para).__name__}")
+    if not para.get("qas"):
+        return None
+    qa = para["qas"][0] if isinstance(para["qas"], list) else None
+    if not isinstance(qa, dict):
+        raise ValueError("'qas' is not a list of questions")
+    answers = [a.get("text") if isinstance(a, dict) else None for a in qa.get("answers") or []]
+    if not answers:
+        return None
+    fields = {"id": qa.get("id"), "context": para.get("context"), "question": qa.get("question")}
+    for name, value in [*fields.items(), *(("answer", a) for a in answers)]:
+        if not isinstance(value, str):
+            raise ValueError(f"'{name}' is {type(value).__name__}, not a string")
+    return {"id": fields["id"], "category": "squad", "answers": answers, "gold": answers[0],
+            "problem": PROMPT.format(context=fields["context"], question=fields["question"])}
 
 
 def _same_count(predictions: list, golds: list) -> None:

@@ -192,3 +192,22 @@ def test_score_rows_without_fields_are_located(tmp_path):
     empty.write_text(json.dumps({"gold": "x"}) + "\n")
     proc = _mathtune("squad", "score", str(empty))
     assert proc.returncode == 2 and proc.stderr.strip().splitlines()[-1].startswith("mathtune: error: ")
+
+
+def test_build_reports_each_malformed_paragraph_and_keeps_the_rest(tmp_path):
+    from converters.files import InputError
+
+    dev = {"data": [{"paragraphs": [{"context": "c", "qas": [{"id": "1", "question": "q", "answers": [{"text": "a"}]}]},
+                                    {"context": 1, "qas": [{"id": "2", "question": "q", "answers": [{"text": "a"}]}]},
+                                    5, {"qas": "x"}]}, 7]}
+    path = tmp_path / "dev.json"
+    path.write_text(json.dumps(dev))
+    errors = []
+    assert [item["id"] for item in build_items(path, errors)] == ["1"]
+    assert errors == [f"{path}: data[0].paragraphs[1]: 'context' is int, not a string",
+                      f"{path}: data[0].paragraphs[2]: a paragraph is an object, not int",
+                      f"{path}: data[0].paragraphs[3]: 'qas' is not a list of questions",
+                      f"{path}: data[1]: no 'paragraphs' list"]
+    (tmp_path / "conv.json").write_text("[]")
+    with pytest.raises(InputError, match="expected SQuAD v1.1 JSON"):
+        build_items(tmp_path / "conv.json")
