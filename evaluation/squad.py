@@ -12,12 +12,10 @@ Both take the first line of the model's output as the prediction.
 from __future__ import annotations
 
 import ast
-import json
 import os
 import re
 import string
 from collections import Counter
-from pathlib import Path
 
 from converters.files import InputError, RowError, load_json, open_input
 
