@@ -92,10 +92,13 @@ def clean_stale(out: Path) -> list[Path]:
         else:
             entry.unlink(missing_ok=True)
         removed.append(entry)
-    for entry in out.parent.glob(f".{out.name}.*.partial"):
-        if entry.is_dir():
+    name = glob.escape(out.name)
+    for entry in [*out.parent.glob(f".{name}.*.partial"), *out.parent.glob(f".{name}*.link-*")]:
+        if entry.is_dir() and not entry.is_symlink():
             shutil.rmtree(entry, ignore_errors=True)
-            removed.append(entry)
+        else:
+            entry.unlink(missing_ok=True)
+        removed.append(entry)
     return removed
 
 
