@@ -49,6 +49,16 @@ def _check_fields(obj: Any, fields: tuple[str, ...]) -> str | None:
     return None
 
 
+BOM = b"\xef\xbb\xbf"  # Windows editors start UTF-8 files with it; it is not part of the first row
+_GZIP = b"\x1f\x8b"
+
+
+def refuse_compressed(path: str | os.PathLike, head: bytes) -> None:
+    """InputError when `head` (the file's first bytes) shows gzip: one line, not a line per block."""
+    if head.startswith(_GZIP):
+        raise InputError(f"{path}: gzip-compressed; decompress it first (gunzip -k {path})")
+
+
 def open_input(path: str | os.PathLike, mode: str = "rb", **kwargs: Any) -> IO:
     """Open an input file; InputError naming the file when it cannot be read."""
     try:
@@ -66,9 +76,10 @@ def read_rows(
     """
     path = str(path)
     with open_input(path) as handle:
-        head = handle.read(4096).lstrip()
-        handle.seek(0)
-        if head.startswith(b"["):
+        head = handle.read(4096)
+        refuse_compressed(path, head)
+        handle.seek(len(BOM) if head.startswith(BOM) else 0)
+        if head.removeprefix(BOM).lstrip().startswith(b"["):
             try:
                 text = handle.read().decode("utf-8")
             except UnicodeDecodeError as exc:
@@ -124,7 +135,8 @@ def load_json(path: str | os.PathLike) -> Any:
     with open_input(path) as handle:
         data = handle.read()
     try:
-        return loads(data.decode("utf-8"))
+        refuse_compressed(path, data[:2])
+        return loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except ValueError as exc:
@@ -184,10 +196,29 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        readable(tmp_path)  # again: a writer may have made its own file (MindSpore's are 0400 or 0600)
         os.replace(tmp_path, path)
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+def readable(path: str | os.PathLike) -> None:
+    """Give a file (or a folder and everything under it) the modes the umask allows, e.g. 0644 / 0755.
+
+    MindSpore writes checkpoints 0400 and MindRecord files 0600, unreadable to the rest of a team.
+    """
+    path = Path(path)
+    with contextlib.suppress(FileNotFoundError):  # another rank may replace its files meanwhile
+        if path.is_symlink():
+            return
+        if path.is_dir():
+            os.chmod(path, 0o777 & ~_UMASK)
+            for sub in path.iterdir():
+                readable(sub)
+        elif path.is_file():
+            executable = os.stat(path).st_mode & 0o100
+            os.chmod(path, (0o777 if executable else 0o666) & ~_UMASK)
 
 
 @contextlib.contextmanager
@@ -230,7 +261,7 @@ def iter_json_array(path: str | os.PathLike, chunk_chars: int = 1 << 20,
     """
     path = str(path)
     decoder = json.JSONDecoder(parse_constant=_reject_constant)
-    with open_input(path, "r", encoding="utf-8") as handle:
+    with open_input(path, "r", encoding="utf-8-sig") as handle:
         buf, pos, line, started, eof = "", 0, 1, False, False
 
         def refill() -> bool:

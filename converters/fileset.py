@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
-from converters.files import InputError, _UMASK
+from converters.files import InputError, _UMASK, readable
 
 
 def store_of(out: str | os.PathLike) -> Path:
@@ -155,6 +155,7 @@ def _publish(out: Path, store: Path, work: Path) -> None:
     names = sorted(os.listdir(work))
     if not names:
         raise InputError(f"{out}: nothing was written")
+    readable(work)  # MindSpore's FileWriter makes its files 0600
     version = work.with_name(work.name[: -len(".partial")])
     os.rename(work, version)  # complete now; unreferenced until `current` points at it
     _adopt_plain_files(out, store, names)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from converters.files import InputError, atomic_path, write_json
+from converters.files import InputError, atomic_path, readable, write_json
 
 LORA_A, LORA_B = ".mindpet_delta_lora_a", ".mindpet_delta_lora_b"
 MODEL_PREFIXES = ("model.", "lm_head.")
@@ -43,6 +43,7 @@ def save_params(params: dict[str, np.ndarray], out: str | os.PathLike) -> Path:
     tmp = out.with_name(f".{out.name}.{os.getpid()}.partial.ckpt")
     try:
         ms.save_checkpoint([{"name": k, "data": ms.Tensor(v)} for k, v in params.items()], str(tmp))
+        readable(tmp)  # MindSpore leaves it 0400
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)

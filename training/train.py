@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from converters.files import readable
 from training.config import ConfigError, check_config, fill_from_data, global_batch, load_config
 
 
@@ -194,6 +195,9 @@ def run_training(args: TrainArgs) -> dict:
     else:
         trainer.train()
     took = time.perf_counter() - start
+    for made in ("checkpoint", "strategy"):  # MindSpore writes checkpoints 0400: let the team read them
+        if (run_dir / made).exists():
+            readable(run_dir / made)
     ckpt = last_checkpoint(run_dir, rank_id())
     print(f"trained in {took:.0f}s on {device}; last checkpoint: {ckpt}")
     return {"run_dir": str(run_dir), "device": device, "seconds": took, "checkpoint": str(ckpt)}
