@@ -20,7 +20,8 @@ import os
 from collections import Counter
 from typing import Any, Iterator
 
-from converters.files import InputError, RowError, _check_fields, iter_json_array, loads, open_input
+from converters.files import (BOM, InputError, RowError, _check_fields, iter_json_array, loads, open_input,
+                              refuse_compressed)
 
 FORMATS = ("auto", "rows", "conversations", "messages", "alpaca", "swift")
 _KEYS = (("problem", "rows"), ("conversations", "conversations"), ("messages", "messages"),
@@ -86,7 +87,8 @@ def is_json_array(path: str | os.PathLike, probe: int = 1 << 20) -> bool:
     not JSON Lines whose first line happens to be a complete array."""
     with open_input(path) as handle:
         head = handle.read(probe)
-        text = head.lstrip()
+        refuse_compressed(path, head)
+        text = head.removeprefix(BOM).lstrip()
         if text[:1] != b"[":
             return False
         first, newline, rest = text.partition(b"\n")
@@ -107,7 +109,7 @@ def _items(path: str, errors: list[RowError]) -> Iterator[tuple[int, Any]]:
     with open_input(path) as handle:
         for lineno, raw in enumerate(handle, start=1):
             try:
-                line = raw.decode("utf-8")
+                line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
             except UnicodeDecodeError as exc:
                 errors.append(RowError(path, lineno, f"not UTF-8 ({exc.reason} at byte {exc.start})"))
                 continue

@@ -1,0 +1,128 @@
+"""Files users really pass around, which the project never wrote: a BOM, gzip, thousands separators,
+full-width and Unicode signs, other chat templates. Each was a defect found by running it."""
+import gzip
+import json
+import subprocess
+import sys
+
+import pytest
+
+from converters.categories import categorise
+from converters.files import InputError, read_rows
+from converters.formats import read_pairs
+from converters.verify import check
+
+ROWS = [
+    {"problem": "计算 7469.98 * -2455.65 等于多少？", "solution": "7469.98 * -2455.65 = -18343656.3870"},
+    {"problem": "解方程 -81x + -45 = 0", "solution": "方程的解为：-0.5555555555555556"},
+    {"problem": "一个长方形的长为 57 厘米，宽为 84 厘米，请计算其面积。", "solution": "面积为 4788 平方厘米"},
+]
+BOM = "\ufeff"
+
+
+def _jsonl(rows) -> str:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+
+
+@pytest.mark.parametrize("layout", ["jsonl", "jsonl crlf", "array indent 2", "array indent 4"])
+def test_a_utf8_bom_is_not_part_of_the_first_row(tmp_path, layout):
+    # Windows editors (Notepad, Excel's "UTF-8" export) write a BOM; it lost the first row of JSON
+    # Lines and made an array unreadable line by line.
+    if layout.startswith("jsonl"):
+        text = _jsonl(ROWS)
+        text = text.replace("\n", "\r\n") if "crlf" in layout else text
+    else:
+        text = json.dumps(ROWS, ensure_ascii=False, indent=int(layout[-1]))
+    path = tmp_path / "train.json"
+    path.write_text(BOM + text, encoding="utf-8", newline="")
+    errors = []
+    got = [r for _, r in read_pairs(path, errors)]
+    assert errors == []
+    assert [r["problem"] for r in got] == [r["problem"] for r in ROWS]
+    assert [r["problem"] for _, r in read_rows(path, errors)] == [r["problem"] for r in ROWS]
+
+
+def test_a_gzip_file_is_one_clear_line_not_a_line_per_block(tmp_path):
+    path = tmp_path / "train.jsonl.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        handle.write(_jsonl(ROWS))
+    with pytest.raises(InputError, match="gzip"):
+        list(read_pairs(path, []))
+    with pytest.raises(InputError, match="gzip"):
+        list(read_rows(path, []))
+    proc = subprocess.run([sys.executable, "-m", "mathtune", "data", "check", "--quiet", str(path)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.count("\n") == 1 and "gzip" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("solution", ["4,788 平方厘米", "面积为 4,788 平方厘米", "The answer is 4,788."])
+def test_a_label_with_thousands_separators_agrees(solution):
+    got = check(ROWS[2]["problem"], solution)
+    assert (got.status, got.label) == ("agree", "4788")
+
+
+def test_a_negative_label_with_thousands_separators_agrees():
+    got = check(ROWS[0]["problem"], "-18,343,656.3870")
+    assert (got.status, got.label) == ("agree", "-18343656.3870")
+
+
+def test_a_list_is_not_read_as_thousands():
+    # the contest's own mean problems list numbers with ", "; a label never lists
+    assert check("求以下数据的平均值：[79, 69, 19, 3, 23, 93]", "平均值为 47.666666666666664").status == "agree"
+
+
+@pytest.mark.parametrize("problem, category, args", [
+    ("计算 ７４６９.９８ * -２４５５.６５ 等于多少？", "arithmetic", ("7469.98", "*", "-2455.65")),
+    ("计算 7469.98 * −2455.65 等于多少？", "arithmetic", ("7469.98", "*", "-2455.65")),
+    ("计算 7469.98 − 2455.65 等于多少？", "arithmetic", ("7469.98", "-", "2455.65")),
+    ("求以下数据的平均值：[79，69，19，3，23，93]", "mean", ("79", "69", "19", "3", "23", "93")),
+    ("解方程 −81x + −45 = 0", "linear", ("-81", "+", "-45", "0")),
+    ("计算\u00a06145.00\u00a0的平方根？", "sqrt", ("6145.00",)),
+])
+def test_full_width_digits_and_unicode_minus_give_ascii_operands(problem, category, args):
+    parsed = categorise(problem)
+    assert (parsed.category, parsed.args) == (category, args)
+
+
+def test_a_unicode_minus_row_checks_like_the_ascii_one():
+    got = check("计算 7469.98 * −2455.65 等于多少？", "7469.98 * -2455.65 = -18343656.3870")
+    assert got.status == "agree" and got.solution == "7469.98 * -2455.65 = -18343656.3870"
+
+
+P = ROWS[0]["problem"]
+OTHER_WRAPPERS = {
+    "llama2": f"<s>[INST] {P} [/INST]",
+    "llama2 no bos": f"[INST] {P} [/INST]",
+    "llama2 system": f"<s>[INST] <<SYS>>\nYou are a helpful assistant.\n<</SYS>>\n\n{P} [/INST]",
+    "question/answer": f"Question: {P}\nAnswer:",
+    "question/answer space": f"Question: {P}\nAnswer: ",
+    "human/assistant": f"Human: {P}\n\nAssistant:",
+    "zephyr": f"<|user|>\n{P}</s>\n<|assistant|>\n",
+}
+
+
+@pytest.mark.parametrize("name", OTHER_WRAPPERS)
+def test_other_chat_templates_are_unwrapped(name):
+    parsed = categorise(OTHER_WRAPPERS[name])
+    assert (parsed.category, parsed.problem) == ("arithmetic", P)
+    assert parsed.wrapper != "none"
+
+
+def test_a_question_that_merely_contains_answer_is_not_unwrapped():
+    text = "Question: what is the answer? Answer: 42 is not it"
+    assert categorise(text).problem == text
+
+
+def test_the_cli_on_a_bom_file_with_wrapped_and_full_width_rows(tmp_path):
+    rows = [{"problem": OTHER_WRAPPERS["llama2"], "solution": ROWS[0]["solution"]},
+            {"problem": "求以下数据的平均值：[79，69，19，3，23，93]", "solution": "平均值为 47.666666666666664"},
+            {"problem": ROWS[2]["problem"], "solution": "4,788 平方厘米"}]
+    path = tmp_path / "train.jsonl"
+    path.write_text(BOM + _jsonl(rows).replace("\n", "\r\n"), encoding="utf-8", newline="")
+    proc = subprocess.run([sys.executable, "-m", "mathtune", "data", "check", "--quiet", str(path),
+                           "--report", str(tmp_path / "r.json")], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert "Traceback" not in proc.stderr and "llama2" in proc.stdout, proc.stdout
+    assert json.dumps(report).count('"other"') == 0 or report.get("categories", {}).get("other", {}).get("count", 0) == 0
