@@ -6,14 +6,18 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 NUMBER = r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?"
-_NUMBER_RE = re.compile(NUMBER)
-_FRACTION_RE = re.compile(r"-?\d+\s*/\s*-?\d+|" + NUMBER)
+# `4,788` / `-18,343,656.387` in hand-written labels: whole groups of 3 only, so a list without
+# spaces (`1,2`) and the contest's `[79, 69]` stay separate numbers
+_GROUPED = r"(?<![\d,])-?\d{1,3}(?:,\d{3})+(?![\d,])(?:\.\d+)?(?:[eE][+-]?\d+)?"
+_NUMBER_RE = re.compile(f"{_GROUPED}|{NUMBER}")
+_FRACTION_RE = re.compile(rf"-?\d+\s*/\s*-?\d+|{_GROUPED}|{NUMBER}")
 
 
 def last_number(text: str, fractions: bool = False) -> str | None:
-    """The last number in `text` (a/b counts as one when `fractions`), or None."""
+    """The last number in `text` (a/b counts as one when `fractions`; thousands separators
+    removed), or None."""
     found = (_FRACTION_RE if fractions else _NUMBER_RE).findall(text)
-    return found[-1].replace(" ", "") if found else None
+    return found[-1].replace(" ", "").replace(",", "") if found else None
 
 
 def as_exact(text: str) -> Fraction | None:

@@ -32,19 +32,21 @@ MAX_NUMBER_CHARS = 40  # a contest operand has at most ~8; longer ones are refus
 MAX_EXPONENT = 1000  # contest exponents are ≤ 100; a larger one would only burn time
 MAX_LIST = 1000
 
-NUM = r"-?\d+(?:\.\d+)?"
+# `\d` also matches full-width digits (７４６９); `−` is U+2212, the typeset minus. Operands are
+# given back in ASCII (see _ascii) so that computations and programs see plain numbers.
+NUM = r"[-−]?\d+(?:\.\d+)?"
 _Q = r"\s*[？?。.]?\s*$"
 _C = r"\s*[，,]\s*"
 
 RULES: dict[str, re.Pattern] = {
-    "arithmetic": re.compile(rf"^计算\s*({NUM})\s*([-+*/×÷])\s*({NUM})\s*等于多少{_Q}"),
+    "arithmetic": re.compile(rf"^计算\s*({NUM})\s*([-+*/×÷−])\s*({NUM})\s*等于多少{_Q}"),
     "sqrt": re.compile(rf"^计算\s*({NUM})\s*的平方根{_Q}"),
     "power": re.compile(rf"^计算\s*({NUM})\s*的\s*(-?\d+)\s*次方{_Q}"),
-    "linear": re.compile(rf"^解方程[：:]?\s*({NUM})?\s*\*?\s*x\s*([-+])\s*({NUM})\s*=\s*({NUM}){_Q}"),
+    "linear": re.compile(rf"^解方程[：:]?\s*({NUM})?\s*\*?\s*x\s*([-+−])\s*({NUM})\s*=\s*({NUM}){_Q}"),
     "function": re.compile(
         rf"^当\s*x\s*=\s*({NUM})\s*时{_C}求函数\s*y\s*=\s*({NUM})?\s*\*?\s*x\s*\^\s*(-?\d+)\s*的值{_Q}"
     ),
-    "mean": re.compile(rf"^求以下数据的平均值[：:]\s*\[([-\d.,\s]*)\]{_Q}"),
+    "mean": re.compile(rf"^求以下数据的平均值[：:]\s*\[([-−\d.,，\s]*)\]{_Q}"),
     "area": re.compile(rf"^一个长方形的长为\s*({NUM})\s*厘米{_C}宽为\s*({NUM})\s*厘米{_C}请计算其面积{_Q}"),
     "discount": re.compile(
         rf"^商品原价为\s*({NUM})\s*元{_C}打折后的价格为\s*({NUM})\s*元{_C}请计算打折的折扣比例{_Q}"
@@ -76,6 +78,15 @@ _ORDER = {prefix: (*names, *(n for n in RULES if n not in names)) for prefix, na
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]{2}")
 _MEAN_ITEM = re.compile(rf"^{NUM}$")
+_LIST_SEP = re.compile("[,，]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _ascii(arg: str) -> str:
+    """Full-width (or any Unicode decimal) digits and the typeset minus as ASCII."""
+    if not _NON_ASCII.search(arg):
+        return arg
+    return "".join("-" if c == "−" else str(int(c)) if c.isdecimal() else c for c in arg)
 
 
 class Parsed(NamedTuple):
@@ -105,7 +116,8 @@ def _categorise(problem: str) -> Parsed:
         if match:
             args = tuple("" if g is None else g for g in match.groups())
             if name == "mean":
-                args = tuple(item.strip() for item in args[0].split(","))
+                args = tuple(item.strip() for item in _LIST_SEP.split(args[0]))
+            args = tuple(map(_ascii, args))
             return Parsed(name, args, problem, _refuse(name, args))
     if not _CJK.search(problem) and _LATIN.search(problem):
         return Parsed("english", (), problem)
