@@ -128,7 +128,7 @@ def add_parser(sub) -> None:
     _add_format_arg(p)
     _add_labels_arg(p)
     p.add_argument("inputs", nargs="+")
-    p.add_argument("--out-dir", required=True)
+    p.add_argument("--out", "--out-dir", dest="out_dir", required=True)
     p.add_argument("--style", choices=STYLES, default="pot")
     p.add_argument("--template", choices=sorted(TEMPLATES), default="short")
     p.add_argument("--no-mindrecord", action="store_true")

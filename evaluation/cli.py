@@ -111,8 +111,8 @@ def add_parser(sub) -> None:
     p.add_argument("--run-dir", help="a `mathtune train` run folder (logs/RUN)")
     p.add_argument("--model-dir", help="or a model folder: `mathtune ckpt from-gguf`/`from-hf` output, or a Hugging "
                    "Face Llama folder (e.g. `export-hf` output), e.g. the base model")
-    p.add_argument("--ckpt", help="default: the run's newest checkpoint")
-    p.add_argument("--input", required=True, help="JSONL {problem, solution?} or a conversations JSON")
+    p.add_argument("--ckpt", "--load-checkpoint", "--load_checkpoint", help="default: the run's newest checkpoint")
+    p.add_argument("--input", "--predict_data", required=True, help="JSONL {problem, solution?} or a conversations JSON")
     p.add_argument("--out", required=True)
     p.add_argument("--tokenizer", help="override the tokenizer recorded with the data")
     p.add_argument("--template", help="override the prompt template recorded with the data")
@@ -145,7 +145,7 @@ def add_parser(sub) -> None:
                        formatter_class=FMT)
     r.add_argument("kind", choices=["demo", "quality"])
     r.add_argument("out_dir", help="logs/demo or logs/quality")
-    r.add_argument("--run", default="tiny", help="demo: the training run's folder name under out_dir")
+    r.add_argument("--run-name", "--run", dest="run", default="tiny", help="demo: the training run's folder name under out_dir")
     r.set_defaults(func=cmd_report)
 
     add_squad_parser(sub)
@@ -158,7 +158,7 @@ def add_parser(sub) -> None:
                        formatter_class=FMT)
     g.add_argument("--run-dir", help="a `mathtune train` run folder")
     g.add_argument("--model-dir", help="or a converted model folder (the base model)")
-    g.add_argument("--ckpt")
+    g.add_argument("--ckpt", "--load-checkpoint", "--load_checkpoint", help="default: the run's newest checkpoint")
     g.add_argument("--tokenizer")
     g.add_argument("--chat", choices=["vicuna", "plain", "chatml"])
     g.add_argument("--styles", nargs="+", default=["zero-shot", "few-shot", "cot", "pot"],
@@ -166,7 +166,7 @@ def add_parser(sub) -> None:
     g.add_argument("--limit", type=int, default=200)
     g.add_argument("--batch-size", type=int, default=8)
     g.add_argument("--max-new-tokens", type=int, default=256)
-    g.add_argument("--out-dir", required=True)
+    g.add_argument("--out", "--out-dir", dest="out_dir", required=True)
     g.add_argument("--no-execute", action="store_true",
                    help="do not run programs the model writes (by default they run in the sandbox, in every style)")
     g.add_argument("--sandbox", **SANDBOX_OPTION)

@@ -117,7 +117,7 @@ def add_score_parser(sub) -> None:
                                   "their gold answers and categories are used")
     s.add_argument("--mode", choices=["exact", "rel", "contest"], default="exact",
                    help="exact: equal at the gold's shown precision; rel: 1e-6 relative; contest: 0.01 absolute")
-    s.add_argument("--out-dir", help="default: beside the predictions")
+    s.add_argument("--out", "--out-dir", dest="out_dir", help="default: beside the predictions")
     s.set_defaults(func=cmd_score)
 
 

@@ -53,7 +53,7 @@ def cmd_serve(a) -> int:
 def _common(p, seed_help: str | None) -> None:
     p.add_argument("--run-dir", help="a `mathtune train` run folder (logs/RUN)")
     p.add_argument("--model-dir", help="or a converted model folder (`mathtune ckpt from-gguf`/`from-hf`)")
-    p.add_argument("--ckpt", help="default: the run's newest checkpoint")
+    p.add_argument("--ckpt", "--load-checkpoint", "--load_checkpoint", help="default: the run's newest checkpoint")
     p.add_argument("--tokenizer", help="override the tokenizer recorded with the data")
     p.add_argument("--template", help="override the prompt template recorded with the data")
     p.add_argument("--chat", choices=["vicuna", "plain", "chatml"], help="override the chat format recorded with the data")

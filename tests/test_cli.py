@@ -1,9 +1,15 @@
 """The `mathtune data` CLI end to end, in real subprocesses."""
 import json
+import os
+import re
+import stat
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
 
 STEPS = ["synth", "categorise", "check", "select", "complete", "convert", "export", "tokenizer", "mindrecord",
          "stats", "prepare"]
@@ -98,3 +104,124 @@ def test_every_command_has_help():
     assert all(g in top for g in ("data", "yaml", "train", "launch", "ckpt", "logs", "predict", "score", "squad", "gsm8k"))
     for command in OTHER_COMMANDS:
         assert run(*command.split(), "--help").stdout.startswith(f"usage: mathtune {command}")
+
+
+# --- one tool: help style, one name per concept, --version, --quiet, readable outputs ---
+
+def _commands(parser=None, path=()):
+    """Every (command path, parser) of the real argparse tree."""
+    import argparse
+
+    from mathtune.cli import build_parser
+
+    parser = parser or build_parser()
+    yield path, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from _commands(sub, (*path, name))
+
+
+def test_help_says_each_default_once():
+    seen = 0
+    for path, parser in _commands():
+        text = parser.format_help()
+        for entry in re.split(r"\n  (?=-)", text):  # one option's invocation and help
+            assert entry.count("default") <= 1, (path, entry)
+            assert "(default: None)" not in entry and "(default: False)" not in entry, (path, entry)
+        seen += "(default: " in text
+    assert seen > 20  # defaults are still shown where there is one
+    out = run("launch", "--help").stdout  # the reported `(default: all) (default: None)` case
+    assert "(default: all)" in out and "(default: None)" not in out
+
+
+@pytest.mark.parametrize("argv,dest,value", [
+    *[(["train", "--config", "c.yaml", flag, "d.mindrecord"], "train_data", "d.mindrecord")
+      for flag in ("--data", "--train_dataset_dir", "--train-data", "--train_data")],
+    *[(["train", "--config", "c.yaml", "--data", "d", flag, "m.ckpt"], "load_checkpoint", "m.ckpt")
+      for flag in ("--ckpt", "--load_checkpoint", "--load-checkpoint")],
+    *[(["train", "--config", "c.yaml", "--data", "d", flag, "logs/x"], "run_dir", "logs/x")
+      for flag in ("--run-dir", "--output_dir")],
+    *[(["train", "--config", "c.yaml", "--data", "d", flag], "resume", True) for flag in ("--resume", "--resume_training")],
+    *[(["train", "--config", "c.yaml", "--data", "d", flag, "train"], "run_mode", "train")
+      for flag in ("--run-mode", "--run_mode")],
+    *[(["predict", "--run-dir", "r", "--input", "q.jsonl", "--out", "p.jsonl", flag, "m.ckpt"], "ckpt", "m.ckpt")
+      for flag in ("--ckpt", "--load_checkpoint", "--load-checkpoint")],
+    (["predict", "--run-dir", "r", "--predict_data", "q.jsonl", "--out", "p.jsonl"], "input", "q.jsonl"),
+    *[(["ckpt", "extract-lora", flag, "m.ckpt", "--config", "c", "--out", "o"], "ckpt", "m.ckpt")
+      for flag in ("--ckpt", "--load_checkpoint")],
+    *[([*cmd, flag, "o"], "out_dir", "o") for flag in ("--out", "--out-dir")
+      for cmd in (["score", "p.jsonl"], ["logs", "info.log"], ["gsm8k", "--run-dir", "r"], ["data", "prepare", "a.jsonl"])],
+    *[(["report", "demo", "logs/demo", flag, "tiny2"], "run", "tiny2") for flag in ("--run-name", "--run")],
+])
+def test_aliases_fill_the_same_option(argv, dest, value):
+    from mathtune.cli import build_parser
+
+    assert getattr(build_parser().parse_args(argv), dest) == value
+
+
+def test_train_takes_the_run_folder_as_one_path(tmp_path, tiny_data):
+    out = run("train", "--config", str(ROOT / "yaml" / "cpu_tiny.yaml"), "--train_dataset_dir",
+              str(tiny_data / "train.mindrecord"), "--output_dir", "runs/r1", "--dry-run", cwd=tmp_path).stdout
+    assert f"(run folder: {tmp_path / 'runs' / 'r1'})" in out
+
+
+def test_version_matches_the_installed_package():
+    from importlib.metadata import version
+
+    out = run("--version").stdout.strip()
+    assert out == f"mathtune {version('mathtune')}"
+    cfg = (ROOT / "setup.cfg").read_text()
+    assert f"version = {version('mathtune')}" in cfg
+
+
+CONVERSATIONS = [{"id": "1", "conversations": [{"from": "human", "value": "What is 2 + 3?"},
+                                               {"from": "gpt", "value": "The answer is 5."}]},
+                 {"id": "2", "conversations": [{"from": "human", "value": "What is 7 * 6?"},
+                                               {"from": "gpt", "value": "The answer is 42."}]}]
+
+
+def _mindrecord(tmp_path, *global_flags):
+    (tmp_path / "conv.json").write_text(json.dumps(CONVERSATIONS))
+    env = {**os.environ, "GLOG_v": "1"}  # MindSpore's INFO level: "Load dynamic library … failed" and more
+    return subprocess.run([sys.executable, "-m", "mathtune", *global_flags, "data", "mindrecord", "conv.json",
+                           "--out", "t.mindrecord"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=600, preexec_fn=lambda: os.umask(0o022))
+
+
+def test_quiet_silences_mindspore_and_outputs_are_readable_by_others(tmp_path):
+    loud = _mindrecord(tmp_path)
+    assert loud.returncode == 0, loud.stderr
+    assert "Load dynamic library" in loud.stdout + loud.stderr  # the lines --quiet must remove exist here
+    quiet = _mindrecord(tmp_path, "--quiet")
+    assert quiet.returncode == 0, quiet.stderr
+    both = quiet.stdout + quiet.stderr
+    assert "Load dynamic library" not in both and "[INFO]" not in both and "[WARNING]" not in both, both
+    assert "read back through mindspore.dataset.MindDataset: ok" in quiet.stdout
+    for name in ("t.mindrecord", "t.mindrecord.db", "t.mindrecord.meta.json"):  # FileWriter makes 0600
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o644, name
+
+
+def test_checkpoint_and_json_are_readable_by_others(tmp_path):
+    code = ("import numpy as np; from training.ckpt import save_params; from converters.files import write_json;"
+            "save_params({'w': np.ones((2, 2), np.float32)}, 'm.ckpt'); write_json('r.json', {'a': 1})")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, preexec_fn=lambda: os.umask(0o022))
+    assert proc.returncode == 0, proc.stderr
+    assert stat.S_IMODE((tmp_path / "m.ckpt").stat().st_mode) == 0o644  # MindSpore alone leaves 0400
+    assert stat.S_IMODE((tmp_path / "r.json").stat().st_mode) == 0o644
+
+
+def test_readable_opens_a_run_folder_left_0400(tmp_path):
+    from converters.files import readable
+
+    folder = tmp_path / "checkpoint" / "rank_0"
+    folder.mkdir(parents=True)
+    (folder / "a.ckpt").write_bytes(b"x")
+    os.chmod(folder / "a.ckpt", 0o400)
+    os.chmod(folder, 0o700)
+    readable(tmp_path / "checkpoint")
+    umask = os.umask(0o022)  # what this process runs under (read once by converters.files too)
+    os.umask(umask)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o777 & ~umask
+    assert stat.S_IMODE((folder / "a.ckpt").stat().st_mode) == 0o666 & ~umask

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 FMT = argparse.ArgumentDefaultsHelpFormatter
@@ -77,6 +78,9 @@ def cmd_yaml_migrate(a) -> int:
 def cmd_train(a) -> int:
     from training.train import TrainArgs, run_training
 
+    if a.run_dir:  # one path, as every other command takes it
+        a.logs_dir, a.run_name = os.path.split(os.path.normpath(a.run_dir))
+        a.logs_dir = a.logs_dir or "."
     run_training(TrainArgs(config=a.config, train_data=a.train_data, run_name=a.run_name, logs_dir=a.logs_dir,
                            load_checkpoint=a.load_checkpoint, run_mode=a.run_mode,
                            use_parallel=a.use_parallel, device=a.device, resume=a.resume, epochs=a.epochs,
@@ -272,15 +276,20 @@ def add_parser(sub) -> None:
                        description="MindFormers' Trainer from a YAML. Flag names follow MindFormers' run script.",
                        formatter_class=FMT)
     t.add_argument("--config", required=True)
-    t.add_argument("--train_data", "--train-data", dest="train_data", required=True)
-    t.add_argument("--load_checkpoint", "--load-checkpoint", dest="load_checkpoint")
-    t.add_argument("--run_mode", "--run-mode", dest="run_mode", choices=["finetune", "train"], default="finetune")
-    t.add_argument("--use_parallel", "--use-parallel", dest="use_parallel", type=_bool, default=False)
+    # the second names are MindFormers' run_mindformer.py flags, accepted as they are
+    t.add_argument("--data", "--train_dataset_dir", "--train-data", "--train_data", dest="train_data", required=True,
+                   help="the training MindRecord")
+    t.add_argument("--ckpt", "--load_checkpoint", "--load-checkpoint", dest="load_checkpoint",
+                   help="the checkpoint to start from (e.g. a from-gguf model.ckpt)")
+    t.add_argument("--run-mode", "--run_mode", dest="run_mode", choices=["finetune", "train"], default="finetune")
+    t.add_argument("--use-parallel", "--use_parallel", dest="use_parallel", type=_bool, default=False)
     t.add_argument("--device", choices=["auto", "cpu", "ascend"], default="auto")
-    t.add_argument("--run-name", default="run", help="outputs go to LOGS_DIR/RUN_NAME")
+    t.add_argument("--run-dir", "--output_dir", dest="run_dir",
+                   help="the run folder (default: LOGS_DIR/RUN_NAME)")
+    t.add_argument("--run-name", default="run", help="without --run-dir: outputs go to LOGS_DIR/RUN_NAME")
     t.add_argument("--logs-dir", default="logs")
     t.add_argument("--epochs", type=int)
-    t.add_argument("--resume", action="store_true", help="continue from the run's last checkpoint")
+    t.add_argument("--resume", "--resume_training", action="store_true", help="continue from the run's last checkpoint")
     t.add_argument("--dry-run", action="store_true", help="resolve and check the config, do not train")
     t.add_argument("--fit-model-to-data", action="store_true",
                    help="let the data's tokenizer set vocab_size and pad_token_id (builds another model than the "
@@ -313,7 +322,7 @@ def add_parser(sub) -> None:
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_merge_shards)
     p = cs.add_parser("merge-lora", help="fold LoRA into the base: W + (alpha/r)·B@A", formatter_class=FMT)
-    p.add_argument("--ckpt", help="a LoRA-trained checkpoint (base + LoRA tensors)")
+    p.add_argument("--ckpt", "--load-checkpoint", "--load_checkpoint", help="a LoRA-trained checkpoint (base + LoRA tensors)")
     p.add_argument("--config", help="the run's config.yaml: alpha and rank come from its pet_config")
     p.add_argument("--alpha", type=float)
     p.add_argument("--rank", type=int)
@@ -323,14 +332,14 @@ def add_parser(sub) -> None:
     p.set_defaults(func=cmd_merge_lora)
     p = cs.add_parser("extract-lora", help="only the LoRA tensors + adapter_config.json (a small file)",
                       formatter_class=FMT)
-    p.add_argument("--ckpt", required=True)
+    p.add_argument("--ckpt", "--load-checkpoint", "--load_checkpoint", required=True)
     p.add_argument("--config", required=True, help="the run's config.yaml")
     p.add_argument("--out", required=True, help="adapter folder")
     p.set_defaults(func=cmd_extract_lora)
     p = cs.add_parser("export-peft", help="the LoRA adapter as PEFT's adapter_model.safetensors + "
                                           "adapter_config.json (loads with PeftModel.from_pretrained)",
                       formatter_class=FMT)
-    p.add_argument("--ckpt", required=True, help="a LoRA-trained checkpoint (base + LoRA tensors)")
+    p.add_argument("--ckpt", "--load-checkpoint", "--load_checkpoint", required=True, help="a LoRA-trained checkpoint (base + LoRA tensors)")
     p.add_argument("--config", required=True, help="the run's config.yaml (its pet_config gives r, alpha, dropout)")
     p.add_argument("--base-model", help="base_model_name_or_path to record, e.g. the export-hf folder or a hub id")
     p.add_argument("--out", required=True, help="adapter folder")
@@ -350,7 +359,7 @@ def add_parser(sub) -> None:
     p.set_defaults(func=cmd_from_hf)
     p = cs.add_parser("export-hf", help="merged checkpoint → model.safetensors + config.json (Hugging Face Llama)",
                       formatter_class=FMT)
-    p.add_argument("--ckpt", required=True)
+    p.add_argument("--ckpt", "--load-checkpoint", "--load_checkpoint", required=True)
     p.add_argument("--config", required=True, help="config.yaml or model_config.json with the model's shape")
     p.add_argument("--tokenizer", help="folder whose tokenizer.json/tokenizer_config.json are copied along "
                    "(default: the one beside --config, or its tokenizer/ folder)")
@@ -360,5 +369,5 @@ def add_parser(sub) -> None:
     lg = sub.add_parser("logs", help="MindFormers training log → loss.csv + loss.png + summary",
                         description="Parse a MindFormers log (info.log or msrun's worker_N.log).", formatter_class=FMT)
     lg.add_argument("log")
-    lg.add_argument("--out-dir", help="default: the log's folder")
+    lg.add_argument("--out", "--out-dir", dest="out_dir", help="default: the log's folder")
     lg.set_defaults(func=cmd_logs)

@@ -167,7 +167,7 @@ def run_training(args: TrainArgs) -> dict:
 
     print(f"mathtune: {describe(cfg.model.model_config, lora_block(cfg))}", flush=True)
     if args.dry_run:
-        print(f"dry run: config resolved and checked for {device}; not training")
+        print(f"dry run: config resolved and checked for {device}; not training (run folder: {run_dir})")
         return {"run_dir": str(run_dir), "device": device, "notes": notes}
     run_dir.mkdir(parents=True, exist_ok=True)
     if rank_id() == 0:
