@@ -20,7 +20,7 @@ run mathtune data synth --n "$N" --seed 2024 --out "$OUT/contest_test.jsonl"
 run mathtune predict --model-dir "$OUT/smollm2" --input "$OUT/contest_test.jsonl" --out "$OUT/contest_pred.jsonl" \
     --max-new-tokens 96 --batch-size 16 --quiet
 run mathtune score "$OUT/contest_pred.jsonl" --mode exact
-run mathtune score "$OUT/contest_pred.jsonl" --mode contest --out-dir "$OUT/contest_mode"
+run mathtune score "$OUT/contest_pred.jsonl" --mode contest --out "$OUT/contest_mode"
 # shellcheck disable=SC2086
 run mathtune gsm8k --model-dir "$OUT/smollm2" --styles $STYLES --limit "$N" --max-new-tokens 256 --batch-size 16 \
-    --out-dir "$OUT/gsm8k" --quiet
+    --out "$OUT/gsm8k" --quiet

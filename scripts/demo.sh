@@ -43,16 +43,16 @@ if [[ -z "$DATA" ]]; then
   stage data-synth "$DATA" mathtune data synth --balanced --n 30000 --seed 0 --duplicates 0.2 --out "$DATA"
 fi
 MIN=$(( ROWS / 22 < 300 ? ROWS / 22 : 300 ))  # a floor per category that leaves room for shares
-stage data-prepare "$OUT/data/conversations.json" mathtune data prepare "$DATA" --out-dir "$OUT/data" --n "$ROWS" \
+stage data-prepare "$OUT/data/conversations.json" mathtune data prepare "$DATA" --out "$OUT/data" --n "$ROWS" \
     --min-per-category "$MIN" --multiple-of 16 --drop-english --style program --template none --no-mindrecord --quiet
 stage data-tokenizer "$OUT/tokenizer/tokenizer.json" mathtune data tokenizer "$OUT/data/conversations.json" \
     --out "$OUT/tokenizer" --printable --merges 400 --digits 2
 stage data-mindrecord "$OUT/data/train.mindrecord" mathtune data mindrecord "$OUT/data/conversations.json" \
     --out "$OUT/data/train.mindrecord" --tokenizer "$OUT/tokenizer/tokenizer.json" --chat plain --seq-length auto --quiet
 stage train "$OUT/tiny/train_args.json" mathtune train --config yaml/cpu_tiny.yaml \
-    --train_data "$OUT/data/train.mindrecord" --logs-dir "$OUT" --run-name tiny --epochs "$EPOCHS" \
+    --data "$OUT/data/train.mindrecord" --run-dir "$OUT/tiny" --epochs "$EPOCHS" \
     --fit-model-to-data runner_config.batch_size=16 train_dataset.batch_size=16
-stage loss-curve "$OUT/tiny/loss.png" mathtune logs "$OUT/tiny/log/rank_0/info.log" --out-dir "$OUT/tiny"
+stage loss-curve "$OUT/tiny/loss.png" mathtune logs "$OUT/tiny/log/rank_0/info.log" --out "$OUT/tiny"
 stage data-heldout "$OUT/test.jsonl" mathtune data heldout --per-category "$PER" --seed 1 --exclude "$DATA" \
     --out "$OUT/test.jsonl"
 stage predict "$OUT/test/pred.jsonl" mathtune predict --run-dir "$OUT/tiny" --input "$OUT/test.jsonl" \

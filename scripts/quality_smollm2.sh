@@ -31,7 +31,7 @@ M=$OUT/smollm2; D=$OUT/data; RUN=$OUT/lora
 
 stage convert "$M/model.ckpt" mathtune ckpt from-gguf --out "$M"
 stage data-synth "$OUT/raw.jsonl" mathtune data synth --balanced --n 12000 --seed 0 --out "$OUT/raw.jsonl"
-stage data-prepare "$D/train.mindrecord" mathtune data prepare "$OUT/raw.jsonl" --out-dir "$D" --n "$ROWS" \
+stage data-prepare "$D/train.mindrecord" mathtune data prepare "$OUT/raw.jsonl" --out "$D" --n "$ROWS" \
     --multiple-of 8 --drop-english --style pot --template none --tokenizer "$M/tokenizer.json" --chat chatml \
     --seq-length auto --quiet
 stage data-heldout "$OUT/test.jsonl" mathtune data heldout --per-category "$PER" --seed 7 \
@@ -44,19 +44,19 @@ stage base-test "$OUT/base/test/pred.jsonl" mathtune predict --model-dir "$M" --
 stage base-reworded "$OUT/base/reworded/pred.jsonl" mathtune predict --model-dir "$M" \
     --input "$OUT/reworded.jsonl" --out "$OUT/base/reworded/pred.jsonl" --max-new-tokens 128 --batch-size 16 --quiet
 stage base-gsm8k "$OUT/base/gsm8k/gsm8k_summary.json" mathtune gsm8k --model-dir "$M" --styles cot --limit 200 \
-    --max-new-tokens 256 --batch-size 16 --out-dir "$OUT/base/gsm8k" --quiet
+    --max-new-tokens 256 --batch-size 16 --out "$OUT/base/gsm8k" --quiet
 
 stage train "$RUN/train_args.json" mathtune train --config yaml/cpu_smollm2_135m_lora.yaml \
-    --train_data "$D/train.mindrecord" --load_checkpoint "$M/model.ckpt" --logs-dir "$OUT" --run-name lora \
+    --data "$D/train.mindrecord" --ckpt "$M/model.ckpt" --run-dir "$OUT/lora" \
     --epochs 1 "lr_schedule.learning_rate=$LR" "lr_schedule.lr_end=$(python3 -c "print($LR / 10)")"
-stage loss "$RUN/log/loss.png" mathtune logs "$RUN/log/rank_0/info.log" --out-dir "$RUN/log"
+stage loss "$RUN/log/loss.png" mathtune logs "$RUN/log/rank_0/info.log" --out "$RUN/log"
 
 stage lora-test "$OUT/lora/test/pred.jsonl" mathtune predict --run-dir "$RUN" --input "$OUT/test.jsonl" \
     --out "$OUT/lora/test/pred.jsonl" --max-new-tokens 128 --batch-size 32 --quiet
 stage lora-reworded "$OUT/lora/reworded/pred.jsonl" mathtune predict --run-dir "$RUN" \
     --input "$OUT/reworded.jsonl" --out "$OUT/lora/reworded/pred.jsonl" --max-new-tokens 128 --batch-size 16 --quiet
 stage lora-gsm8k "$OUT/lora/gsm8k/gsm8k_summary.json" mathtune gsm8k --run-dir "$RUN" --styles cot --limit 200 \
-    --max-new-tokens 256 --batch-size 16 --out-dir "$OUT/lora/gsm8k" --quiet
+    --max-new-tokens 256 --batch-size 16 --out "$OUT/lora/gsm8k" --quiet
 
 if [[ -f "$DEMO_RUN/train_args.json" ]]; then
   stage tiny-reworded "$OUT/tiny/reworded/pred.jsonl" mathtune predict --run-dir "$DEMO_RUN" \

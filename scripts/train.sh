@@ -3,7 +3,7 @@
 #
 #   scripts/train.sh --config yaml/llama3_8b_lora_4p.yaml --data train.mindrecord \
 #       --ckpt llama3-8B.ckpt --cards 4 [--local-cards 4] [--master-addr 127.0.0.1] [--master-port 8118] \
-#       [--node-rank 0] [--run NAME] [--dry-run [--no-simulate]] [-- key.path=value ...]
+#       [--node-rank 0] [--run-name NAME] [--dry-run [--no-simulate]] [-- key.path=value ...]
 #
 # --dry-run trains nothing: it checks the config and the data, prints the msrun line, and simulates
 # rank 0's compile for the card count (`mathtune simulate`: strategy files and per-rank peak memory;
@@ -23,7 +23,7 @@ while [[ $# -gt 0 ]]; do
     --master-addr) ADDR=$2; shift 2 ;;
     --master-port) PORT=$2; shift 2 ;;
     --node-rank) NODE=$2; shift 2 ;;
-    --run) RUN=$2; shift 2 ;;
+    --run|--run-name) RUN=$2; shift 2 ;;
     --dry-run) DRY=--dry-run; shift ;;
     --no-simulate) NOSIM=1; shift ;;
     --) shift; EXTRA=("$@"); break ;;
@@ -31,14 +31,14 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 [[ -n "$CONFIG" && -n "$DATA" ]] || { echo "train.sh: --config and --data are required" >&2; exit 2; }
-TRAIN=(train --config "$CONFIG" --train_data "$DATA" --run-name "$RUN")
-[[ -n "$CKPT" ]] && TRAIN+=(--load_checkpoint "$CKPT")
+TRAIN=(train --config "$CONFIG" --data "$DATA" --run-name "$RUN")
+[[ -n "$CKPT" ]] && TRAIN+=(--ckpt "$CKPT")
 if [[ "$CARDS" -gt 1 ]]; then
   CMD=(mathtune launch --workers "$CARDS" --local-workers "${LOCAL:-$CARDS}" --master-addr "$ADDR"
        --master-port "$PORT" --node-rank "$NODE" --log-dir "logs/$RUN/msrun" ${DRY:+"$DRY"}
-       -- "${TRAIN[@]}" --use_parallel True "${EXTRA[@]}")
+       -- "${TRAIN[@]}" --use-parallel True "${EXTRA[@]}")
 else
-  CMD=(mathtune "${TRAIN[@]}" --use_parallel False ${DRY:+"$DRY"} "${EXTRA[@]}")
+  CMD=(mathtune "${TRAIN[@]}" --use-parallel False ${DRY:+"$DRY"} "${EXTRA[@]}")
 fi
 echo "+ ${CMD[*]}"
 if [[ -z "$DRY" ]]; then exec "${CMD[@]}"; fi
@@ -46,7 +46,7 @@ if [[ -z "$DRY" ]]; then exec "${CMD[@]}"; fi
 # per-rank peak memory (MindSpore's dryrun; on a CPU machine through mathtune's stub CANN: an estimate)
 "${CMD[@]}"
 if [[ "$CARDS" -gt 1 ]]; then
-  CHECK=(mathtune "${TRAIN[@]}" --use_parallel True --dry-run "${EXTRA[@]}")
+  CHECK=(mathtune "${TRAIN[@]}" --use-parallel True --dry-run "${EXTRA[@]}")
   echo "+ ${CHECK[*]}"
   "${CHECK[@]}"
 fi

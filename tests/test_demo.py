@@ -26,7 +26,7 @@ def test_demo_runs_every_stage_and_writes_the_report(tmp_path):
                       "predict", "score"]
     report = (out / "REPORT.md").read_text(encoding="utf-8")
     assert "| **all** | **22** |" in report and "![loss](tiny/loss.png)" in report
-    assert f"`mathtune data prepare {data} --out-dir {out}/data" in report
+    assert f"`mathtune data prepare {data} --out {out}/data" in report
     for png in ("tiny/loss.png", "test/accuracy.png"):
         assert (out / png).read_bytes()[:4] == b"\x89PNG"
     test = [json.loads(line) for line in (out / "test.jsonl").open(encoding="utf-8")]

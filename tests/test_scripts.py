@@ -19,7 +19,7 @@ def test_train_sh_four_cards_goes_through_msrun(tiny_data):
               "--cards", "4", "--run", "t4", "--dry-run", "--no-simulate")
     lines = proc.stdout.splitlines()
     assert lines[0].startswith("+ mathtune launch --workers 4 --local-workers 4 --master-addr 127.0.0.1")
-    assert "--worker_num=4" in lines[1] and "--use_parallel True" in lines[1]
+    assert "--worker_num=4" in lines[1] and "--use-parallel True" in lines[1]
     # then the config and data checks run: this char-level data does not fit the 8B preset
     assert any(line.startswith("+ mathtune train --config") and "--dry-run" in line for line in lines)
     assert proc.returncode == 2 and "differs from the data's pad id" in proc.stderr, proc.stderr

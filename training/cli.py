@@ -353,7 +353,7 @@ def add_parser(sub) -> None:
     p = cs.add_parser("from-hf", help="a Hugging Face Llama folder (config.json, safetensors, tokenizer.json) → "
                                       "MindFormers checkpoint + model dir, verified", formatter_class=FMT)
     p.add_argument("folder", help="the Hugging Face folder (model.safetensors or shards + index)")
-    p.add_argument("--out", required=True, help="model dir for predict --model-dir and train --load_checkpoint")
+    p.add_argument("--out", required=True, help="model dir for predict --model-dir and train --ckpt")
     p.add_argument("--no-check", action="store_true", help="skip the logits check against the numpy reference "
                    "(it holds the model in float64: skip it for models of billions of parameters)")
     p.set_defaults(func=cmd_from_hf)

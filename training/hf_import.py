@@ -208,7 +208,7 @@ def write_train_config(mc: dict, out: Path, preset: Path = PRESET) -> Path | Non
         if callback.get("type") == "CheckpointMonitor":
             callback["prefix"] = "llama_lora"
     data.yaml_set_start_comment(f"derived by `mathtune ckpt from-hf` from {preset.name}: model_config from "
-                                "config.json; train with --load_checkpoint model.ckpt beside this file")
+                                "config.json; train with --ckpt model.ckpt beside this file")
     write_yaml(out / "train_config.yaml", data)
     return out / "train_config.yaml"
 
