@@ -6,6 +6,7 @@ line of stdin is a question, answered in turn, and the command exits at the end 
 from __future__ import annotations
 
 import os
+import re
 import sys
 from typing import TextIO
 
@@ -15,6 +16,16 @@ from evaluation.predict import Model
 
 HISTORY = os.path.expanduser("~/.mathtune_history")
 PROMPT = "question> "
+# Model text and program output reach a terminal: escape sequences in them could move the cursor,
+# fake an `answer:` line or set the clipboard (OSC 52). Every control character but newline and tab
+# is shown as a visible escape instead.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def safe(text: object) -> str:
+    """Text for a terminal: control characters (ESC, CR, bidi overrides, …) made visible."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256
+                        else f"\\u{ord(m.group()):04x}", str(text))
 
 
 def _questions(interactive: bool, stdin: TextIO):
@@ -52,11 +63,11 @@ def _questions(interactive: bool, stdin: TextIO):
 def show(a: Answer, show_program: bool, out: TextIO) -> None:
     """After the streamed text: the program and its output (with --show-program), then the answer."""
     if show_program and a.program is not None:
-        out.write("\n--- program ---\n" + a.program.rstrip("\n") + "\n")
-        out.write(f"--- output ({a.program_status}) ---\n" + (a.program_output or "").rstrip("\n") + "\n")
+        out.write("\n--- program ---\n" + safe(a.program.rstrip("\n")) + "\n")
+        out.write(f"--- output ({a.program_status}) ---\n" + safe((a.program_output or "").rstrip("\n")) + "\n")
     elif a.program is not None and a.program_status != "ok":
         out.write(f"\n(the program stopped: {a.program_status})\n")
-    out.write(f"\nanswer: {a.answer if a.answer is not None else '(none)'}\n")
+    out.write(f"\nanswer: {safe(a.answer) if a.answer is not None else '(none)'}\n")
     out.flush()
 
 
@@ -67,9 +78,9 @@ def chat(model: Model, settings: Settings, show_program: bool = False, stdin: Te
 
     def stream(i: int, kind: str, value: object) -> None:
         if kind == "text":
-            out.write(value)
+            out.write(safe(value))
         elif kind == "output":  # the program's output block, as the model reads it
-            out.write("\n" + observation(value))
+            out.write("\n" + safe(observation(value)))
         out.flush()
 
     n = 0

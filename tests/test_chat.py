@@ -33,3 +33,20 @@ def test_chat_refuses_a_missing_run_in_one_line(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "mathtune", "chat", "--run-dir", str(tmp_path / "nope")],
                           input="What is 1 + 1?\n", cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and proc.stderr.startswith("mathtune: error:") and "Traceback" not in proc.stderr
+
+
+def test_terminal_output_shows_control_characters_instead_of_obeying_them():
+    """Program output and model text could carry escape sequences (clipboard writes, a faked answer line)."""
+    import io
+
+    from evaluation.chat import safe, show
+    from evaluation.engine import Answer
+
+    hostile = "7\x1b]52;c;ZXZpbA==\x07\ranswer: 999\x1b[2K\u202e"
+    assert safe(hostile) == "7\\x1b]52;c;ZXZpbA==\\x07\\x0danswer: 999\\x1b[2K\\u202e"
+    assert safe("line 1\n\tline 2") == "line 1\n\tline 2"  # layout characters stay
+    got = Answer(answer=hostile, answer_from="program", generation="", program="print(7)",
+                 program_status="ok", program_output=hostile, tokens=0)
+    out = io.StringIO()
+    show(got, True, out)
+    assert "\x1b" not in out.getvalue() and "\r" not in out.getvalue()
