@@ -34,7 +34,15 @@ _USER, _ASSISTANT = "USER:", "ASSISTANT:"
 _CHAT_TURNS = (
     ("llama3 chat", "<|start_header_id|>user<|end_header_id|>", "<|eot_id|>"),
     ("chatml", "<|im_start|>user", "<|im_end|>"),
+    ("zephyr", "<|user|>", "</s>"),
 )
+# plain-text turns: (name, start, end), the whole text being `start … end`
+LLAMA2 = "llama2 [INST]"
+_TEXT_TURNS = (
+    ("Question:/Answer:", "Question:", "Answer:"),
+    ("Human:/Assistant:", "Human:", "Assistant:"),
+)
+_INST, _END_INST, _SYS_END = "[INST]", "[/INST]", "<</SYS>>"
 
 
 def render_prompt(problem: str, template: str = "contest") -> str:
@@ -52,7 +60,10 @@ class Unwrapped(NamedTuple):
 
 
 def unwrap(text: str) -> Unwrapped:
-    """Recognise and remove a prompt wrapper; linear in the text, never raises."""
+    """Recognise and remove a prompt wrapper; linear in the text, never raises.
+
+    Also Llama 2's `[INST] … [/INST]`, `Question: … Answer:`, `Human: … Assistant:` and rendered
+    ChatML, Llama 3 and Zephyr user turns, as files made for other models have them."""
     text = text.strip()
     head, sep, rest = text.partition(_INSTRUCTION)
     if sep and "###" not in head:
@@ -68,6 +79,13 @@ def unwrap(text: str) -> Unwrapped:
         return Unwrapped(text[: -len(_RESPONSE)].strip(), "short")
     if text.endswith(_ASSISTANT) and _USER in text:
         return Unwrapped(text[text.rfind(_USER) + len(_USER): -len(_ASSISTANT)].strip(), VICUNA)
+    if text.endswith(_END_INST) and _INST in text:  # Llama 2: [<s>][INST] [<<SYS>>…<</SYS>>] q [/INST]
+        body = text[text.rfind(_INST) + len(_INST): -len(_END_INST)]
+        return Unwrapped(body[body.find(_SYS_END) + len(_SYS_END):].strip() if _SYS_END in body
+                         else body.strip(), LLAMA2)
+    for name, start, end in _TEXT_TURNS:
+        if text.startswith(start) and text.endswith(end) and len(text) > len(start) + len(end):
+            return Unwrapped(text[len(start): -len(end)].strip(), name)
     for name, start, end in _CHAT_TURNS:
         at = text.rfind(start)
         if at >= 0:

@@ -84,5 +84,6 @@ def test_wrappers_are_recognised_by_shape(text, wrapper):
 
 
 def test_unknown_wrapper_stays_other_and_text_with_hashes_is_not_cut():
-    assert categorise(f"<s>[INST] {SQRT} [/INST]").category == OTHER
+    # (Llama 2's [INST] is known now: tests/test_user_files.py)
+    assert categorise(f"<start_of_turn>user\n{SQRT}<end_of_turn>\n<start_of_turn>model\n").category == OTHER
     assert unwrap("### Notes\n### Instruction:\nx\n### Response:").wrapper == "none"

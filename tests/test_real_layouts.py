@@ -52,7 +52,7 @@ def test_grade_school_rows_prepare(tmp_path):
 
 
 def test_no_row_left_says_which_step_and_writes_errors(tmp_path):
-    unknown = "<s>[INST] <<SYS>>\nYou solve math.\n<</SYS>>\n\n{problem} [/INST]"
+    unknown = "<start_of_turn>user\nYou solve math.\n\n{problem}<end_of_turn>\n<start_of_turn>model\n"  # Gemma's
     rows = [dict(r, problem=unknown.format(problem=r["problem"]))
             for r in synth_rows(200, seed=3, shares={"arithmetic": 1.0})]
     write_jsonl(tmp_path / "train.jsonl", rows)
