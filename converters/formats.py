@@ -102,11 +102,16 @@ def is_json_array(path: str | os.PathLike, probe: int = 1 << 20) -> bool:
         return not (rest.strip() or handle.read(1 << 16).strip())
 
 
+SPREAD_OBJECT = ("{path}:{line}: a JSON object spread over several lines (pretty-printed); "
+                 "expected JSON Lines (one object per line) or a JSON array of objects")
+
+
 def _items(path: str, errors: list[RowError]) -> Iterator[tuple[int, Any]]:
     if is_json_array(path):
         yield from iter_json_array(path, errors=errors)
         return
     with open_input(path) as handle:
+        seen = False
         for lineno, raw in enumerate(handle, start=1):
             try:
                 line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
@@ -115,6 +120,9 @@ def _items(path: str, errors: list[RowError]) -> Iterator[tuple[int, Any]]:
                 continue
             if not line.strip():
                 continue
+            if line.strip() == "{" and not seen:  # never a JSON Lines row: one line per block otherwise
+                raise InputError(SPREAD_OBJECT.format(path=path, line=lineno))
+            seen = True
             try:
                 item = loads(line)  # refuses NaN, too deep nesting and lone surrogates
             except ValueError as exc:

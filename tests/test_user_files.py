@@ -126,3 +126,21 @@ def test_the_cli_on_a_bom_file_with_wrapped_and_full_width_rows(tmp_path):
     report = json.loads((tmp_path / "r.json").read_text())
     assert "Traceback" not in proc.stderr and "llama2" in proc.stdout, proc.stdout
     assert json.dumps(report).count('"other"') == 0 or report.get("categories", {}).get("other", {}).get("count", 0) == 0
+
+
+@pytest.mark.parametrize("text", [
+    json.dumps({"data": ROWS}, ensure_ascii=False, indent=2),  # a dataset wrapped in an object
+    "".join(json.dumps(r, ensure_ascii=False, indent=4) + "\n" for r in ROWS),  # json.dump(row, indent=4) per row
+])
+def test_a_pretty_printed_object_is_one_line_not_an_error_per_line(tmp_path, text):
+    path = tmp_path / "train.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match=r"train.json:1: a JSON object spread over several lines"):
+        list(read_pairs(path, []))
+
+
+def test_a_bad_first_line_of_json_lines_is_still_one_bad_row(tmp_path):
+    path = tmp_path / "train.jsonl"
+    path.write_text('{"problem": "cut\n' + _jsonl(ROWS), encoding="utf-8")
+    errors = []
+    assert len(list(read_pairs(path, errors))) == 3 and [e.line for e in errors] == [1]
