@@ -112,7 +112,8 @@ def add_parser(sub) -> None:
     p.add_argument("--model-dir", help="or a model folder: `mathtune ckpt from-gguf`/`from-hf` output, or a Hugging "
                    "Face Llama folder (e.g. `export-hf` output), e.g. the base model")
     p.add_argument("--ckpt", "--load-checkpoint", "--load_checkpoint", help="default: the run's newest checkpoint")
-    p.add_argument("--input", "--predict_data", required=True, help="JSONL {problem, solution?} or a conversations JSON")
+    p.add_argument("--input", "--predict_data", required=True,
+                   help="JSONL {problem, solution?} or a conversations JSON")
     p.add_argument("--out", required=True)
     p.add_argument("--tokenizer", help="override the tokenizer recorded with the data")
     p.add_argument("--template", help="override the prompt template recorded with the data")
@@ -145,7 +146,8 @@ def add_parser(sub) -> None:
                        formatter_class=FMT)
     r.add_argument("kind", choices=["demo", "quality"])
     r.add_argument("out_dir", help="logs/demo or logs/quality")
-    r.add_argument("--run-name", "--run", dest="run", default="tiny", help="demo: the training run's folder name under out_dir")
+    r.add_argument("--run-name", "--run", dest="run", default="tiny",
+                   help="demo: the training run's folder name under out_dir")
     r.set_defaults(func=cmd_report)
 
     add_squad_parser(sub)

@@ -142,7 +142,8 @@ def test_help_says_each_default_once():
       for flag in ("--ckpt", "--load_checkpoint", "--load-checkpoint")],
     *[(["train", "--config", "c.yaml", "--data", "d", flag, "logs/x"], "run_dir", "logs/x")
       for flag in ("--run-dir", "--output_dir")],
-    *[(["train", "--config", "c.yaml", "--data", "d", flag], "resume", True) for flag in ("--resume", "--resume_training")],
+    *[(["train", "--config", "c.yaml", "--data", "d", flag], "resume", True)
+      for flag in ("--resume", "--resume_training")],
     *[(["train", "--config", "c.yaml", "--data", "d", flag, "train"], "run_mode", "train")
       for flag in ("--run-mode", "--run_mode")],
     *[(["predict", "--run-dir", "r", "--input", "q.jsonl", "--out", "p.jsonl", flag, "m.ckpt"], "ckpt", "m.ckpt")
@@ -151,7 +152,8 @@ def test_help_says_each_default_once():
     *[(["ckpt", "extract-lora", flag, "m.ckpt", "--config", "c", "--out", "o"], "ckpt", "m.ckpt")
       for flag in ("--ckpt", "--load_checkpoint")],
     *[([*cmd, flag, "o"], "out_dir", "o") for flag in ("--out", "--out-dir")
-      for cmd in (["score", "p.jsonl"], ["logs", "info.log"], ["gsm8k", "--run-dir", "r"], ["data", "prepare", "a.jsonl"])],
+      for cmd in (["score", "p.jsonl"], ["logs", "info.log"], ["gsm8k", "--run-dir", "r"],
+                  ["data", "prepare", "a.jsonl"])],
     *[(["report", "demo", "logs/demo", flag, "tiny2"], "run", "tiny2") for flag in ("--run-name", "--run")],
 ])
 def test_aliases_fill_the_same_option(argv, dest, value):

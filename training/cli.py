@@ -322,7 +322,8 @@ def add_parser(sub) -> None:
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_merge_shards)
     p = cs.add_parser("merge-lora", help="fold LoRA into the base: W + (alpha/r)·B@A", formatter_class=FMT)
-    p.add_argument("--ckpt", "--load-checkpoint", "--load_checkpoint", help="a LoRA-trained checkpoint (base + LoRA tensors)")
+    p.add_argument("--ckpt", "--load-checkpoint", "--load_checkpoint",
+                   help="a LoRA-trained checkpoint (base + LoRA tensors)")
     p.add_argument("--config", help="the run's config.yaml: alpha and rank come from its pet_config")
     p.add_argument("--alpha", type=float)
     p.add_argument("--rank", type=int)
@@ -339,7 +340,8 @@ def add_parser(sub) -> None:
     p = cs.add_parser("export-peft", help="the LoRA adapter as PEFT's adapter_model.safetensors + "
                                           "adapter_config.json (loads with PeftModel.from_pretrained)",
                       formatter_class=FMT)
-    p.add_argument("--ckpt", "--load-checkpoint", "--load_checkpoint", required=True, help="a LoRA-trained checkpoint (base + LoRA tensors)")
+    p.add_argument("--ckpt", "--load-checkpoint", "--load_checkpoint", required=True,
+                   help="a LoRA-trained checkpoint (base + LoRA tensors)")
     p.add_argument("--config", required=True, help="the run's config.yaml (its pet_config gives r, alpha, dropout)")
     p.add_argument("--base-model", help="base_model_name_or_path to record, e.g. the export-hf folder or a hub id")
     p.add_argument("--out", required=True, help="adapter folder")
