@@ -5,6 +5,7 @@ import argparse
 import configparser
 import copy
 import os
+import textwrap
 from importlib import metadata
 from pathlib import Path
 
@@ -34,6 +35,10 @@ class HelpFormatter(argparse.HelpFormatter):
                 action = copy.copy(action)
                 action.help = told
         return super()._format_action(action)
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        # whole option names on one line: "--load-checkpoint", not "--load-" / "checkpoint"
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
 
     def _format_action_invocation(self, action: argparse.Action) -> str:
         if not action.option_strings or _short_first(action):  # "-h, --help" reads well as it is
