@@ -199,7 +199,8 @@ def error_kind(pred: str | None, gold: str, mode: str = "exact") -> str:
         # negate the text, not the number: str() of a 18,000-digit int raises
         if g != 0 and is_correct(_negated(pred), gold, mode):
             return "wrong sign"
-        if g != 0 and abs(p - g) <= Fraction(1, 1000) * abs(g):
+        # close, or the gold rounded as the answer shows it (-0.56 for -0.5555555555555556)
+        if g != 0 and (abs(p - g) <= Fraction(1, 1000) * abs(g) or is_correct(gold, pred, "exact")):
             return "precision only"
     return "wrong"
 

@@ -144,3 +144,12 @@ def test_a_bad_first_line_of_json_lines_is_still_one_bad_row(tmp_path):
     path.write_text('{"problem": "cut\n' + _jsonl(ROWS), encoding="utf-8")
     errors = []
     assert len(list(read_pairs(path, errors))) == 3 and [e.line for e in errors] == [1]
+
+
+def test_an_answer_rounded_to_2_decimals_is_a_precision_error_not_wrong(tmp_path):
+    from evaluation.extract import error_kind, is_correct
+    assert not is_correct("-0.56", "-0.5555555555555556")
+    assert error_kind("-0.56", "-0.5555555555555556") == "precision only"
+    assert error_kind("78.39", "78.39005038906404479030928703") == "precision only"
+    assert error_kind("-0.57", "-0.5555555555555556") == "wrong"
+    assert error_kind("0.56", "-0.5555555555555556") == "wrong"
