@@ -253,6 +253,7 @@ def merge_shards(checkpoint_dir: str | os.PathLike, strategy: str | os.PathLike,
         if not result.exists():
             raise CheckpointError("transform_checkpoints produced no merged checkpoint")
         out.parent.mkdir(parents=True, exist_ok=True)
+        readable(result)  # transform_checkpoints leaves it 0400
         os.replace(result, out)
     finally:
         shutil.rmtree(work, ignore_errors=True)
