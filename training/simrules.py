@@ -51,11 +51,12 @@ def strategy_problems(cfg, cards: int, rank: int, depths: list[int]) -> list[str
 
 
 def parse_peak(output: str, layers: int) -> Peak | None:
-    """MindSpore's peak-memory lines (printed when a simulated process ends); the last pair wins."""
+    """MindSpore's peak-memory lines (printed when a simulated process ends); the largest of each counts,
+    as a helper process may print its own (zero) pair."""
     used, actual = USED_PEAK.findall(output), ACTUAL_PEAK.findall(output)
     if not used or not actual:
         return None
-    return Peak(layers, int(used[-1]), int(actual[-1]))
+    return Peak(layers, max(map(int, used)), max(map(int, actual)))
 
 
 def refusal(output: str) -> str:
@@ -77,13 +78,14 @@ def size_mb(text) -> float:
     return float(match.group(1)) * scale
 
 
-def extrapolate(a: Peak, b: Peak, layers: int) -> tuple[float, float, float]:
-    """Linear in depth through two compiles: (used MB, actual MB, MB per layer of the actual peak)."""
+def extrapolate(a: Peak, b: Peak, layers: int) -> tuple[float, float, float, float]:
+    """Linear in depth through two compiles: (used MB, actual MB, MB per layer of each)."""
     if a.layers == b.layers:
         raise ValueError("two different depths are needed to extrapolate")
     per_used = (b.used_mb - a.used_mb) / (b.layers - a.layers)
     per_actual = (b.actual_mb - a.actual_mb) / (b.layers - a.layers)
-    return (a.used_mb + per_used * (layers - a.layers), a.actual_mb + per_actual * (layers - a.layers), per_actual)
+    return (a.used_mb + per_used * (layers - a.layers), a.actual_mb + per_actual * (layers - a.layers),
+            per_used, per_actual)
 
 
 def judge(peaks: list[Peak], num_layers: int, limit_mb: float | None) -> dict:
@@ -91,10 +93,13 @@ def judge(peaks: list[Peak], num_layers: int, limit_mb: float | None) -> dict:
 
     With one compile the figure is that depth's, judged only when it is the config's own depth."""
     if len(peaks) == 2:
-        used, actual, per_layer = extrapolate(peaks[0], peaks[1], num_layers)
+        used, actual, per_used, per_actual = extrapolate(peaks[0], peaks[1], num_layers)
         at = num_layers
     else:
-        used, actual, per_layer, at = peaks[0].used_mb, peaks[0].actual_mb, None, peaks[0].layers
-    fits = None if limit_mb is None or at != num_layers else actual <= limit_mb
-    return {"peak_used_mb": round(used), "peak_actual_mb": round(actual), "peak_at_layers": at,
+        used, actual, per_used, per_actual, at = peaks[0].used_mb, peaks[0].actual_mb, None, None, peaks[0].layers
+    # the two lines extrapolate at different slopes; judge by the larger, never by the smaller
+    peak = max(used, actual)
+    per_layer = per_used if used > actual else per_actual
+    fits = None if limit_mb is None or at != num_layers else peak <= limit_mb
+    return {"peak_mb": round(peak), "peak_used_mb": round(used), "peak_actual_mb": round(actual), "peak_at_layers": at,
             "mb_per_layer": None if per_layer is None else round(per_layer, 1), "fits": fits}

@@ -154,7 +154,7 @@ def simulate(a: SimArgs) -> dict:
               "compiles": [vars(p) for p in peaks], "num_layers": num_layers, **figures,
               "max_device_memory_mb": limit, "strategy_dir": str(out / "strategy"), "note": note}
     (out / "simulate.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
-    fits, actual, per_layer, at = (figures[k] for k in ("fits", "peak_actual_mb", "mb_per_layer", "peak_at_layers"))
+    fits, peak, per_layer, at = (figures[k] for k in ("fits", "peak_mb", "mb_per_layer", "peak_at_layers"))
     if fits is None:
         verdict = "not judged: no max_device_memory" if limit is None else \
             f"not judged against max_device_memory: compile two depths to extrapolate to {num_layers} layers"
@@ -163,7 +163,8 @@ def simulate(a: SimArgs) -> dict:
                    f"({limit:.0f} MB; {note})")
     how_far = (f"linear extrapolation from {peaks[0].layers} and {peaks[-1].layers} layers, {per_layer:.0f} MB/layer"
                if per_layer is not None else f"one depth compiled, not extrapolated to {num_layers}")
-    print(f"rank {a.rank}: ~{actual} MB peak at {at} layers ({how_far}; {note})")
+    print(f"rank {a.rank}: ~{peak} MB peak at {at} layers ({how_far}; used {figures['peak_used_mb']} MB, "
+          f"with fragments {figures['peak_actual_mb']} MB; {note})")
     print(f"rank {a.rank}: {verdict}")
     if (out / "strategy").is_dir():
         print(f"strategy files: {out / 'strategy'}")
