@@ -117,6 +117,7 @@ def _rounds_to(answer, gold) -> bool:
 
 
 def test_run_dir_or_model_dir_is_required(tmp_path):
+    (tmp_path / "x.jsonl").write_text('{"problem": "计算 1 + 1 等于多少？"}\n', encoding="utf-8")  # input is read first
     proc = subprocess.run([sys.executable, "-m", "mathtune", "predict", "--input", "x.jsonl", "--out", "y.jsonl"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "give one of --run-dir" in proc.stderr
