@@ -227,3 +227,12 @@ def test_readable_opens_a_run_folder_left_0400(tmp_path):
     os.umask(umask)
     assert stat.S_IMODE(folder.stat().st_mode) == 0o777 & ~umask
     assert stat.S_IMODE((folder / "a.ckpt").stat().st_mode) == 0o666 & ~umask
+
+
+def test_a_runs_checkpoints_are_readable_by_others(tiny_run):
+    from converters.files import _UMASK
+
+    run_dir, _ = tiny_run
+    ckpts = sorted((run_dir / "checkpoint").rglob("*.ckpt"))  # MindSpore's CheckpointMonitor writes them 0400
+    assert ckpts and all(stat.S_IMODE(p.stat().st_mode) == 0o666 & ~_UMASK for p in ckpts), \
+        [(p.name, oct(p.stat().st_mode)) for p in ckpts]
