@@ -119,7 +119,9 @@ def simulation_env(how: str, cards: int, rank: int, out: Path) -> dict[str, str]
 
         env = ensure().env(env)
     env.update(MS_SIMULATION_LEVEL="1", RANK_SIZE=str(cards), RANK_ID=str(rank),
-               LOCAL_DEFAULT_PATH=str(out / "mindformers"), GLOG_v=env.get("GLOG_v", "2"))
+               LOCAL_DEFAULT_PATH=str(out / "mindformers"),
+               GLOG_v="2")  # MindSpore prints its memory statistics at WARNING level: GLOG_v=3 hides them
+    env.pop("MS_SUBMODULE_LOG_v", None)
     for key in ("MS_WORKER_NUM", "MS_ROLE", "MS_SCHED_HOST", "MS_NODE_ID"):  # not an msrun worker
         env.pop(key, None)
     return env
