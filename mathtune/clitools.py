@@ -82,7 +82,7 @@ def version() -> str:
 
 # MindSpore's C++ logger reads these when mindspore is first imported, so they must be set before.
 # GLOG_v=3 keeps only errors: no "[WARNING] ME…" lines, no "Load dynamic library … failed" (INFO) lines.
-QUIET_ENV = {"GLOG_v": "3", "MS_SUBMODULE_LOG_v": "{ME:3}", "GLOG_logtostderr": "1"}
+QUIET_ENV = {"GLOG_v": "3", "MS_SUBMODULE_LOG_v": "{ME:3}"}
 
 
 def quiet_mindspore() -> None:
