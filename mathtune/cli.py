@@ -17,6 +17,9 @@ class OneLineParser(argparse.ArgumentParser):
     """Option errors in one line (no usage block), exit 2; every subcommand's parser is one too."""
 
     def error(self, message: str):
+        for action in self._actions:  # name an option by its canonical name, not "--data/--train_data/…"
+            if len(action.option_strings) > 1 and action.option_strings[0].startswith("--"):
+                message = message.replace("/".join(action.option_strings), action.option_strings[0])
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 

@@ -236,3 +236,10 @@ def test_a_runs_checkpoints_are_readable_by_others(tiny_run):
     ckpts = sorted((run_dir / "checkpoint").rglob("*.ckpt"))  # MindSpore's CheckpointMonitor writes them 0400
     assert ckpts and all(stat.S_IMODE(p.stat().st_mode) == 0o666 & ~_UMASK for p in ckpts), \
         [(p.name, oct(p.stat().st_mode)) for p in ckpts]
+
+
+def test_a_missing_option_is_named_by_its_canonical_name():
+    proc = run("train", "--config", "c.yaml", ok=False)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == ("mathtune train: error: the following arguments are required: --data "
+                                   "(see mathtune train --help)")
