@@ -7,7 +7,7 @@ import time
 from collections import Counter
 
 from converters import pipeline as P
-from converters.files import RowError, atomic_open
+from converters.files import InputError, RowError, atomic_open
 from converters.options import MAX_ROWS, MAX_SHARDS, bounded_int, seq_length
 from converters.render import CHAT_FORMATS, LABEL_MODES
 
@@ -115,15 +115,30 @@ def write_dataset(conv_path: str, out: str, a, source: str | None = None) -> dic
         bad.clear()  # a second pass (--seq-length auto) finds the same ones
         return tally.watch(read_conversations(conv_path, bad))
 
+    def nothing_read() -> InputError:
+        if not bad:
+            return InputError(f"{conv_path}: no conversation in the file (empty)")
+        for line in bad[:SHOWN_ERRORS]:
+            print(line, file=sys.stderr)
+        return InputError(f"{conv_path}: no conversation to write: all {len(bad)} item(s) failed (the first "
+                          f"{min(len(bad), SHOWN_ERRORS)} above)")
+
     seq, why = resolve_seq_length(a.seq_length, pairs, tok, opts)
+    if not tally.counts and a.seq_length == "auto":  # the auto pass read nothing: its length would mean nothing
+        raise nothing_read()
     print(why)
     meta = {"source": source or str(conv_path), "tokenizer": tok.describe(), "chat": a.chat,
             "label_mode": a.label_mode, "mask_observation": opts.mask_observation}
     start = time.perf_counter()
     with tqdm(desc="mindrecord", unit="row", disable=a.quiet, mininterval=1) as bar:
-        stats = write_mindrecord(encode(pairs(), tok, opts), out, seq, tok.pad_id, meta,
-                                 shards=a.shards, packed=a.pack, truncate=a.truncate, progress=bar,
-                                 late_meta=tally.meta)
+        try:
+            stats = write_mindrecord(encode(pairs(), tok, opts), out, seq, tok.pad_id, meta,
+                                     shards=a.shards, packed=a.pack, truncate=a.truncate, progress=bar,
+                                     late_meta=tally.meta)
+        except InputError:
+            if not tally.counts:
+                raise nothing_read() from None
+            raise
     took = time.perf_counter() - start
     summary = {**stats.summary(), "bad_items": len(bad)}
     _report_failures([str(e) for e in bad], None)

@@ -106,6 +106,11 @@ SPREAD_OBJECT = ("{path}:{line}: a JSON object spread over several lines (pretty
                  "expected JSON Lines (one object per line) or a JSON array of objects")
 
 
+def read_json_items(path: str | os.PathLike, errors: list[RowError]) -> Iterator[tuple[int, Any]]:
+    """`(line, item)` from a JSON array or JSON Lines (told from the content); bad lines go to `errors`."""
+    return _items(str(path), errors)
+
+
 def _items(path: str, errors: list[RowError]) -> Iterator[tuple[int, Any]]:
     if is_json_array(path):
         yield from iter_json_array(path, errors=errors)

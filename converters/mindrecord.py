@@ -16,7 +16,7 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from converters.fileset import new_version
-from converters.files import InputError, RowError, iter_json_array, loads
+from converters.files import InputError, RowError, loads
 from converters.packing import pack
 from converters.pot import pot_response
 from converters.prompts import TEMPLATES
@@ -61,18 +61,30 @@ class WriteStats:
 
 def read_conversations(path: str | os.PathLike,
                        errors: list[RowError] | None = None) -> Iterator[tuple[int, str, str]]:
-    """Yield `(line, human, gpt)` from a conversations JSON array (contest or tool-call form).
+    """Yield `(line, human, gpt)` from a conversations JSON array or JSON Lines (contest or
+    tool-call form).
 
     A malformed item is `file:line: reason` in `errors` and skipped when `errors` is given;
     without it the first one raises InputError.
     """
-    for line, item in iter_json_array(path, errors=errors):
+    from converters.formats import kind_of, read_json_items
+
+    sink: list[RowError] = errors if errors is not None else []
+    for line, item in read_json_items(path, sink):
+        if errors is None and sink:
+            raise InputError(str(sink[0]))
         try:
             yield (line, *_conversation(item))
         except ValueError as exc:
+            kind = kind_of(item)
+            if kind not in (None, "conversations"):  # a raw row: say what to run, not only what is missing
+                exc = ValueError(f"a row in the {kind} layout, not a conversation: `mathtune data prepare` (or check, "
+                                 "complete and convert) turns rows into conversations")
             if errors is None:
                 raise InputError(f"{path}:{line}: {exc}") from None
             errors.append(RowError(str(path), line, str(exc)))
+    if errors is None and sink:
+        raise InputError(str(sink[0]))
 
 
 def _conversation(item) -> tuple[str, str]:

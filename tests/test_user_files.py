@@ -153,3 +153,43 @@ def test_an_answer_rounded_to_2_decimals_is_a_precision_error_not_wrong(tmp_path
     assert error_kind("78.39", "78.39005038906404479030928703") == "precision only"
     assert error_kind("-0.57", "-0.5555555555555556") == "wrong"
     assert error_kind("0.56", "-0.5555555555555556") == "wrong"
+
+
+def _conversation(row):
+    return {"conversations": [{"from": "human", "value": row["problem"]}, {"from": "gpt", "value": row["solution"]}]}
+
+
+@pytest.mark.parametrize("container", ["json lines", "array with a BOM"])
+def test_mindrecord_reads_conversations_as_json_lines_and_with_a_bom(tmp_path, container):
+    from converters.mindrecord import read_conversations
+    items = [_conversation(r) for r in ROWS]
+    path = tmp_path / "conversations.jsonl"
+    path.write_text(_jsonl(items) if container == "json lines"
+                    else BOM + json.dumps(items, ensure_ascii=False, indent=2), encoding="utf-8")
+    errors = []
+    assert [h for _, h, _ in read_conversations(path, errors)] == [r["problem"] for r in ROWS]
+    assert errors == []
+
+
+def test_mindrecord_on_rows_says_to_prepare_them_first(tmp_path):
+    path = tmp_path / "alpaca.json"
+    path.write_text(json.dumps([{"instruction": r["problem"], "input": "", "output": r["solution"]} for r in ROWS],
+                               ensure_ascii=False, indent=2), encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "mathtune", "data", "mindrecord", "--quiet", str(path),
+                           "--out", str(tmp_path / "train.mindrecord"), "--seq-length", "auto"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert lines[0] == f"{path}:2: a row in the alpaca layout, not a conversation: `mathtune data prepare` " \
+                       "(or check, complete and convert) turns rows into conversations"
+    assert lines[-1] == f"mathtune: error: {path}: no conversation to write: all 3 item(s) failed (the first 3 above)"
+    assert "Traceback" not in proc.stderr and "seq_length auto" not in proc.stdout
+
+
+def test_mindrecord_on_an_empty_file_says_so(tmp_path):
+    path = tmp_path / "conversations.json"
+    path.write_text("")
+    proc = subprocess.run([sys.executable, "-m", "mathtune", "data", "mindrecord", "--quiet", str(path),
+                           "--out", str(tmp_path / "train.mindrecord"), "--seq-length", "auto"],
+                          capture_output=True, text=True, timeout=300)
+    assert (proc.returncode, proc.stderr) == (2, f"mathtune: error: {path}: no conversation in the file (empty)\n")
