@@ -79,6 +79,9 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]{2}")
 _MEAN_ITEM = re.compile(rf"^{NUM}$")
 _LIST_SEP = re.compile("[,，]")
+# full-width ASCII forms (％ ＝ ＊ ／ ． ｘ ０…９) and the ideographic space, as an IME types them
+_FULL_WIDTH = {0xFF01 + i: 0x21 + i for i in range(94)} | {0x3000: 0x20}
+_NEEDS_ASCII = re.compile("[\uff01-\uff0b\uff0d-\uff19\uff1b-\uff1e\uff20-\uff5e\u3000]")  # not ，：？ (rules read them)
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
@@ -111,8 +114,10 @@ def categorise(text: str) -> Parsed:
 
 
 def _categorise(problem: str) -> Parsed:
-    for name in _ORDER.get(problem[:2], _ALL):
-        match = RULES[name].match(problem)
+    # the rules read ASCII; the problem is kept as written
+    text = problem.translate(_FULL_WIDTH) if _NEEDS_ASCII.search(problem) else problem
+    for name in _ORDER.get(text[:2], _ALL):
+        match = RULES[name].match(text)
         if match:
             args = tuple("" if g is None else g for g in match.groups())
             if name == "mean":

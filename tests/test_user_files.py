@@ -79,10 +79,15 @@ def test_a_list_is_not_read_as_thousands():
     ("求以下数据的平均值：[79，69，19，3，23，93]", "mean", ("79", "69", "19", "3", "23", "93")),
     ("解方程 −81x + −45 = 0", "linear", ("-81", "+", "-45", "0")),
     ("计算\u00a06145.00\u00a0的平方根？", "sqrt", ("6145.00",)),
+    ("计算\u30006145．00\u3000的平方根？", "sqrt", ("6145.00",)),
+    ("去年销售额为 32 万元，今年销售额增加了 28％，请计算今年的销售额。", "sales", ("32", "28")),
+    ("解方程 -81ｘ + -45 ＝ 0", "linear", ("-81", "+", "-45", "0")),
+    ("计算 7469.98 ＊ -2455.65 等于多少？", "arithmetic", ("7469.98", "*", "-2455.65")),
+    ("将分数 5／6 进行简化。", "fraction", ("5", "6")),
 ])
 def test_full_width_digits_and_unicode_minus_give_ascii_operands(problem, category, args):
     parsed = categorise(problem)
-    assert (parsed.category, parsed.args) == (category, args)
+    assert (parsed.category, parsed.args, parsed.problem) == (category, args, problem)
 
 
 def test_a_unicode_minus_row_checks_like_the_ascii_one():
