@@ -69,9 +69,10 @@ def test_data_for_another_vocabulary_is_refused_in_one_line(llama3_data, tmp_pat
     refused = mathtune(*args, cwd=tmp_path)
     assert refused.returncode == 2
     errors = [line for line in refused.stderr.splitlines() if line.startswith("mathtune")]
-    assert errors == [f"mathtune: error: {llama3_data} does not fit {ROOT / 'yaml' / 'cpu_tiny.yaml'}: its tokenizer "
-                      "has 128256 ids but vocab_size is 512; its pad id is 128002 but pad_token_id is 0 (use a config "
-                      "made for this tokenizer, or --fit-model-to-data to build the model from the data)"]
+    assert errors == [f"mathtune: error: {llama3_data} does not fit {ROOT / 'yaml' / 'cpu_tiny.yaml'}: the data's "
+                      "tokenizer has 128256 ids but vocab_size is 512; pad_token_id 0 differs from the data's pad id "
+                      "128002 (use a config made for this tokenizer, or --fit-model-to-data to build the model from "
+                      "the data)"]
     assert "Traceback" not in refused.stderr and "trainable parameters" not in refused.stdout
     fitted = mathtune(*args, "--fit-model-to-data", cwd=tmp_path)
     assert fitted.returncode == 0, fitted.stderr[-2000:]

@@ -148,9 +148,9 @@ def data_misfit(cfg, tok_meta: dict) -> str | None:
     model_cfg = cfg.model.model_config
     found = []
     if tok_meta.get("vocab_size", 0) > model_cfg.vocab_size:
-        found.append(f"its tokenizer has {tok_meta['vocab_size']} ids but vocab_size is {model_cfg.vocab_size}")
+        found.append(f"the data's tokenizer has {tok_meta['vocab_size']} ids but vocab_size is {model_cfg.vocab_size}")
     if tok_meta.get("pad_id") is not None and tok_meta["pad_id"] != model_cfg.pad_token_id:
-        found.append(f"its pad id is {tok_meta['pad_id']} but pad_token_id is {model_cfg.pad_token_id}")
+        found.append(f"pad_token_id {model_cfg.pad_token_id} differs from the data's pad id {tok_meta['pad_id']}")
     return "; ".join(found) or None
 
 
