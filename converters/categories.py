@@ -81,7 +81,8 @@ _MEAN_ITEM = re.compile(rf"^{NUM}$")
 _LIST_SEP = re.compile("[,，]")
 # full-width ASCII forms (％ ＝ ＊ ／ ． ｘ ０…９) and the ideographic space, as an IME types them
 _FULL_WIDTH = {0xFF01 + i: 0x21 + i for i in range(94)} | {0x3000: 0x20}
-_NEEDS_ASCII = re.compile("[\uff01-\uff0b\uff0d-\uff19\uff1b-\uff1e\uff20-\uff5e\u3000]")  # not ，：？ (rules read them)
+# (not ，：？, which the rules read as they are)
+_NEEDS_ASCII = re.compile("[\uff01-\uff0b\uff0d-\uff19\uff1b-\uff1e\uff20-\uff5e\u3000]")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 

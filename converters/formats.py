@@ -131,9 +131,22 @@ def _items(path: str, errors: list[RowError]) -> Iterator[tuple[int, Any]]:
             try:
                 item = loads(line)  # refuses NaN, too deep nesting and lone surrogates
             except ValueError as exc:
-                errors.append(RowError(path, lineno, f"invalid JSON: {exc}"))
-                continue
+                item = _without_trailing_comma(line)
+                if item is None:
+                    errors.append(RowError(path, lineno, f"invalid JSON: {exc}"))
+                    continue
             yield lineno, item
+
+
+def _without_trailing_comma(line: str) -> Any:
+    """The object on a line that ends with `,` (an array's items pasted without its brackets), or None."""
+    line = line.rstrip()
+    if not (line.startswith("{") and line.endswith("},")):
+        return None
+    try:
+        return loads(line[:-1])
+    except ValueError:
+        return None
 
 
 def read_items(path: str | os.PathLike, errors: list[RowError], fmt: str = "auto",

@@ -198,3 +198,12 @@ def test_mindrecord_on_an_empty_file_says_so(tmp_path):
                            "--out", str(tmp_path / "train.mindrecord"), "--seq-length", "auto"],
                           capture_output=True, text=True, timeout=300)
     assert (proc.returncode, proc.stderr) == (2, f"mathtune: error: {path}: no conversation in the file (empty)\n")
+
+
+def test_json_lines_ending_in_commas_are_read(tmp_path):
+    # an array's items pasted without the brackets: `{...},` on every line
+    path = tmp_path / "train.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + ",\n" for r in ROWS) + '{"problem": 1},\n')
+    errors = []
+    assert [r["problem"] for _, r in read_pairs(path, errors)] == [r["problem"] for r in ROWS]
+    assert [(e.line, e.reason) for e in errors] == [(4, "field 'problem' is int, not a string")]
