@@ -16,6 +16,7 @@ item starts) and the rest is read.
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections import Counter
 from typing import Any, Iterator
@@ -163,6 +164,9 @@ def read_items(path: str | os.PathLike, errors: list[RowError], fmt: str = "auto
     for line, item in _items(path, errors):
         kind = kind_of(item) if fmt == "auto" else fmt
         pair = to_pair(item, kind or "")
+        if isinstance(pair, dict) and _is_number(pair.get("solution")):
+            # a numeric column exported by pandas (`"solution": 40.96`): its repr is the label
+            pair = {**pair, "solution": repr(pair["solution"])}
         reason = pair if isinstance(pair, str) else _check_fields(pair, fields)
         if not reason and pair.get("solution") is not None:
             reason = _check_fields(pair, ("solution",))
@@ -170,6 +174,10 @@ def read_items(path: str | os.PathLike, errors: list[RowError], fmt: str = "auto
             errors.append(RowError(path, line, reason))
             continue
         yield line, ({**pair, "solution": pair.get("solution")} if kind == "rows" else pair), kind
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def read_pairs(path: str | os.PathLike, errors: list[RowError], fmt: str = "auto",

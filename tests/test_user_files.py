@@ -207,3 +207,16 @@ def test_json_lines_ending_in_commas_are_read(tmp_path):
     errors = []
     assert [r["problem"] for _, r in read_pairs(path, errors)] == [r["problem"] for r in ROWS]
     assert [(e.line, e.reason) for e in errors] == [(4, "field 'problem' is int, not a string")]
+
+
+def test_a_numeric_solution_column_is_read_as_its_repr(tmp_path):
+    # pandas' to_json(orient="records", lines=True) writes a numeric answer column as numbers
+    path = tmp_path / "train.jsonl"
+    path.write_text('{"problem": "去年销售额为 32 万元，今年销售额增加了 28%，请计算今年的销售额。", "solution": 40.96}\n'
+                    f'{{"problem": "{ROWS[2]["problem"]}", "solution": 4788}}\n'
+                    f'{{"problem": "{ROWS[2]["problem"]}", "solution": true}}\n', encoding="utf-8")
+    errors = []
+    pairs = [r for _, r in read_pairs(path, errors)]
+    assert [r["solution"] for r in pairs] == ["40.96", "4788"]
+    assert [check(r["problem"], r["solution"]).status for r in pairs] == ["agree", "agree"]
+    assert [str(e) for e in errors] == [f"{path}:3: field 'solution' is bool, not a string"]
