@@ -50,13 +50,22 @@ def _check_fields(obj: Any, fields: tuple[str, ...]) -> str | None:
 
 
 BOM = b"\xef\xbb\xbf"  # Windows editors start UTF-8 files with it; it is not part of the first row
-_GZIP = b"\x1f\x8b"
+# binary files users pass for JSON (a download, a Hugging Face dataset), by their first bytes
+_BINARY = ((b"\x1f\x8b", "gzip-compressed; decompress it first (gunzip -k {path})"),
+           (b"PK\x03\x04", "a zip archive; unpack it first (unzip {path})"),
+           (b"\xfd7zXZ\x00", "xz-compressed; decompress it first (xz -dk {path})"),
+           (b"BZh", "bzip2-compressed; decompress it first (bunzip2 -k {path})"),
+           (b"\x28\xb5\x2f\xfd", "zstd-compressed; decompress it first (zstd -d {path})"),
+           (b"PAR1", "a Parquet file; write it as JSON Lines first "
+                     "(pandas.read_parquet(path).to_json(out, orient='records', lines=True, force_ascii=False))"))
 
 
 def refuse_compressed(path: str | os.PathLike, head: bytes) -> None:
-    """InputError when `head` (the file's first bytes) shows gzip: one line, not a line per block."""
-    if head.startswith(_GZIP):
-        raise InputError(f"{path}: gzip-compressed; decompress it first (gunzip -k {path})")
+    """InputError when `head` (the file's first bytes) shows a compressed or binary file: one line,
+    not an invalid-JSON error per line."""
+    for magic, what in _BINARY:
+        if head.startswith(magic):
+            raise InputError(f"{path}: " + what.format(path=path))
 
 
 def open_input(path: str | os.PathLike, mode: str = "rb", **kwargs: Any) -> IO:

@@ -220,3 +220,13 @@ def test_a_numeric_solution_column_is_read_as_its_repr(tmp_path):
     assert [r["solution"] for r in pairs] == ["40.96", "4788"]
     assert [check(r["problem"], r["solution"]).status for r in pairs] == ["agree", "agree"]
     assert [str(e) for e in errors] == [f"{path}:3: field 'solution' is bool, not a string"]
+
+
+@pytest.mark.parametrize("head, what", [(b"PK\x03\x04\x14\x00", "zip archive"), (b"PAR1\x15\x04", "Parquet"),
+                                        (b"\xfd7zXZ\x00\x00", "xz-compressed"), (b"BZh91AY", "bzip2"),
+                                        (b"\x28\xb5\x2f\xfd\x00", "zstd")])
+def test_other_binary_files_are_one_clear_line(tmp_path, head, what):
+    path = tmp_path / "train.json"
+    path.write_bytes(head + bytes(range(256)) * 4)
+    with pytest.raises(InputError, match=what):
+        list(read_pairs(path, []))
