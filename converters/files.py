@@ -144,7 +144,7 @@ def load_json(path: str | os.PathLike) -> Any:
     with open_input(path) as handle:
         data = handle.read()
     try:
-        refuse_compressed(path, data[:2])
+        refuse_compressed(path, data[:8])
         return loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
