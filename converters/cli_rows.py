@@ -85,6 +85,8 @@ def cmd_check(a) -> int:
     print(S.format_roundings(roundings))
     if S.other_hint(rows):
         print(S.other_hint(rows), file=sys.stderr)
+    if not rows and not errors:  # an empty file is more often a mistake than a data set
+        print(f"mathtune: warning: no row in {', '.join(map(str, a.inputs))} (empty?)", file=sys.stderr)
     if a.out:
         write_jsonl(a.out, rows)
         print(f"wrote {len(rows)} checked rows to {a.out}")

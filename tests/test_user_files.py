@@ -230,3 +230,12 @@ def test_other_binary_files_are_one_clear_line(tmp_path, head, what):
     path.write_bytes(head + bytes(range(256)) * 4)
     with pytest.raises(InputError, match=what):
         list(read_pairs(path, []))
+
+
+@pytest.mark.parametrize("text", ["", "\n\n  \n", "[]"])
+def test_check_warns_on_an_empty_file(tmp_path, text):
+    path = tmp_path / "train.jsonl"
+    path.write_text(text)
+    proc = subprocess.run([sys.executable, "-m", "mathtune", "data", "check", "--quiet", str(path)],
+                          capture_output=True, text=True, timeout=120)
+    assert (proc.returncode, proc.stderr) == (0, f"mathtune: warning: no row in {path} (empty?)\n")
