@@ -139,21 +139,33 @@ def check_fits(params: dict[str, np.ndarray], expected: dict[str, tuple]) -> Non
 
 
 # --- Hugging Face layout -------------------------------------------------------------------
-_TO_HF = [(r"^model\.tok_embeddings\.embedding_weight$", "model.embed_tokens.weight"),
-          (r"^model\.norm_out\.weight$", "model.norm.weight"),
-          (r"^lm_head\.weight$", "lm_head.weight"),
-          (r"\.attention\.wq\.", ".self_attn.q_proj."), (r"\.attention\.wk\.", ".self_attn.k_proj."),
-          (r"\.attention\.wv\.", ".self_attn.v_proj."), (r"\.attention\.wo\.", ".self_attn.o_proj."),
-          (r"\.feed_forward\.w1\.", ".mlp.gate_proj."), (r"\.feed_forward\.w2\.", ".mlp.down_proj."),
-          (r"\.feed_forward\.w3\.", ".mlp.up_proj."), (r"\.attention_norm\.", ".input_layernorm."),
-          (r"\.ffn_norm\.", ".post_attention_layernorm.")]
+# One table, read both ways: (MindFormers' name part, Hugging Face's name part). Whole names are
+# anchored (^…$); the others are dotted fragments inside a layer's name.
+NAME_PAIRS = [("^model.tok_embeddings.embedding_weight$", "^model.embed_tokens.weight$"),
+              ("^model.norm_out.weight$", "^model.norm.weight$"),
+              ("^lm_head.weight$", "^lm_head.weight$"),
+              (".attention.wq.", ".self_attn.q_proj."), (".attention.wk.", ".self_attn.k_proj."),
+              (".attention.wv.", ".self_attn.v_proj."), (".attention.wo.", ".self_attn.o_proj."),
+              (".feed_forward.w1.", ".mlp.gate_proj."), (".feed_forward.w2.", ".mlp.down_proj."),
+              (".feed_forward.w3.", ".mlp.up_proj."), (".attention_norm.", ".input_layernorm."),
+              (".ffn_norm.", ".post_attention_layernorm.")]
+
+
+def rename(name: str, to_hf: bool) -> str:
+    """A Llama parameter name in the other library's naming (the row layout is the same: no permutation)."""
+    for mf, hf in NAME_PAIRS:
+        src, dst = (mf, hf) if to_hf else (hf, mf)
+        if src.startswith("^"):
+            if name == src[1:-1]:
+                return dst[1:-1]
+        elif src in name:
+            name = name.replace(src, dst)
+    return name
 
 
 def hf_name(name: str) -> str:
-    """MindFormers' Llama name → the Hugging Face Llama name (same row layout: no permutation)."""
-    for pattern, repl in _TO_HF:
-        name = re.sub(pattern, repl, name)
-    return name
+    """MindFormers' Llama name → the Hugging Face Llama name."""
+    return rename(name, to_hf=True)
 
 
 def hf_config(mc: dict) -> dict:

@@ -15,14 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from converters.files import InputError, atomic_path, write_json
+from training.ckpt import rename
 
-_FROM_HF = [(r"^model\.embed_tokens\.weight$", "model.tok_embeddings.embedding_weight"),
-            (r"^model\.norm\.weight$", "model.norm_out.weight"),
-            (r"\.self_attn\.q_proj\.", ".attention.wq."), (r"\.self_attn\.k_proj\.", ".attention.wk."),
-            (r"\.self_attn\.v_proj\.", ".attention.wv."), (r"\.self_attn\.o_proj\.", ".attention.wo."),
-            (r"\.mlp\.gate_proj\.", ".feed_forward.w1."), (r"\.mlp\.down_proj\.", ".feed_forward.w2."),
-            (r"\.mlp\.up_proj\.", ".feed_forward.w3."), (r"\.input_layernorm\.", ".attention_norm."),
-            (r"\.post_attention_layernorm\.", ".ffn_norm.")]
 _LAYER = re.compile(r"^model\.layers\.\d+\.(self_attn\.[qkvo]_proj|mlp\.(gate|up|down)_proj|input_layernorm|"
                     r"post_attention_layernorm)\.weight$")
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
@@ -32,9 +26,7 @@ _DTYPES = {"F64": np.float64, "F32": np.float32, "F16": np.float16, "BF16": np.u
 
 def mf_name(name: str) -> str:
     """A Hugging Face Llama name → MindFormers' name (inverse of training.ckpt.hf_name)."""
-    for pattern, repl in _FROM_HF:
-        name = re.sub(pattern, repl, name)
-    return name
+    return rename(name, to_hf=False)
 
 
 def read_hf_config(folder: Path) -> dict:
