@@ -40,6 +40,9 @@ _CHAT_TURNS = (
 LLAMA2 = "llama2 [INST]"
 _TEXT_TURNS = (
     ("Question:/Answer:", "Question:", "Answer:"),
+    ("Q:/A:", "Q:", "A:"),
+    ("Problem:/Solution:", "Problem:", "Solution:"),
+    ("问题：/答案：", "问题：", "答案："),
     ("Human:/Assistant:", "Human:", "Assistant:"),
 )
 _INST, _END_INST, _SYS_END = "[INST]", "[/INST]", "<</SYS>>"

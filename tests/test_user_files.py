@@ -103,6 +103,11 @@ OTHER_WRAPPERS = {
     "question/answer": f"Question: {P}\nAnswer:",
     "question/answer space": f"Question: {P}\nAnswer: ",
     "human/assistant": f"Human: {P}\n\nAssistant:",
+    "q/a": f"Q: {P}\nA:",
+    "problem/solution": f"Problem: {P}\nSolution:",
+    "问题/答案": f"问题：{P}\n答案：",
+    "contest with CRLF": ("Below is an instruction that describes a task. Write a response that appropriately "
+                          f"completes the request.\r\n\r\n### Instruction:\r\n{P}\r\n\r\n### Response:\r\n"),
     "zephyr": f"<|user|>\n{P}</s>\n<|assistant|>\n",
 }
 
