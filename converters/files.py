@@ -68,6 +68,17 @@ def refuse_compressed(path: str | os.PathLike, head: bytes) -> None:
             raise InputError(f"{path}: " + what.format(path=path))
 
 
+def open_log(path: str | os.PathLike) -> IO:
+    """A log to read as text (bad bytes replaced); a gzip'd one (rotated, archived) is decompressed."""
+    with open_input(path) as probe:
+        gzipped = probe.read(2) == _BINARY[0][0]
+    if gzipped:
+        import gzip
+
+        return gzip.open(path, "rt", encoding="utf-8", errors="replace")
+    return open_input(path, "r", encoding="utf-8", errors="replace")
+
+
 def open_input(path: str | os.PathLike, mode: str = "rb", **kwargs: Any) -> IO:
     """Open an input file; InputError naming the file when it cannot be read."""
     try:

@@ -17,7 +17,7 @@ import re
 import string
 from collections import Counter
 
-from converters.files import InputError, RowError, load_json, open_input
+from converters.files import InputError, RowError, load_json, open_log
 
 PROMPT = "Read the passage and answer the question below.\n\n### Instruction:\n{context}\n\n### Input:\n{question}\n\n### Response:"
 MF_SYMBOLS = frozenset(['-', ':', '_', '*', '^', '/', '\\', '~', '`', '+', '=', '，', '。', '：', '？', '！', '“', '”',
@@ -203,7 +203,7 @@ def read_eval_log(path: str | os.PathLike) -> tuple[list[str], list[str], dict |
     `pred is: ['x']` / `label is: ['y']` one per line (older), or each tag alone with the value
     on the next line (1.x: `print(f"pred is:\\n {gen}\\n", f"label is:\\n {label}")`)."""
     path = str(path)
-    with open_input(path, "r", encoding="utf-8", errors="replace") as handle:
+    with open_log(path) as handle:
         lines = handle.read().split("\n")
     preds: list[str] = []
     labels: list[str] = []

@@ -244,3 +244,33 @@ def test_check_warns_on_an_empty_file(tmp_path, text):
     proc = subprocess.run([sys.executable, "-m", "mathtune", "data", "check", "--quiet", str(path)],
                           capture_output=True, text=True, timeout=120)
     assert (proc.returncode, proc.stderr) == (0, f"mathtune: warning: no row in {path} (empty?)\n")
+
+
+MF_LOSS = ("[INFO] 2026-12-02 05:00:{s:02d},123 [mindformers/core/callback/callback.py:747] print_output_info: "
+           "{{ Epoch:[  1/  1], step:[{s:5d}/    4], loss: {loss:5.6f}, per_step_time: 1523ms, lr: 1e-05, "
+           "overflow cond: False, loss_scale: 1.0, global_norm: [1.2345678], train_throughput_per_npu: 123.456T")
+
+
+def test_a_gzipped_mindformers_log_is_read(tmp_path):
+    # MFLossMonitor's line in MindFormers' file-handler layout, CRLF, rotated and gzip'd
+    from training.logs import read_log
+    text = "\r\n".join(MF_LOSS.format(s=s, loss=4.0 / s) for s in range(1, 5)) + "\r\n"
+    path = tmp_path / "info.log.gz"
+    with gzip.open(path, "wt", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+    rows, _ = read_log(path)
+    assert [(r["global_step"], r["loss"]) for r in rows] == [(1, 4.0), (2, 2.0), (3, 1.333333), (4, 1.0)]
+
+
+def test_a_gzipped_squad_eval_log_is_read(tmp_path):
+    from evaluation.squad import read_eval_log
+    # EmF1Metric.update's print: print(f"pred is:\n {gen}\n", f"label is:\n {label}")
+    text = "pred is:\n ['Denver Broncos']\n label is:\n ['Denver Broncos']\n" \
+           "The F1/Em of this example is:  {'F1': 100.0, 'Em': 100.0}\n" \
+           "pred is:\n [\"Saint Bernadette's grotto\"]\n label is:\n ['Saint Bernadette Soubirous']\n"
+    path = tmp_path / "eval.log.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        handle.write(text)
+    got = read_eval_log(path)
+    assert got[0] == ["Denver Broncos", "Saint Bernadette's grotto"]
+    assert got[1] == ["Denver Broncos", "Saint Bernadette Soubirous"]

@@ -13,7 +13,7 @@ import os
 import re
 from pathlib import Path
 
-from converters.files import InputError, atomic_open, open_input
+from converters.files import InputError, atomic_open, open_log
 from converters.plotting import figure, save_png
 
 # Possessive quantifiers and bounded integers: a 40,000-digit number cannot make the match backtrack.
@@ -62,7 +62,7 @@ def parse_log(text: str) -> tuple[list[dict], dict]:
 
 
 def read_log(path: str | os.PathLike) -> tuple[list[dict], dict]:
-    with open_input(path, "r", encoding="utf-8", errors="replace") as handle:
+    with open_log(path) as handle:
         text = handle.read()
     rows, info = parse_log(text)
     if not rows:
