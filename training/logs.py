@@ -13,7 +13,8 @@ import os
 import re
 from pathlib import Path
 
-from converters.files import InputError, atomic_open, open_log
+from converters.files import InputError, atomic_open
+from converters.sniff import open_log
 from converters.plotting import figure, save_png
 
 # Possessive quantifiers and bounded integers: a 40,000-digit number cannot make the match backtrack.
