@@ -111,9 +111,13 @@ def write_dataset(conv_path: str, out: str, a, source: str | None = None) -> dic
 
     bad: list[RowError] = []  # malformed items: reported, the rest written
 
+    read_whole: list[bool] = [False]  # the last pass reached the end of the file
+
     def pairs():
         bad.clear()  # a second pass (--seq-length auto) finds the same ones
-        return tally.watch(read_conversations(conv_path, bad))
+        read_whole[0] = False
+        yield from tally.watch(read_conversations(conv_path, bad))
+        read_whole[0] = True
 
     def nothing_read() -> InputError:
         if not bad:
@@ -136,7 +140,7 @@ def write_dataset(conv_path: str, out: str, a, source: str | None = None) -> dic
                                      shards=a.shards, packed=a.pack, truncate=a.truncate, progress=bar,
                                      late_meta=tally.meta)
         except InputError:
-            if not tally.counts:
+            if read_whole[0] and not tally.counts:  # not an unreadable file: one without a conversation
                 raise nothing_read() from None
             raise
     took = time.perf_counter() - start
