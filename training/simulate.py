@@ -109,7 +109,22 @@ def compile_depth(a: SimArgs, layers: int, cards: int, out: Path, env: dict[str,
         raise ConfigError(f"MindSpore refused the {layers}-layer simulated compile: {refusal(output)} (log: {log})")
     if peak is None or peak.used_mb <= 0:
         raise ConfigError(f"the {layers}-layer compile printed no peak memory (log: {log})")
+    collect_strategy(out)
     return peak, took
+
+
+def collect_strategy(out: Path) -> list[Path]:
+    """MindFormers saves OUTPUT/strategy/ckpt_strategy_rank_R.ckpt; keep a copy as out/strategy/strategy_rank_R.ckpt
+    (each depth overwrites it: the deepest compile's is kept)."""
+    import shutil
+
+    copies = []
+    for found in sorted((out / "mindformers" / "strategy").glob("ckpt_strategy_rank_*.ckpt")):
+        target = out / "strategy" / found.name.replace("ckpt_strategy_", "strategy_")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(found, target)
+        copies.append(target)
+    return copies
 
 
 def simulation_env(how: str, cards: int, rank: int, out: Path) -> dict[str, str]:

@@ -56,7 +56,9 @@ def simulation_config(spec: dict):
     cfg.use_parallel = spec["rank_size"] > 1
     cfg.context.device_target = "Ascend"
     cfg.context.device_id = 0
-    if cfg.use_parallel:  # every parameter's layout, not only the trainable (LoRA) ones
+    # every parameter's layout, not only the trainable (LoRA) ones; MindFormers itself picks the file
+    # name (OUTPUT/strategy/ckpt_strategy_rank_R.ckpt), which training.simulate copies out
+    if cfg.use_parallel:
         cfg.parallel.pop("strategy_ckpt_save_file", None)
         cfg.parallel.strategy_ckpt_config = {
             "save_file": str(out / "strategy" / f"strategy_rank_{spec['rank']}.ckpt"), "only_trainable_params": False}
