@@ -89,7 +89,9 @@ def test_rounded_labels_are_kept_and_trained_as_chosen(tmp_path):
 
 
 def test_check_warns_when_most_rows_match_no_category(tmp_path):
-    rows = [dict(r, problem=f"Q: {r['problem']}\nA:") for r in synth_rows(30, seed=4, shares={"sqrt": 1.0})]
+    # Gemma's turn: a wrapper the reader does not know (Q:/A: is known: tests/test_user_files.py)
+    rows = [dict(r, problem=f"<start_of_turn>user\n{r['problem']}<end_of_turn>\n<start_of_turn>model\n")
+            for r in synth_rows(30, seed=4, shares={"sqrt": 1.0})]
     write_jsonl(tmp_path / "train.jsonl", rows + list(synth_rows(10, seed=4, shares={"sqrt": 1.0})))
     proc = run("check", "train.jsonl", cwd=tmp_path)
     assert ("mathtune: warning: 30 of 40 rows matched no category: is the problem wrapped in a prompt this "
