@@ -17,7 +17,7 @@ import numpy as np
 
 from converters.fileset import new_version
 from converters.files import InputError, RowError, loads
-from converters.packing import pack
+from converters.packing import pack_rows
 from converters.pot import pot_response
 from converters.prompts import TEMPLATES
 from converters.render import (IGNORE, NO_BOS_FORMATS, assemble, auto_seq_length, contest_labels,
@@ -25,6 +25,9 @@ from converters.render import (IGNORE, NO_BOS_FORMATS, assemble, auto_seq_length
 from converters.tokenizers import Tokenizer
 
 SCHEMA = {"input_ids": {"type": "int32", "shape": [-1]}, "labels": {"type": "int32", "shape": [-1]}}
+# packed rows also say which sample each position belongs to (1, 2, …; 0 = padding): training builds
+# the block-diagonal attention mask from it (converters/packing.py)
+PACKED_SCHEMA = {**SCHEMA, "segment_ids": {"type": "int32", "shape": [-1]}}
 META_SUFFIX = ".meta.json"
 WRITE_BATCH = 2048
 
@@ -190,14 +193,20 @@ def _rows(samples, length: int, pad: int, packed: bool, truncate: bool, stats: W
                 ids, labels = ids[:length], labels[:length]
             yield ids, labels
 
-    source = pack(fitting(), length) if packed else fitting()
-    for ids, labels in source:
+    source = pack_rows(fitting(), length) if packed else fitting()
+    for sample in source:
+        ids, labels = sample[0], sample[1]
         row, lab = pad_row(ids, labels, length, pad)
         stats.rows += 1
         stats.real_tokens += len(ids)
         stats.supervised += int(np.count_nonzero(lab != IGNORE))
         stats.positions += length
-        yield {"input_ids": row, "labels": lab}
+        if packed:
+            segments = np.zeros(length, dtype=np.int32)
+            segments[:len(ids)] = sample.segments
+            yield {"input_ids": row, "labels": lab, "segment_ids": segments}
+        else:
+            yield {"input_ids": row, "labels": lab}
 
 
 def output_files(out: str | os.PathLike, shards: int) -> list[Path]:
@@ -219,7 +228,7 @@ def write_mindrecord(samples: Iterable[tuple[list[int], list[int]]], out: str | 
     # data, index and metadata are one set: written into a new version, swapped in by one rename
     with new_version(out) as work:
         writer = FileWriter(str(work / out.name), shard_num=shards, overwrite=True)
-        writer.add_schema(SCHEMA, "qa")
+        writer.add_schema(PACKED_SCHEMA if packed else SCHEMA, "qa")
         batch = []
         for row in _rows(samples, seq_length + 1, pad_id, packed, truncate, stats):
             batch.append(row)
@@ -237,6 +246,7 @@ def write_mindrecord(samples: Iterable[tuple[list[int], list[int]]], out: str | 
         writer.commit()
         meta = {**meta, **(late_meta() if late_meta else {}),
                 "seq_length": seq_length, "row_length": seq_length + 1, "packed": packed,
+                "columns": list(PACKED_SCHEMA if packed else SCHEMA),
                 "shards": shards, "files": [p.name for p in output_files(out, shards)], **stats.summary()}
         with open(work / (out.name + META_SUFFIX), "w", encoding="utf-8", errors="backslashreplace") as handle:
             json.dump(meta, handle, ensure_ascii=False, indent=2)
