@@ -194,7 +194,9 @@ def _mindrecord(tmp_path, *global_flags):
 def test_quiet_silences_mindspore_and_outputs_are_readable_by_others(tmp_path):
     loud = _mindrecord(tmp_path)
     assert loud.returncode == 0, loud.stderr
-    assert "Load dynamic library" in loud.stdout + loud.stderr  # the lines --quiet must remove exist here
+    # MindSpore's C++ log lines exist here (GLOG_v=1): "[INFO] CORE(…)", and "Load dynamic library … failed"
+    # where a GPU library is half present (as with a CUDA torch wheel beside it)
+    assert "[INFO]" in loud.stdout + loud.stderr, loud.stderr
     quiet = _mindrecord(tmp_path, "--quiet")
     assert quiet.returncode == 0, quiet.stderr
     both = quiet.stdout + quiet.stderr
