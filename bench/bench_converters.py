@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from converters import pipeline as P
-from converters.files import write_jsonl
+from fileio.files import write_jsonl
 from converters.synth import synth_rows
 
 

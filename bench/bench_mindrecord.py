@@ -23,7 +23,7 @@ ANCHOR_SAMPLES_PER_S = 557  # the contest script on this machine (reference note
 
 def make_conversations(n: int, path: Path, style: str) -> None:
     from converters import pipeline as P
-    from converters.files import write_json
+    from fileio.files import write_json
     from converters.synth import synth_rows
 
     rows = P.check_rows([dict(r, source="s") for r in synth_rows(n, seed=1)])

@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Iterable
 
-from converters.files import atomic_path, write_json
+from fileio.files import atomic_path, write_json
 
 SPECIALS = ("<pad>", "<s>", "</s>", "<unk>")
 

@@ -7,7 +7,7 @@ import time
 from collections import Counter
 
 from converters import pipeline as P
-from converters.files import InputError, RowError, atomic_open
+from fileio.files import InputError, RowError, atomic_open
 from converters.options import MAX_ROWS, MAX_SHARDS, bounded_int, seq_length
 from converters.render import CHAT_FORMATS, LABEL_MODES
 

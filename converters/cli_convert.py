@@ -5,7 +5,7 @@ import sys
 
 from converters import pipeline as P
 from converters.cli_common import SHOWN_ERRORS, write_dataset
-from converters.files import RowError, read_rows, write_json
+from fileio.files import RowError, read_rows, write_json
 
 def _read_completed(path: str, errors: list[RowError]) -> list[dict]:
     rows = [r for _, r in read_rows(path, errors, fields=("problem", "response"))]

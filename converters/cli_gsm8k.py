@@ -5,7 +5,7 @@ import sys
 from collections import Counter
 
 from converters import gsm8k_pot as G
-from converters.files import RowError, atomic_open, read_rows, write_json, write_jsonl
+from fileio.files import RowError, atomic_open, read_rows, write_json, write_jsonl
 
 SHOWN = 10
 

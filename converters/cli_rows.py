@@ -10,14 +10,14 @@ from converters import summary as S
 from converters.categories import categorise
 from converters.cli_common import (_failures, _load_checked, _report_failures, _select_opts, format_kinds,
                                    write_dataset)
-from converters.files import RowError, write_json, write_jsonl
+from fileio.files import RowError, write_json, write_jsonl
 
 
 def cmd_synth(a) -> int:
     from converters.synth import SHARES, synth_rows
 
     if a.phrasings == "varied":
-        from converters.files import InputError
+        from fileio.files import InputError
         from converters.phrasings import phrased_rows
 
         if a.duplicates or a.balanced:
@@ -129,7 +129,7 @@ def cmd_prepare(a) -> int:
 
     One run at a time per directory; report.json is removed before the first write and written
     last, so a crashed run never leaves new files beside an old report that looks complete."""
-    from converters.fileset import locked
+    from fileio.fileset import locked
 
     with locked(Path(a.out_dir) / ".prepare.lock", a.out_dir):
         return _prepare(a)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from converters.files import write_json, write_jsonl
+from fileio.files import write_json, write_jsonl
 
 _SWIFT_ROLES = {"human": "user", "gpt": "assistant", "function_call": "tool_call", "observation": "tool_response"}
 
@@ -50,7 +50,7 @@ def dataset_info(name: str, alpaca_file: str, sharegpt_file: str) -> dict:
 
 def add_dataset_info(folder: str | Path, name: str, entry: dict) -> Path:
     """Add or replace one entry of `folder`/dataset_info.json, keeping the others."""
-    from converters.files import InputError
+    from fileio.files import InputError
 
     path = Path(folder) / "dataset_info.json"
     info = {}

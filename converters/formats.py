@@ -21,8 +21,8 @@ import os
 from collections import Counter
 from typing import Any, Iterator
 
-from converters.files import InputError, RowError, _check_fields, iter_json_array, loads, open_input
-from converters.sniff import BOM, refuse_compressed
+from fileio.files import InputError, RowError, _check_fields, iter_json_array, loads, open_input
+from fileio.sniff import BOM, refuse_compressed
 
 FORMATS = ("auto", "rows", "conversations", "messages", "alpaca", "swift")
 _KEYS = (("problem", "rows"), ("conversations", "conversations"), ("messages", "messages"),

@@ -25,7 +25,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Iterable
 
-from converters.files import InputError
+from fileio.files import InputError
 
 CATEGORY = "word"  # rows of this category carry their program (`code`) and `gold`
 _ANNOTATION = re.compile(r"<<([^<>]*)>>")

@@ -2,7 +2,7 @@
 
 Streams: conversations are read, tokenised and written a batch at a time, so memory does not
 grow with the data set. Data, `.db` index and `.meta.json` are one set: written into a new version
-directory and swapped in whole by one rename (converters/fileset.py), under a lock on the output.
+directory and swapped in whole by one rename (fileio/fileset.py), under a lock on the output.
 """
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from converters.fileset import new_version
-from converters.files import InputError, RowError, loads
+from fileio.fileset import new_version
+from fileio.files import InputError, RowError, loads
 from converters.packing import pack_rows
 from converters.pot import pot_response
 from converters.prompts import TEMPLATES

@@ -15,7 +15,7 @@ from tqdm import tqdm
 from converters.categories import CATEGORIES, OTHER
 from converters.complete import complete
 from converters.conversations import contest_conversation, tool_conversation
-from converters.files import RowError
+from fileio.files import RowError
 from converters.formats import read_pairs
 from converters.given_rows import FIELDS as GIVEN_FIELDS
 from converters.given_rows import check_given, complete_program, is_given

@@ -6,7 +6,7 @@ import random
 from typing import Iterable
 
 from converters.categories import categorise
-from converters.files import InputError
+from fileio.files import InputError
 from converters.formats import read_items
 from converters.synth import GENERATORS
 

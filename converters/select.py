@@ -5,7 +5,7 @@ import random
 from collections import Counter, defaultdict
 from typing import Callable, Iterable
 
-from converters.files import InputError
+from fileio.files import InputError
 
 
 def normalise_ws(text: str) -> str:

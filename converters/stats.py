@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from converters.plotting import figure, save_png
+from fileio.plotting import figure, save_png
 from converters.mindrecord import read_meta
 from converters.render import IGNORE
 

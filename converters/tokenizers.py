@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
-from converters.files import InputError
+from fileio.files import InputError
 
 # Meta's pattern groups up to three digits; MindFormers' research Llama3Tokenizer (the one the
 # contest's MindRecords were made with) uses \p{N}, one digit per pre-token.

@@ -11,7 +11,7 @@ SANDBOX_OPTION = dict(choices=["bwrap", "weak"], default="bwrap",
 
 
 def _model(a, template):
-    from converters.files import InputError
+    from fileio.files import InputError
     from evaluation.predict import load_model_dir, load_run
 
     if bool(a.run_dir) == bool(a.model_dir):
@@ -27,7 +27,7 @@ def _model(a, template):
 
 def _sampling(a):
     """--samples/--temperature/--top-p/--top-k/--seed, refused in one line before any work."""
-    from converters.files import InputError
+    from fileio.files import InputError
     from evaluation.sampling import Sampling
 
     if a.samples < 1:
@@ -60,7 +60,7 @@ def cmd_predict(a) -> int:
 
 
 def _read_predictions(path: str) -> list[dict]:
-    from converters.files import read_rows
+    from fileio.files import read_rows
 
     errors: list = []
     rows = [r for _, r in read_rows(path, errors, fields=("generation",))]
@@ -70,7 +70,7 @@ def _read_predictions(path: str) -> list[dict]:
 
 
 def cmd_gsm8k(a) -> int:
-    from converters.files import write_json
+    from fileio.files import write_json
     from evaluation import gsm8k
     from evaluation.predict import predict
     from evaluation.sandbox import Limits, require

@@ -19,7 +19,7 @@ def _print_errors(errors: list[str]) -> None:
 
 def _out_dir(path: str | None, inputs: list[str | None]) -> Path:
     """Inputs readable and the output folder usable (created), before any work."""
-    from converters.files import open_input
+    from fileio.files import open_input
     from training.logs import out_folder
 
     for name in filter(None, inputs):
@@ -44,7 +44,7 @@ def read_gold(path: str) -> tuple[list[dict], list[str]]:
 
 def load_predictions(path: str, gold_path: str | None) -> tuple[list[dict], list[str], dict]:
     """Rows to score (each with `where`), located errors, and what was done to them."""
-    from converters.files import InputError, read_rows
+    from fileio.files import InputError, read_rows
     from evaluation.generations import is_mindformers_result, read_generations, strip_echo
 
     errors: list = []
@@ -80,7 +80,7 @@ def load_predictions(path: str, gold_path: str | None) -> tuple[list[dict], list
 
 
 def cmd_score(a) -> int:
-    from converters.files import write_json, write_jsonl
+    from fileio.files import write_json, write_jsonl
     from evaluation.score import format_score, plot_score, score_rows
 
     out = _out_dir(a.out_dir, [a.predictions, a.gold])
@@ -124,7 +124,7 @@ def add_score_parser(sub) -> None:
 def cmd_squad_build(a) -> int:
     import sys
 
-    from converters.files import write_jsonl
+    from fileio.files import write_jsonl
     from evaluation.squad import build_items
 
     errors: list[str] = []
@@ -155,7 +155,7 @@ def _squad_report(official: dict, mf: dict, a, errors: list[str]) -> int:
 
 def _squad_rows(path: str) -> tuple[list[str], list[list[str]], list[str]]:
     """Predictions and gold answers of `mathtune predict` rows; located reasons for unusable rows."""
-    from converters.files import InputError, read_rows
+    from fileio.files import InputError, read_rows
 
     errors: list = []
     preds, golds = [], []

@@ -14,7 +14,7 @@ def _settings(a):
     sampling = _sampling(a)
     require(a.sandbox, not a.no_execute)
     if a.max_new_tokens < 1:
-        from converters.files import InputError
+        from fileio.files import InputError
 
         raise InputError("--max-new-tokens must be at least 1")
     limits = Limits(cpu_seconds=a.code_cpu_seconds, wall_seconds=a.code_wall_seconds, sandbox=a.sandbox)
@@ -32,7 +32,7 @@ def cmd_chat(a) -> int:
 
 
 def cmd_serve(a) -> int:
-    from converters.files import InputError
+    from fileio.files import InputError
     from evaluation.cli import _model
     from evaluation.serve import check_port, serve
 

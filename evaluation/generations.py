@@ -12,7 +12,7 @@ import ast
 import os
 import re
 
-from converters.files import InputError, RowError, open_input
+from fileio.files import InputError, RowError, open_input
 from converters.prompts import unwrap
 
 KEY = "text_generation_text"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from converters.files import InputError
+from fileio.files import InputError
 
 STYLES = ("zero-shot", "few-shot", "cot", "pot")
 # Two worked examples from GSM8K's train split, written out in each style.

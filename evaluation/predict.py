@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from converters.files import InputError, atomic_open
+from fileio.files import InputError, atomic_open
 from converters.prompts import render_prompt
 from converters.render import segments
 from evaluation.generate import KVDecoder, batches, decode

@@ -11,7 +11,7 @@ import platform
 from datetime import datetime, timezone
 from pathlib import Path
 
-from converters.files import InputError, atomic_open
+from fileio.files import InputError, atomic_open
 
 
 def machine() -> str:

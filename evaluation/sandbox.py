@@ -248,7 +248,7 @@ def _status(code: int | None, timed_out: bool, over: bool) -> str:
 def require(mode: str, execute: bool = True) -> str:
     """Check before any work that programs can run under `mode`: InputError (one line saying how to
     install bubblewrap) where bwrap cannot; a warning on stderr for `weak`."""
-    from converters.files import InputError
+    from fileio.files import InputError
 
     if not execute:
         return mode

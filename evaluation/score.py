@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from converters.categories import CATEGORIES
-from converters.plotting import figure, save_png
+from fileio.plotting import figure, save_png
 from evaluation.extract import MODES, error_kind, extract_with_rule, is_correct, to_exact
 
 FIELDS = ("answer", "generation", "prediction")

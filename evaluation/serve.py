@@ -18,7 +18,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 
-from converters.files import InputError
+from fileio.files import InputError
 from evaluation import serve_api as api
 from evaluation.batcher import Batcher, Job, QueueFull
 from evaluation.engine import Settings

@@ -17,8 +17,8 @@ import re
 import string
 from collections import Counter
 
-from converters.files import InputError, RowError, load_json
-from converters.sniff import open_log
+from fileio.files import InputError, RowError, load_json
+from fileio.sniff import open_log
 
 PROMPT = "Read the passage and answer the question below.\n\n### Instruction:\n{context}\n\n### Input:\n{question}\n\n### Response:"
 MF_SYMBOLS = frozenset(['-', ':', '_', '*', '^', '/', '\\', '~', '`', '+', '=', '，', '。', '：', '？', '！', '“', '”',

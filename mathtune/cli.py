@@ -8,7 +8,7 @@ import sys
 from converters import cli as data_cli
 from training import cli as training_cli
 from training import cli_simulate
-from converters.files import InputError, check_output
+from fileio.files import InputError, check_output
 from evaluation import cli as evaluation_cli
 from mathtune.clitools import quiet_mindspore, use_formatter, version
 

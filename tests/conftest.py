@@ -16,7 +16,7 @@ def tiny_data(tmp_path_factory):
 
     from converters import pipeline as P
     from converters.chartok import build_char_tokenizer, conversation_texts
-    from converters.files import write_json
+    from fileio.files import write_json
     from converters.mindrecord import EncodeOptions, encode, read_conversations, resolve_seq_length, write_mindrecord
     from converters.synth import synth_rows
     from converters.tokenizers import load_tokenizer

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from converters.fileset import locked, output_lock, store_of
-from converters.files import InputError
+from fileio.fileset import locked, output_lock, store_of
+from fileio.files import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -192,7 +192,7 @@ PREPARE_KILLER = textwrap.dedent("""
 
 
 def test_prepare_killed_never_leaves_an_old_report_beside_new_files(tmp_path):
-    from converters.files import write_jsonl
+    from fileio.files import write_jsonl
     from converters.synth import synth_rows
     from mathtune.cli import main
 

@@ -119,7 +119,7 @@ def test_merge_shards_restores_the_full_weights(lora_setup, tmp_path):
     out = merge_shards(tmp_path / "ckpt", tmp_path / "strategy.ckpt", tmp_path / "full.ckpt")
     got = load_params(out)
     assert set(got) == set(full) and all(np.array_equal(got[k], full[k]) for k in full)  # the newest step, whole
-    from converters.files import _UMASK  # MindSpore leaves its merged file 0400: readable by others now
+    from fileio.files import _UMASK  # MindSpore leaves its merged file 0400: readable by others now
     assert out.stat().st_mode & 0o777 == 0o666 & ~_UMASK
     _write_strategy(tmp_path / "s4.ckpt", layouts, 4)
     with pytest.raises(CheckpointError, match="describes 4 devices but .* has 2 ranks"):

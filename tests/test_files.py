@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from converters.files import InputError, atomic_open, iter_json_array, read_rows, write_json
+from fileio.files import InputError, atomic_open, iter_json_array, read_rows, write_json
 
 
 def test_bad_lines_are_located_and_good_rows_pass(tmp_path):
@@ -81,7 +81,7 @@ def test_iter_json_array_errors(tmp_path, text, message):
 
 
 def test_hostile_json_is_a_located_bad_line(tmp_path):
-    from converters.files import loads
+    from fileio.files import loads
 
     path = tmp_path / "rows.jsonl"
     path.write_text('{"problem": "\\ud800", "solution": "s"}\n' + "[" * 200_000 + "\n"
@@ -100,7 +100,7 @@ def test_hostile_json_is_a_located_bad_line(tmp_path):
 
 def test_a_lone_surrogate_is_written_as_its_json_escape(tmp_path):
     target = tmp_path / "out.jsonl"
-    from converters.files import write_jsonl
+    from fileio.files import write_jsonl
 
     write_jsonl(target, [{"text": "a\ud800b"}])
     assert json.loads(target.read_text(encoding="utf-8")) == {"text": "a\ud800b"}  # lossless, valid UTF-8
@@ -111,7 +111,7 @@ def test_a_lone_surrogate_is_written_as_its_json_escape(tmp_path):
     ("/proc/mathtune-x/y", "file", "cannot write in /proc"), ("new/", "file", "is a directory"),
     ("file", "dir", "exists and is not a directory")])
 def test_unwritable_outputs_are_refused_in_one_line(tmp_path, where, kind, message):
-    from converters.files import check_output
+    from fileio.files import check_output
 
     (tmp_path / "dir").mkdir()
     (tmp_path / "file").write_text("x")

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from converters import pipeline as P
-from converters.files import InputError
+from fileio.files import InputError
 from converters.formats import read_items, read_pairs
 from converters.problems import read_problems
 from converters.synth import GENERATORS, synth_rows

@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from converters.files import InputError
+from fileio.files import InputError
 from hf_fixtures import write_hf_llama
 from training.ckpt import hf_name
 from training.hf_import import mf_name, read_hf_model

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from converters.files import InputError
+from fileio.files import InputError
 import time
 
 from training.logs import parse_log, plot, read_log, smoothed, summary, write_csv

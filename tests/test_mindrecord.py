@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from llama3_oracle import mindformers_llama3_oracle
 
-from converters.files import write_json
+from fileio.files import write_json
 from converters.mindrecord import (EncodeOptions, encode, output_files, read_back, read_conversations,
                                    read_meta, resolve_seq_length, write_mindrecord)
 from converters.pipeline import check_rows, complete_rows, conversations

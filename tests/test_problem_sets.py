@@ -6,7 +6,7 @@ from fractions import Fraction
 import pytest
 
 from converters.chartok import build_char_tokenizer
-from converters.files import InputError
+from fileio.files import InputError
 from converters.problems import CHINESE, held_out, read_problems
 from converters.reworded import MAKERS, gold_text, reworded_rows
 from converters.synth import synth_rows

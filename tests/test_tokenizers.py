@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from converters.files import InputError
+from fileio.files import InputError
 from converters.tokenizers import HFTokenizer, Llama3Tokenizer, SentencePieceTokenizer, load_tokenizer
 from llama3_oracle import META_LLAMA3_PAT_STR, MINDFORMERS_LLAMA3_PAT_STR, mindformers_llama3_oracle
 

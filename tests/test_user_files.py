@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from converters.categories import categorise
-from converters.files import InputError, read_rows
+from fileio.files import InputError, read_rows
 from converters.formats import read_pairs
 from converters.verify import check
 

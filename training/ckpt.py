@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from converters.files import InputError, atomic_path, readable, write_json
+from fileio.files import InputError, atomic_path, readable, write_json
 
 LORA_A, LORA_B = ".mindpet_delta_lora_a", ".mindpet_delta_lora_b"
 MODEL_PREFIXES = ("model.", "lm_head.")

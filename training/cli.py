@@ -105,7 +105,7 @@ def cmd_launch(a) -> int:
 def cmd_logs(a) -> int:
     from pathlib import Path
 
-    from converters.files import open_input
+    from fileio.files import open_input
     from training.logs import out_folder, plot, read_log, summary, write_csv
 
     open_input(a.log).close()  # an unreadable log or output folder fails before any work

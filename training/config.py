@@ -9,7 +9,7 @@ import functools
 import os
 from pathlib import Path
 
-from converters.files import InputError
+from fileio.files import InputError
 
 # model_config keys beyond LlamaConfig's own parameters that MindFormers' YAMLs use
 MODEL_EXTRA_KEYS = {"type", "pet_config"}

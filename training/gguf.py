@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from converters.files import InputError, write_json
+from fileio.files import InputError, write_json
 
 _NAMES = {"attn_q": "attention.wq", "attn_k": "attention.wk", "attn_v": "attention.wv",
           "attn_output": "attention.wo", "ffn_gate": "feed_forward.w1", "ffn_down": "feed_forward.w2",
@@ -128,7 +128,7 @@ def write_tokenizer(meta: dict, out_dir: Path) -> Path:
     """tokenizer.json (byte-level BPE, digits split one per token) + tokenizer_config.json."""
     from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers
 
-    from converters.files import atomic_path
+    from fileio.files import atomic_path
 
     tokens, kinds = meta["tokenizer.ggml.tokens"], meta["tokenizer.ggml.token_type"]
     vocab = {tok: i for i, tok in enumerate(tokens)}

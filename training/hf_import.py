@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from converters.files import InputError, atomic_path, write_json
+from fileio.files import InputError, atomic_path, write_json
 from training.ckpt import rename
 
 _LAYER = re.compile(r"^model\.layers\.\d+\.(self_attn\.[qkvo]_proj|mlp\.(gate|up|down)_proj|input_layernorm|"

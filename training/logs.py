@@ -13,9 +13,9 @@ import os
 import re
 from pathlib import Path
 
-from converters.files import InputError, atomic_open
-from converters.sniff import open_log
-from converters.plotting import figure, save_png
+from fileio.files import InputError, atomic_open
+from fileio.sniff import open_log
+from fileio.plotting import figure, save_png
 
 # Possessive quantifiers and bounded integers: a 40,000-digit number cannot make the match backtrack.
 _NUM = r"[-+]?+(?:\d++(?:\.\d*+)?(?:[eE][-+]?\d++)?|\.\d++|nan|inf)"

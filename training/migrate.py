@@ -167,7 +167,7 @@ def migrate_tree(tree) -> tuple[list[str], list[str]]:
 
 def migrate_file(src: str | os.PathLike, out: str | os.PathLike) -> tuple[list[str], list[str]]:
     """Read a config, migrate it, write `out` atomically (comments and order kept)."""
-    from converters.files import check_output
+    from fileio.files import check_output
     from training.yamledit import read_yaml, write_yaml
 
     check_output(out)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from converters.files import atomic_path, write_json
+from fileio.files import atomic_path, write_json
 from training.ckpt import CheckpointError, hf_name, lora_pairs
 
 PEFT_PREFIX = "base_model.model."

@@ -6,7 +6,7 @@ import hashlib
 import shutil
 from pathlib import Path
 
-from converters.files import InputError
+from fileio.files import InputError
 
 TOKENIZER_DIR = "tokenizer"
 

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from converters.files import readable
+from fileio.files import readable
 from training.config import ConfigError, check_config, fill_from_data, global_batch, load_config
 
 
@@ -204,7 +204,7 @@ def run_training(args: TrainArgs) -> dict:
 
 
 def _save_run_files(cfg, args: TrainArgs, run_dir: Path) -> None:
-    from converters.files import atomic_open, write_json
+    from fileio.files import atomic_open, write_json
     from converters.mindrecord import read_meta
 
     from training.yamledit import dump_config

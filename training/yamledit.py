@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterator
 
-from converters.files import atomic_open
+from fileio.files import atomic_open
 from training.config import ConfigError
 
 

@@ -7,7 +7,7 @@ import gzip
 import os
 from typing import IO
 
-from converters.files import InputError, open_input
+from fileio.files import InputError, open_input
 
 BOM = b"\xef\xbb\xbf"  # Windows editors start UTF-8 files with it; it is not part of the first row
 # binary files users pass for JSON (a download, a Hugging Face dataset), by their first bytes

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from converters.files import atomic_path
+from fileio.files import atomic_path
 
 
 def figure(width: float, height: float):

@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
-from converters.files import InputError, _UMASK, readable
+from fileio.files import InputError, _UMASK, readable
 
 
 def store_of(out: str | os.PathLike) -> Path:

@@ -67,7 +67,7 @@ def read_rows(
     path = str(path)
     with open_input(path) as handle:
         head = handle.read(4096)
-        from converters.sniff import BOM, refuse_compressed  # sniff imports this module
+        from fileio.sniff import BOM, refuse_compressed  # sniff imports this module
 
         refuse_compressed(path, head)
         handle.seek(len(BOM) if head.startswith(BOM) else 0)
@@ -127,7 +127,7 @@ def load_json(path: str | os.PathLike) -> Any:
     with open_input(path) as handle:
         data = handle.read()
     try:
-        from converters.sniff import refuse_compressed  # sniff imports this module
+        from fileio.sniff import refuse_compressed  # sniff imports this module
 
         refuse_compressed(path, data[:8])
         return loads(data.decode("utf-8-sig"))
