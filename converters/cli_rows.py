@@ -73,16 +73,22 @@ def cmd_categorise(a) -> int:
     return _report_failures([str(e) for e in errors] + others, a.errors)
 
 
-def cmd_check(a) -> int:
-    errors: list[RowError] = []
-    kinds: Counter = Counter()
-    rows = _load_checked(a.inputs, errors, 0, not a.quiet, a.format, kinds)
+def _print_checked(rows: list[dict], kinds: Counter) -> tuple[dict, dict, dict]:
+    """What check and prepare print about checked rows: layouts, wrappers, the status table, roundings."""
     table = P.category_table(rows)
     wrappers, roundings = S.wrapper_counts(rows), S.rounding_counts(rows)
     print(format_kinds(kinds))
     print(S.format_wrappers(wrappers))
     print(P.format_table(table))
     print(S.format_roundings(roundings))
+    return table, wrappers, roundings
+
+
+def cmd_check(a) -> int:
+    errors: list[RowError] = []
+    kinds: Counter = Counter()
+    rows = _load_checked(a.inputs, errors, 0, not a.quiet, a.format, kinds)
+    table, wrappers, roundings = _print_checked(rows, kinds)
     if S.other_hint(rows):
         print(S.other_hint(rows), file=sys.stderr)
     if not rows and not errors:  # an empty file is more often a mistake than a data set
@@ -142,12 +148,7 @@ def _prepare(a) -> int:
     kinds: Counter = Counter()
     rows = P.dedup_rows(P.load_raw(a.inputs, errors, a.seed, a.format, kinds), steps)
     rows = P.check_rows(rows, show_progress=not a.quiet)
-    table = P.category_table(rows)
-    wrappers, roundings = S.wrapper_counts(rows), S.rounding_counts(rows)
-    print(format_kinds(kinds))
-    print(S.format_wrappers(wrappers))
-    print(P.format_table(table))
-    print(S.format_roundings(roundings))
+    table, wrappers, roundings = _print_checked(rows, kinds)
     chosen = P.select(rows, _select_opts(a), steps)
     print(P.format_steps(steps))
     failures = _failures(errors, rows)

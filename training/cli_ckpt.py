@@ -51,24 +51,30 @@ def cmd_merge_lora(a) -> int:
     return 0
 
 
-def cmd_extract_lora(a) -> int:
-    from training.ckpt import CheckpointError, load_params, write_adapter
+def _lora_run(config: str) -> tuple[dict, dict]:
+    """The LoRA block and model_config of a run's config; a config without LoRA is refused."""
+    from training.ckpt import CheckpointError
 
-    pet, mc = _pet_and_model(a.config)
+    pet, mc = _pet_and_model(config)
     if not pet:
-        raise CheckpointError(f"{a.config} has no pet_config (LoRA) block")
+        raise CheckpointError(f"{config} has no pet_config (LoRA) block")
+    return pet, mc
+
+
+def cmd_extract_lora(a) -> int:
+    from training.ckpt import load_params, write_adapter
+
+    pet, mc = _lora_run(a.config)
     out = write_adapter(load_params(a.ckpt), pet, mc, a.out)
     print(f"wrote {out}/adapter.ckpt and adapter_config.json")
     return 0
 
 
 def cmd_export_peft(a) -> int:
-    from training.ckpt import CheckpointError, load_params
+    from training.ckpt import load_params
     from training.peft_export import export_peft
 
-    pet, mc = _pet_and_model(a.config)
-    if not pet:
-        raise CheckpointError(f"{a.config} has no pet_config (LoRA) block")
+    pet, mc = _lora_run(a.config)
     out = export_peft(load_params(a.ckpt), pet, mc, a.out, a.base_model)
     print(f"wrote {out}/adapter_model.safetensors and adapter_config.json (PEFT LoRA, Llama names)")
     return 0
