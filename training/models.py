@@ -40,14 +40,38 @@ def logits(net, ids: np.ndarray) -> np.ndarray:
     import mindspore as ms
 
     net.set_train(False)
-    was = getattr(net, "predict_run_mode", None)
     out = net(ms.Tensor(ids.astype(np.int32)))
     out = out[0] if isinstance(out, tuple) else out
     arr = out.asnumpy()
     if arr.ndim == 2:
         arr = arr.reshape(ids.shape[0], ids.shape[1], -1)
-    del was
     return arr
+
+
+MAX_CONVERSION_DIFF = 1e-3  # |logit| difference a converted model may have from the numpy reference
+
+
+def converted_logits(params: dict[str, np.ndarray], mc: dict, ids: list[int]) -> np.ndarray:
+    """Logits [seq, vocab] of converted weights in MindFormers' Llama on CPU (no LoRA), one sequence.
+
+    Weights that leave a parameter of the model unset are refused: the check would mean nothing."""
+    from fileio.files import InputError
+    from training.cpu import CPU_MODEL_SETTINGS
+
+    net = build_model({**mc, **CPU_MODEL_SETTINGS, "seq_length": len(ids)}, lora=False)
+    missing = load_weights(net, params)
+    if missing:
+        raise InputError(f"converted weights do not cover the model: {missing[:3]}")
+    return logits(net, np.asarray([ids]))[0]
+
+
+def require_close(check: dict) -> None:
+    """Refuse a conversion whose logits are off the reference (`check` from a converter's verify)."""
+    from fileio.files import InputError
+
+    if check["max_abs_diff"] > MAX_CONVERSION_DIFF:
+        raise InputError(f"conversion check failed: logits differ from the reference by "
+                         f"{check['max_abs_diff']:.2e} (> {MAX_CONVERSION_DIFF:g})")
 
 
 def lora_params(net) -> dict[str, np.ndarray]:
