@@ -12,21 +12,18 @@ import uuid
 
 import pytest
 
-from evaluation import sandbox_bwrap
 from evaluation.sandbox import Limits, run_code
+from hostile import HOOK_OFF, needs_bwrap, new_mark, survivors
 
-pytestmark = pytest.mark.skipif(sandbox_bwrap.problem() is not None,
-                                reason=f"bubblewrap sandbox unavailable: {sandbox_bwrap.problem()}")
+pytestmark = needs_bwrap
 
 LIMITS = Limits(cpu_seconds=2, wall_seconds=5, memory_mb=256, output_bytes=4096)
-HOOK_OFF = "import __main__\n__main__._DENY = ()\n__main__._PATH_EVENTS = set()\n"
 STDLIB = sysconfig.get_path("stdlib", vars={"installed_base": sys.base_prefix})  # bound read-only inside
 
 
 @pytest.fixture
 def mark():
-    """A unique name: spawned processes write it to /proc/self/comm, so the host's process table shows them."""
-    return "mt" + uuid.uuid4().hex[:12]
+    return new_mark()
 
 
 @pytest.fixture
@@ -60,16 +57,6 @@ def listener():
     server.close()
 
 
-def survivors(mark: str) -> list[int]:
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/comm", "rb") as comm, open(f"/proc/{pid}/cmdline", "rb") as cmd:
-                if mark.encode()[:15] in comm.read() + cmd.read():
-                    found.append(int(pid))
-        except OSError:
-            continue
-    return found
 
 
 def run(code: str, secret: str | None = None, limits: Limits = LIMITS):

@@ -6,7 +6,6 @@ caller's session keyring readable and writable (seccomp filter), global sysctls 
 root (/proc/sys hidden), bwrap's /dev a writable tmpfs of no size limit (read-only), capabilities kept
 in the user namespace (--cap-drop ALL), memory unbounded across processes (a memory cgroup per run).
 """
-import ctypes
 import json
 import os
 import signal
@@ -21,13 +20,11 @@ import pytest
 from evaluation import sandbox_bwrap, sandbox_cgroup, sandbox_seccomp
 from evaluation.pot_loop import MAX_OBSERVATION_CHARS, closed_code_block, observation
 from evaluation.predict import final_answer
+from hostile import HOOK_OFF, needs_bwrap, new_mark, survivors
 from evaluation.sandbox import STATUSES, Limits, run_code
 
-BWRAP_PROBLEM = sandbox_bwrap.problem()
-needs_bwrap = pytest.mark.skipif(BWRAP_PROBLEM is not None, reason=f"bubblewrap sandbox unavailable: {BWRAP_PROBLEM}")
 LIMITS = Limits(cpu_seconds=2, wall_seconds=5, memory_mb=512, output_bytes=4096)
 WEAK = Limits(cpu_seconds=2, wall_seconds=5, memory_mb=512, output_bytes=4096, sandbox="weak")
-HOOK_OFF = "import __main__\n__main__._DENY = ()\n__main__._PATH_EVENTS = set()\n"
 CTYPES = "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nlibc.syscall.restype = ctypes.c_long\n"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -38,20 +35,9 @@ def syscall_number(name: str) -> int:
 
 @pytest.fixture
 def mark():
-    """A unique name spawned processes write to /proc/self/comm, so the host's process table shows them."""
-    return "rt" + uuid.uuid4().hex[:12]
+    return new_mark()
 
 
-def survivors(mark: str) -> list[int]:
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/comm", "rb") as comm:
-                if mark.encode()[:15] in comm.read():
-                    found.append(int(pid))
-        except OSError:
-            continue
-    return found
 
 
 @pytest.fixture
