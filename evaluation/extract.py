@@ -29,7 +29,7 @@ from fractions import Fraction
 
 from converters.answers import as_exact, extract_boxed
 
-MODES = ("exact", "rel", "contest")
+MODES = ("exact", "rel", "contest", "pal")
 RULES = ("boxed", "####", "answer line", "first equation", "last number")
 MAX_EXPONENT = 10_000  # contest values stay below 1e200; 10**1e9 would never finish
 MAX_DIGITS = 10_000
@@ -167,7 +167,8 @@ def _shown_precision(gold: str) -> int | None:
 
 def is_correct(pred: str | None, gold: str, mode: str = "exact") -> bool:
     """exact: equal once rounded (half-even) to the gold's shown precision; rel: within 1e-6
-    relative; contest: within 0.01 absolute (how the contest's judges scored)."""
+    relative; contest: within 0.01 absolute (how the contest's judges scored); pal: less than
+    1e-3 apart (PAL's rule for GSM-Hard, whose golds are floats like 3.3333333333333335)."""
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; choose from {MODES}")
     gold = str(gold)
@@ -182,6 +183,8 @@ def is_correct(pred: str | None, gold: str, mode: str = "exact") -> bool:
         return round(p / quantum) * quantum == g
     if mode == "rel":
         return abs(p - g) <= Fraction(1, 10**6) * abs(g) if g else abs(p) <= Fraction(1, 10**12)
+    if mode == "pal":
+        return abs(p - g) < Fraction(1, 1000)
     return abs(p - g) <= Fraction(1, 100)
 
 

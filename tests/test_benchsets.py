@@ -76,3 +76,27 @@ def test_bench_command_writes_rows_and_refuses_a_set_in_training(tmp_path):
     line = proc.stderr.strip().splitlines()[-1]
     assert line.startswith(f"{tmp_path / 'conversations.json'}:") and "2 of the 30 sampled svamp problems" in line
     assert rows[2]["source"] in line and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("pred,gold,exact,pal", [
+    ("3.3333333333333335", "3.3333333333333335", True, True),
+    ("3.3333", "3.3333333333333335", False, True),  # a program that rounds to 4 places: PAL counts it
+    ("3.33", "3.3333333333333335", False, False),  # 0.0033 off: wrong under both
+    ("3244047.1", "3244047.0999999996", False, True),  # the gold's float noise: exact would call it wrong
+    ("145.0", "145", True, True), ("145", "145", True, True),
+    ("145.0009", "145", False, True), ("145.001", "145", False, False), ("-27084279", "-27084279", True, True),
+])
+def test_float_golds_under_exact_and_pal(pred, gold, exact, pal):
+    from evaluation.extract import is_correct
+
+    assert is_correct(pred, gold, "exact") is exact and is_correct(pred, gold, "pal") is pal
+
+
+def test_score_rows_in_pal_mode_counts_by_the_rule():
+    from evaluation.score import score_rows
+
+    rows = [{"answer": "3244047.1", "gold": "3244047.0999999996", "category": "gsm_hard"},
+            {"answer": "3.33", "gold": "3.3333333333333335", "category": "gsm_hard"}]
+    result = score_rows([dict(r) for r in rows], "pal")
+    assert (result["mode"], result["n"], result["correct"]) == ("pal", 2, 1)
+    assert score_rows([dict(r) for r in rows], "exact")["correct"] == 0
