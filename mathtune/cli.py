@@ -10,6 +10,7 @@ from training import cli as training_cli
 from training import cli_simulate
 from fileio.files import InputError, check_output
 from evaluation import cli as evaluation_cli
+from evaluation.cli_rft import add_data_step as add_rft_step
 from mathtune.clitools import quiet_mindspore, use_formatter, version
 
 
@@ -37,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     training_cli.add_parser(sub)
     cli_simulate.add_parser(sub)
     evaluation_cli.add_parser(sub)
+    # `data rft` judges predictions with score's rule, which converters may not import
+    add_rft_step(sub.choices["data"])
     use_formatter(parser)
     return parser
 
