@@ -66,7 +66,9 @@ def add_data_step(data_parser: argparse.ArgumentParser) -> None:
     p.add_argument("predictions", nargs="+", help="`mathtune predict` JSONL (best with --samples k --temperature T)")
     p.add_argument("--out", required=True, help="training rows (JSONL)")
     p.add_argument("--max-per-problem", type=int, default=4, help="distinct verified programs kept per problem")
-    p.add_argument("--mode", choices=["exact", "rel", "contest"], default="exact",
+    from evaluation.extract import MODES
+
+    p.add_argument("--mode", choices=MODES, default="exact",
                    help="how an output must equal the gold (as in `mathtune score`)")
     p.add_argument("--report", help="save the counts as JSON")
     p.set_defaults(func=cmd_rft)
