@@ -96,7 +96,8 @@ def cmd_gsm8k(a) -> int:
 
 
 def cmd_report(a) -> int:
-    from evaluation.report import demo_report, quality_report
+    from evaluation.report import demo_report
+    from evaluation.report_quality import quality_report
 
     path = demo_report(a.out_dir, a.run) if a.kind == "demo" else quality_report(a.out_dir)
     print(f"wrote {path}")

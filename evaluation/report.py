@@ -1,4 +1,4 @@
-"""`mathtune report`: REPORT.md for `make demo` and RESULTS.md for the SmolLM2 quality run.
+"""`mathtune report`: REPORT.md for `make demo` (RESULTS.md of the SmolLM2 quality run: report_quality.py).
 
 Both read only files the earlier stages wrote (times.tsv, score.json, the training log, …),
 so a report can be rebuilt at any time without a model.
@@ -155,54 +155,3 @@ def _scored(pred_path: Path, score: dict) -> list[dict]:
     preds = [p for p in _preds(pred_path) if p.get("gold") is not None]
     score_rows(preds, score.get("mode", "exact"))
     return preds
-
-
-def quality_report(out: str | os.PathLike) -> Path:
-    """logs/quality/RESULTS.md (+ results.json) from `scripts/quality_smollm2.sh`."""
-    from training.logs import read_log, summary
-
-    out = Path(out)
-    results: dict = {"machine": machine()}
-    for model in ("base", "lora"):
-        for name in ("test", "reworded"):
-            s = _load(out / model / name / "score.json")
-            results[f"{model}_{name}"] = {"n": s["n"], "correct": s["correct"], "accuracy": s["accuracy"]}
-        results[f"{model}_gsm8k"] = _load(out / model / "gsm8k" / "gsm8k_summary.json")["cot"]
-    tiny = out / "tiny" / "reworded" / "score.json"
-    if tiny.exists():
-        s = _load(tiny)
-        results["tiny_reworded"] = {"n": s["n"], "correct": s["correct"], "accuracy": s["accuracy"]}
-    rows, info = read_log(out / "lora" / "log" / "rank_0" / "info.log")
-    meta = _load(out / "data" / "train.mindrecord.meta.json")
-    times = read_times(out / "times.tsv")
-    results["train"] = {"steps": len(rows), "rows": meta["rows"], "final_loss": rows[-1]["loss"],
-                        "seconds": next((s for n, s, _ in times if n == "train"), None)}
-    with atomic_open(out / "results.json") as handle:
-        json.dump(results, handle, indent=2)
-
-    def pct(key: str) -> str:
-        r = results[key]
-        return f"{100 * r['accuracy']:.1f}% ({r['correct']}/{r['n']})"
-
-    lines = [
-        "# SmolLM2-135M-Instruct + LoRA: quality run", "",
-        f"Generated {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {machine()}.", "",
-        "| set | before (base) | after (LoRA) |", "|---|---:|---:|",
-        f"| held-out contest-style (synthetic) | {pct('base_test')} | {pct('lora_test')} |",
-        f"| reworded (phrasings never trained on) | {pct('base_reworded')} | {pct('lora_reworded')} |",
-        f"| GSM8K test, chain of thought | {pct('base_gsm8k')} | {pct('lora_gsm8k')} |", "",
-        *([f"The base model was run on the first {results['base_test']['n']} of the "
-           f"{results['lora_test']['n']} held-out problems (they come shuffled, every category present): "
-           "it writes long working to the token limit, and the whole set would take hours on this CPU.", ""]
-          if results["base_test"]["n"] < results["lora_test"]["n"] else []),
-        *([f"`make demo`'s tiny model, trained from scratch on the same kind of data, on the reworded set: "
-           f"{pct('tiny_reworded')}.", ""] if "tiny_reworded" in results else []),
-        "## After, per category (held-out contest-style)", "",
-        *category_table(_load(out / "lora" / "test" / "score.json"), _preds(out / "lora" / "test" / "pred.jsonl")), "",
-        "## Reworded set, per category", "", "Before:", "",
-        *category_table(_load(out / "base" / "reworded" / "score.json")), "", "After:", "",
-        *category_table(_load(out / "lora" / "reworded" / "score.json")), "",
-        "## Training", "", "```", summary(rows, info), "```", "", "![loss](lora/log/loss.png)", "",
-        "## Stages", "", *times_table(times), "",
-    ]
-    return write_markdown(out / "RESULTS.md", lines)

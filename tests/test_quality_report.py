@@ -17,40 +17,69 @@ def _preds(path, rows):
 
 def _run(*args):
     proc = subprocess.run([sys.executable, "-m", "mathtune", *args], capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.returncode in (0, 1), proc.stderr[-2000:]
+    return proc
 
 
-def test_quality_report_tables_and_rerun_stage(tmp_path):
+def test_quality_report_tables_with_anchors_and_sets_not_run(tmp_path):
     out = tmp_path / "quality"
-    sets = {
-        "base/test": [("arithmetic", "3", "4"), ("mean", "2.5", "2.5")],
-        "lora/test": [("arithmetic", "3", "3"), ("mean", "2.5", "2.5"), ("sqrt", "7", "7"), ("power", "8", "9")],
-        "base/reworded": [("linear", "2", "-2")],
-        "lora/reworded": [("linear", "2", "2")],
-        "tiny/reworded": [("linear", "2", "5")],
+    sets = {  # (path, mode): rows of (category, gold, answer)
+        ("base/heldout", "exact"): [("arithmetic", "3", "4"), ("mean", "2.5", "2.5")],
+        ("tuned/heldout", "exact"): [("arithmetic", "3", "3"), ("mean", "2.5", "2.5"), ("sqrt", "7", "7"),
+                                     ("power", "8", "8")],
+        ("tuned/reworded", "exact"): [("linear", "2", "2"), ("linear", "3", "1")],
+        ("base/gsm8k", "exact"): [("gsm8k", "18", "5"), ("gsm8k", "3", "3"), ("gsm8k", "7", "1"), ("gsm8k", "9", "0")],
+        ("tuned/gsm8k", "exact"): [("gsm8k", "18", "18"), ("gsm8k", "3", "3"), ("gsm8k", "7", "1"), ("gsm8k", "9", "0")],
+        # 1 of 4 under PAL's rule: 25% < 0.85 × 50%; exact would count 0 (the gold's float noise)
+        ("tuned/gsm_hard", "pal"): [("gsm_hard", "3244047.0999999996", "3244047.1"), ("gsm_hard", "5", "6"),
+                                    ("gsm_hard", "3.3333333333333335", "3.33"), ("gsm_hard", "1", "2")],
+        ("tuned/svamp", "exact"): [("svamp", "145", "145.0")],
     }
-    for name, rows in sets.items():
+    for (name, mode), rows in sets.items():
         _preds(out / name / "pred.jsonl", rows)
-        _run("score", str(out / name / "pred.jsonl"))
-    for model, correct in (("base", 4), ("lora", 3)):
-        (out / model / "gsm8k").mkdir(parents=True)
-        (out / model / "gsm8k" / "gsm8k_summary.json").write_text(
-            json.dumps({"cot": {"n": 200, "correct": correct, "accuracy": correct / 200}}))
+        _run("score", str(out / name / "pred.jsonl"), "--mode", mode)
     log = out / "lora" / "log" / "rank_0" / "info.log"
     log.parent.mkdir(parents=True)
     log.write_text(LOG % (1, "1.5") + "\n" + LOG % (2, "0.25") + "\n")
-    (out / "data").mkdir()
-    (out / "data" / "train.mindrecord.meta.json").write_text(json.dumps({"rows": 16}))
-    (out / "times.tsv").write_text("train\t100\tmathtune train x\nlora-gsm8k\t300\tmathtune gsm8k a\n"
-                                   "lora-gsm8k\t320\tmathtune gsm8k b\n")
+    (out / "rft" / "r1" / "gsm8k").mkdir(parents=True)
+    (out / "rft" / "r1" / "gsm8k" / "score.json").write_text(json.dumps({"accuracy": 0.75, "correct": 3, "n": 4}))
+    (out / "times.tsv").write_text("train\t3000\tmathtune train x\ntuned-gsm8k\t300\tmathtune predict a\n"
+                                   "tuned-gsm8k\t320\tmathtune predict b\n")
 
-    _run("report", "quality", str(out))
-    text = (out / "RESULTS.md").read_text(encoding="utf-8")
-    assert "| held-out contest-style (synthetic) | 50.0% (1/2) | 75.0% (3/4) |" in text
-    assert "| reworded (phrasings never trained on) | 0.0% (0/1) | 100.0% (1/1) |" in text
-    assert "| GSM8K test, chain of thought | 2.0% (4/200) | 1.5% (3/200) |" in text
-    assert "first 2 of the 4 held-out problems" in text and "on the reworded set: 0.0% (0/1)" in text
-    assert "| lora-gsm8k | 5 min 20 s | `mathtune gsm8k b` |" in text and "mathtune gsm8k a" not in text
+    assert _run("report", "quality", str(out)).returncode == 0
     results = json.loads((out / "results.json").read_text())
-    assert results["train"] == {"steps": 2, "rows": 16, "final_loss": 0.25, "seconds": 100}
-    assert [n for n, _, _ in read_times(out / "times.tsv")] == ["train", "lora-gsm8k"]
+    assert results["sets"] == {
+        "heldout": {"base": 50.0, "tuned": 100.0, "n": 4, "n_base": 2},
+        "reworded": {"base": None, "tuned": 50.0, "n": 2},
+        "gsm8k": {"base": 25.0, "tuned": 50.0, "n": 4},
+        "gsm_hard": {"base": None, "tuned": 25.0, "n": 4},
+        "svamp": {"base": None, "tuned": 100.0, "n": 1},
+        "multiarith": {"base": None, "tuned": None, "n": None},
+    }
+    assert results["scoring"]["gsm_hard"] == "pal" and results["scoring"]["gsm8k"] == "exact"
+    assert results["targets"]["gsm_hard"] == 42.5
+    assert results["met"] == {"heldout": True, "reworded": None, "gsm8k": True, "gsm_hard": False, "svamp": True,
+                              "multiarith": None}
+    assert results["training_minutes"] == 50.0 and results["rft"] == [{"round": "r1", "gsm8k": 75.0}]
+
+    text = (out / "RESULTS.md").read_text(encoding="utf-8")
+    table = text.split("| set | base | tuned | n | anchor / target | met? |", 1)[1]
+    assert "| held-out contest-style (synthetic) | 50.0% (1/2) | 100.0% (4/4) | 4 | ≥ 99% | **yes** |" in table
+    assert "| GSM8K test | 25.0% (1/4) | 50.0% (2/4) | 4 | ≥ 18.1% | **yes** |" in table
+    assert "| GSM-Hard (GSM8K, large numbers) | not run | 25.0% (1/4) | 4 | ≥ 0.85 × GSM8K = 42.5% | no (-17.5 pts) |" \
+        in table
+    assert "| MultiArith | not run | not run | – | ≥ 54.2% | – |" in table
+    assert "GSM8K 1.4% (5-shot)" in text and "pal, under 1e-3 from the gold, PAL's rule: gsm_hard" in text
+    assert "**50.0 min**" in text and "| r1 | 75.0% |" in text
+    assert "| tuned-gsm8k | 5 min 20 s | `mathtune predict b` |" in text and "mathtune predict a" not in text
+    assert "Loss curve: not drawn yet" in text
+    assert [n for n, _, _ in read_times(out / "times.tsv")] == ["train", "tuned-gsm8k"]
+
+
+def test_quality_report_on_an_empty_run_folder(tmp_path):
+    """Before any stage has run, every set is 'not run' and nothing crashes."""
+    assert _run("report", "quality", str(tmp_path)).returncode == 0
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert set(results["sets"]) == {"heldout", "reworded", "gsm8k", "gsm_hard", "svamp", "multiarith"}
+    assert all(v == {"base": None, "tuned": None, "n": None} for v in results["sets"].values())
+    assert "Training has not run yet." in (tmp_path / "RESULTS.md").read_text(encoding="utf-8")
