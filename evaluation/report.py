@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import platform
 from datetime import datetime, timezone
 from pathlib import Path
@@ -94,9 +95,18 @@ def misses(preds: list[dict], k: int = 5) -> list[str]:
         return ["No misses."]
     lines = [f"{len(wrong)} misses; the first {min(k, len(wrong))}:", ""]
     for p in wrong[:k]:
+        text = p.get("generation") or ""
+        fence = fence_for(text)
         lines += [f"- `{p['problem']}` — gold `{p['gold']}`, answered `{p.get('prediction', p.get('answer'))}`",
-                  "  ```", *("  " + line for line in (p.get("generation") or "").splitlines()), "  ```"]
+                  f"  {fence}", *("  " + line for line in text.splitlines()), f"  {fence}"]
     return lines
+
+
+def fence_for(text: str) -> str:
+    """A backtick fence longer than any backtick run inside `text` (CommonMark closes a fence only with
+    one at least as long), so a ```python block in a model's answer stays inside the quoted block."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
 
 
 def write_markdown(path: Path, lines: list[str]) -> Path:
