@@ -33,6 +33,8 @@ def add_parser(sub) -> None:
     p.add_argument("--duplicates", type=float, default=0.0, help="share of rows repeating an earlier row")
     p.add_argument("--balanced", action="store_true",
                    help="equal shares for every category (default: the contest's shares)")
+    p.add_argument("--weight", action="append", default=[], metavar="CATEGORY=W",
+                   help="multiply a category's share (repeatable), e.g. --weight mean=2")
     p.add_argument("--phrasings", choices=["contest", "varied"], default="contest",
                    help="varied: the 11 Chinese categories in turn, each in one of many Chinese/English "
                         "wordings (not data reworded's); rows carry category, args and gold")

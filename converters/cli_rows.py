@@ -13,6 +13,23 @@ from converters.cli_common import (_failures, _load_checked, _report_failures, _
 from fileio.files import RowError, write_json, write_jsonl
 
 
+def weights(specs: list[str], names: list[str]) -> dict[str, float]:
+    """`--weight CATEGORY=W` options → {category: W}; InputError (one line) for a bad one."""
+    from fileio.files import InputError
+
+    out: dict[str, float] = {}
+    for spec in specs:
+        name, _, value = spec.partition("=")
+        try:
+            factor = float(value)
+        except ValueError:
+            factor = -1.0
+        if name not in names or not factor >= 0 or factor == float("inf"):
+            raise InputError(f"--weight {spec!r}: expected CATEGORY=W with W ≥ 0 and CATEGORY one of {', '.join(names)}")
+        out[name] = factor
+    return out
+
+
 def cmd_synth(a) -> int:
     from converters.synth import SHARES, synth_rows
 
@@ -20,12 +37,18 @@ def cmd_synth(a) -> int:
         from fileio.files import InputError
         from converters.phrasings import phrased_rows
 
-        if a.duplicates or a.balanced:
-            raise InputError("--duplicates and --balanced apply to --phrasings contest only")
+        if a.duplicates or a.balanced or a.weight:
+            raise InputError("--duplicates, --balanced and --weight apply to --phrasings contest only")
         n = write_jsonl(a.out, phrased_rows(a.n, a.seed))
         print(f"wrote {n} rows in varied phrasings to {a.out}")
         return 0
-    shares = dict.fromkeys(SHARES, 1.0) if a.balanced else None
+    shares = dict.fromkeys(SHARES, 1.0) if a.balanced else dict(SHARES)
+    for name, factor in weights(a.weight, list(SHARES)).items():
+        shares[name] *= factor
+    if not sum(shares.values()) > 0:
+        from fileio.files import InputError
+
+        raise InputError("--weight: every category has weight 0")
     n = write_jsonl(a.out, synth_rows(a.n, a.seed, shares, duplicate_share=a.duplicates))
     print(f"wrote {n} rows to {a.out}")
     return 0

@@ -245,3 +245,17 @@ def test_a_missing_option_is_named_by_its_canonical_name():
     assert proc.returncode == 2
     assert proc.stderr.strip() == ("mathtune train: error: the following arguments are required: --data "
                                    "(see mathtune train --help)")
+
+
+def test_synth_weight_multiplies_a_category_share(tmp_path):
+    from converters.categories import categorise
+
+    run("data", "synth", "--balanced", "--weight", "mean=3", "--n", "1400", "--seed", "5", "--out", "w.jsonl",
+        cwd=tmp_path)
+    rows = [json.loads(line) for line in (tmp_path / "w.jsonl").read_text(encoding="utf-8").splitlines()]
+    share = sum(categorise(r["problem"]).category == "mean" for r in rows) / len(rows)
+    assert 0.17 < share < 0.26  # 3 of 14 equal weights: 21%; unweighted it is 1 of 12 (8%)
+    for bad in ("foo=1", "mean=x", "mean=-1"):
+        out = run("data", "synth", "--weight", bad, "--out", "bad.jsonl", cwd=tmp_path, ok=False)
+        assert out.returncode == 2 and "--weight" in out.stderr and "Traceback" not in out.stderr
+        assert not (tmp_path / "bad.jsonl").exists()
