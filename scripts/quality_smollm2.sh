@@ -5,22 +5,23 @@
 # SVAMP and MultiArith test sets (none of whose problems may be in training: `data bench --exclude` refuses).
 #
 #   scripts/quality_smollm2.sh [--out logs/quality] [--config yaml/cpu_smollm2_135m_lora_pot.yaml]
-#       [--gsm8k-rows 1000] [--contest-rows 500] [--varied-rows 400] [--n 200] [--seed 0] [--batch-size 32]
-#       [--rft-rounds 0] [--rft-problems 400] [--rft-samples 4] [--rft-temperature 0.7]
+#       [--gsm8k-rows 1000] [--contest-rows 500] [--varied-rows 400] [--n 200] [--seed 0] [--batch-size 100]
+#       [--rft-rounds 1] [--rft-problems 100] [--rft-samples 4] [--rft-temperature 0.7]
 #
 # --n/--seed: problems per evaluation set and the sampling seed of the four public sets. Predictions are
 # greedy and zero-shot (the bare question in the training chat format); GSM-Hard is scored with PAL's rule
 # (|answer - gold| < 1e-3), every other set exactly. --rft-rounds N adds N rounds of rejection sampling:
-# the latest model samples --rft-samples programs for the first --rft-problems GSM8K train problems, `data rft` keeps the
-# verified ones, a new LoRA trains from the base model on the data plus them, and it is measured on every set
-# (OUT/rft/rR/SET); "tuned" in the table stays the first LoRA.
+# the latest model samples --rft-samples programs (temperature, top-p 0.95) for --rft-problems GSM8K train
+# problems no earlier round trained on (scripts/unseen_rows.py), `data rft` keeps the distinct verified ones, training continues from
+# the latest LoRA on them plus an eighth of the first mix at a fifth of the rate, and the result is measured
+# on GSM8K, SVAMP and MultiArith (OUT/rft/rR/SET); "tuned" in the table stays the first LoRA.
 #
 # Every stage prints its command and records its time in OUT/times.tsv; a stage whose output exists is
 # skipped, so a stopped run resumes. Results: OUT/RESULTS.md and OUT/results.json (`mathtune report quality`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=logs/quality; CONFIG=yaml/cpu_smollm2_135m_lora_pot.yaml; GSM_ROWS=1000; CONTEST_ROWS=500; VARIED_ROWS=400
-N=200; SEED=0; BATCH=32; RFT_ROUNDS=0; RFT_PROBLEMS=400; RFT_SAMPLES=4; RFT_TEMPERATURE=0.7
+N=200; SEED=0; BATCH=100; RFT_ROUNDS=1; RFT_PROBLEMS=100; RFT_SAMPLES=4; RFT_TEMPERATURE=0.7
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --out) OUT=$2; shift 2 ;;
@@ -77,7 +78,7 @@ stage train "$RUN/train_args.json" mathtune train --config "$CONFIG" --data "$D/
 stage loss "$RUN/log/loss.png" mathtune logs "$RUN/log/rank_0/info.log" --out "$RUN/log"
 
 # --- predictions and scores: evaluate WHO (base|tuned|rft/rR) with MODEL-ARGS... into OUT/WHO/SET
-evaluate() {
+evaluate() {  # evaluate WHO PREDICT-ARGS...: every set in SETS
   local who=$1 set pred; shift
   for set in "${SETS[@]}"; do
     pred="$OUT/$who/$set/pred.jsonl"
@@ -90,24 +91,32 @@ evaluate base --model-dir "$M" --chat chatml --template none
 evaluate tuned --run-dir "$RUN"
 
 # --- optional rejection-sampling rounds (`mathtune data rft`): each trains a new LoRA from the base model
-PREV=$RUN; EXTRA=()
+PREV=$RUN
 for ((r = 1; r <= RFT_ROUNDS; r++)); do
   R=$OUT/rft/r$r
-  stage "rft-r$r-sample" "$R/samples.jsonl" mathtune predict --run-dir "$PREV" --input "$OUT/gsm8k_pot.jsonl" \
-      --limit "$RFT_PROBLEMS" --samples "$RFT_SAMPLES" --temperature "$RFT_TEMPERATURE" --seed "$r" \
+  mkdir -p "$R"  # GSM8K train problems no earlier round trained on
+  stage "rft-r$r-problems" "$R/problems.jsonl" python3 scripts/unseen_rows.py "$OUT/gsm8k_pot.jsonl" \
+      "$D/selected.jsonl" "$R/problems.jsonl" "$RFT_PROBLEMS" "$(((r - 1) * RFT_PROBLEMS))"
+  stage "rft-r$r-sample" "$R/samples.jsonl" mathtune predict --run-dir "$PREV" --input "$R/problems.jsonl" \
+      --samples "$RFT_SAMPLES" --temperature "$RFT_TEMPERATURE" --top-p 0.95 --seed "$r" \
       --out "$R/samples.jsonl" --batch-size "$BATCH" --max-new-tokens 192 --quiet
   stage "data-rft-r$r" "$R/rft.jsonl" mathtune data rft "$R/samples.jsonl" --out "$R/rft.jsonl" \
       --report "$R/rft_report.json"
-  EXTRA+=("$R/rft.jsonl")
-  stage "data-rft-r$r-prepare" "$R/data/train.mindrecord" mathtune data prepare "${INPUTS[@]}" "${EXTRA[@]}" \
-      --out "$R/data" "${PREPARE[@]}"
+  # the kept programs plus an eighth of the first mix, so the round adds to what the LoRA knows
+  stage "data-rft-r$r-prepare" "$R/data/train.mindrecord" mathtune data prepare "$R/rft.jsonl" \
+      "$OUT/gsm8k_pot.jsonl#$((GSM_ROWS / 8))" "$OUT/raw_contest.jsonl#$((CONTEST_ROWS / 8))" \
+      "$OUT/raw_varied.jsonl#$((VARIED_ROWS / 8))" --seed "$r" --out "$R/data" "${PREPARE[@]}"
   for set in "${BENCH[@]}"; do  # the new data must not hold a test problem either
     stage "data-rft-r$r-check-$set" "$R/sets_checked/$set.jsonl" mathtune data bench "$set" --n "$N" \
         --seed "$SEED" --exclude "$R/data/conversations.json" --out "$R/sets_checked/$set.jsonl"
   done
+  # continue from the previous LoRA (its checkpoint holds the adapter), at a tenth of the first rate
   stage "rft-r$r-train" "$R/lora/train_args.json" mathtune train --config "$CONFIG" \
-      --data "$R/data/train.mindrecord" --ckpt "$M/model.ckpt" --run-dir "$R/lora" --epochs 1
+      --data "$R/data/train.mindrecord" --ckpt "$(ls -t "$PREV"/checkpoint/rank_0/*.ckpt | head -1)" \
+      --run-dir "$R/lora" --epochs 1 lr_schedule.learning_rate=1e-4 lr_schedule.lr_end=1e-5
+  ALL=("${SETS[@]}"); SETS=(gsm8k svamp multiarith)  # GSM-Hard asks GSM8K's problems with larger numbers
   evaluate "rft/r$r" --run-dir "$R/lora"
+  SETS=("${ALL[@]}")
   PREV=$R/lora
 done
 
