@@ -4,6 +4,7 @@
 # sandbox → score → logs/demo/REPORT.md.
 #
 #   scripts/demo.sh [--data train.json] [--out logs/demo] [--rows 8192] [--epochs 7] [--per-category 100]
+#                   [--batch 16] [--lr 3e-3] [--synth 30000] [--layers 3] [--hidden 128]
 #
 # Without --data (or DATA=…), the input is synthetic contest-style data. Each stage prints the exact
 # command it runs, and REPORT.md lists them with their timings, so any stage can be repeated by hand.
@@ -20,7 +21,8 @@
 #   weights learned for each token (`arithmetic` 46% → 97%).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DATA=${DATA:-}; OUT=logs/demo; ROWS=8192; EPOCHS=7; PER=100
+DATA=${DATA:-}; OUT=logs/demo; ROWS=8192; EPOCHS=7; PER=100; BATCH=16; LR=3e-3; SYNTH=30000; LAYERS=3
+HIDDEN=128
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --data) DATA=$2; shift 2 ;;
@@ -28,6 +30,11 @@ while [[ $# -gt 0 ]]; do
     --rows) ROWS=$2; shift 2 ;;
     --epochs) EPOCHS=$2; shift 2 ;;
     --per-category) PER=$2; shift 2 ;;
+    --batch) BATCH=$2; shift 2 ;;
+    --lr) LR=$2; shift 2 ;;
+    --synth) SYNTH=$2; shift 2 ;;
+    --layers) LAYERS=$2; shift 2 ;;
+    --hidden) HIDDEN=$2; shift 2 ;;
     *) echo "demo.sh: unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
@@ -40,18 +47,20 @@ source scripts/lib.sh
 if [[ -z "$DATA" ]]; then
   DATA="$OUT/raw.jsonl"
   # every category equally often, so the rare ones (fraction, mass) are learned too
-  stage data-synth "$DATA" mathtune data synth --balanced --n 30000 --seed 0 --duplicates 0.2 --out "$DATA"
+  stage data-synth "$DATA" mathtune data synth --balanced --n "$SYNTH" --seed 0 --duplicates 0.2 --out "$DATA"
 fi
 MIN=$(( ROWS / 22 < 300 ? ROWS / 22 : 300 ))  # a floor per category that leaves room for shares
 stage data-prepare "$OUT/data/conversations.json" mathtune data prepare "$DATA" --out "$OUT/data" --n "$ROWS" \
-    --min-per-category "$MIN" --multiple-of 16 --drop-english --style program --template none --no-mindrecord --quiet
+    --min-per-category "$MIN" --multiple-of "$BATCH" --drop-english --style program --template none --no-mindrecord --quiet
 stage data-tokenizer "$OUT/tokenizer/tokenizer.json" mathtune data tokenizer "$OUT/data/conversations.json" \
     --out "$OUT/tokenizer" --printable --merges 400 --digits 2
 stage data-mindrecord "$OUT/data/train.mindrecord" mathtune data mindrecord "$OUT/data/conversations.json" \
     --out "$OUT/data/train.mindrecord" --tokenizer "$OUT/tokenizer/tokenizer.json" --chat plain --seq-length auto --quiet
 stage train "$OUT/tiny/train_args.json" mathtune train --config yaml/cpu_tiny.yaml \
     --data "$OUT/data/train.mindrecord" --run-dir "$OUT/tiny" --epochs "$EPOCHS" \
-    --fit-model-to-data runner_config.batch_size=16 train_dataset.batch_size=16
+    --fit-model-to-data "runner_config.batch_size=$BATCH" "train_dataset.batch_size=$BATCH" \
+    "lr_schedule.learning_rate=$LR" "lr_schedule.lr_end=$(python3 -c "print($LR / 10)")" \
+    "model.model_config.num_layers=$LAYERS" "model.model_config.hidden_size=$HIDDEN"
 stage loss-curve "$OUT/tiny/loss.png" mathtune logs "$OUT/tiny/log/rank_0/info.log" --out "$OUT/tiny"
 stage data-heldout "$OUT/test.jsonl" mathtune data heldout --per-category "$PER" --seed 1 --exclude "$DATA" \
     --out "$OUT/test.jsonl"
