@@ -146,11 +146,12 @@ def decode(decoder: KVDecoder, prompts: list[list[int]], max_new_tokens: int, eo
     del caches_each
     logits = np.stack(first)
     pos = np.array([len(p) for p in prompts])
+    active = list(range(len(prompts)))  # the prompt each row of the (shrinking) batch belongs to
     for n in range(max_new_tokens):
         if n < min_new_tokens:
             logits[:, eos_id] = -np.inf
-        nxt = next_tokens(logits, sampling, rngs)
-        for i, t in enumerate(nxt):
+        nxt = next_tokens(logits, sampling, [rngs[i] for i in active] if rngs is not None else None)
+        for i, t in zip(active, nxt):
             if done[i]:
                 continue
             if t == eos_id:
@@ -163,6 +164,14 @@ def decode(decoder: KVDecoder, prompts: list[list[int]], max_new_tokens: int, eo
                 done[i] = True
         if all(done) or n == max_new_tokens - 1:
             break
+        # drop finished rows once a quarter of the batch has finished: a few long answers no longer
+        # keep the whole batch computing to the token limit (each row draws from its own rng, so the
+        # tokens are the same)
+        keep = [row for row, i in enumerate(active) if not done[i]]
+        if len(keep) <= 0.75 * len(active):
+            idx = np.asarray(keep)
+            caches = [(k[idx], v[idx]) for k, v in caches]
+            nxt, pos, active = nxt[idx], pos[idx], [active[row] for row in keep]
         logits = decoder.step(nxt, pos, caches)
         pos = pos + 1
     return outs

@@ -50,3 +50,28 @@ def test_min_new_tokens_and_stop(model):
     assert len(forced) >= 3  # EOS cannot end the output before min_new_tokens
     stopped = greedy(dec, prompt, 8, eos_id=2, min_new_tokens=0, stop=lambda i, toks: len(toks) == 2)[0]
     assert stopped == free[:2]
+
+
+def test_rows_that_finish_leave_the_batch_without_changing_the_others(model):
+    """decode() drops finished rows once a quarter of the batch is done; every prompt still gets the
+    tokens it gets alone, greedy and sampled (each row draws from its own generator)."""
+    from evaluation.generate import decode
+    from evaluation.sampling import Sampling
+
+    _, mc, params = model
+    dec = KVDecoder(params, mc)
+    rng = np.random.default_rng(2)
+    prompts = [list(map(int, rng.integers(3, 97, size=n))) for n in (4, 9, 5, 12, 6, 8, 3, 10)]
+    stop_at = [1, 2, 3, 12, 2, 12, 4, 12]  # five rows stop early: the batch shrinks twice
+    stop = lambda i, toks: len(toks) >= stop_at[i]  # noqa: E731
+    together = greedy(dec, prompts, 12, eos_id=2, min_new_tokens=0, stop=stop)
+    alone = [greedy(dec, [p], 12, eos_id=2, min_new_tokens=0, stop=lambda _, toks, s=s: len(toks) >= s)[0]
+             for p, s in zip(prompts, stop_at)]
+    assert together == alone and [len(t) for t in together][:3] == [1, 2, 3]
+    sampling = Sampling(temperature=1.0, top_p=1.0, top_k=0, seed=5)
+    rngs = sampling.rngs([[i] for i in range(len(prompts))])
+    drawn = decode(dec, prompts, 12, 2, 0, stop, sampling=sampling, rngs=rngs)
+    for i, p in enumerate(prompts):
+        one = decode(dec, [p], 12, 2, 0, lambda _, toks, s=stop_at[i]: len(toks) >= s, sampling=sampling,
+                     rngs=sampling.rngs([[i]]))
+        assert drawn[i] == one[0]
