@@ -7,21 +7,24 @@
 #   scripts/quality_smollm2.sh [--out logs/quality] [--config yaml/cpu_smollm2_135m_lora_pot.yaml]
 #       [--gsm8k-rows 1000] [--contest-rows 500] [--varied-rows 400] [--n 200] [--seed 0] [--batch-size 100]
 #       [--rft-rounds 1] [--rft-problems 100] [--rft-samples 4] [--rft-temperature 0.7]
+#       [--rft-sets "gsm8k svamp multiarith"]
 #
 # --n/--seed: problems per evaluation set and the sampling seed of the four public sets. Predictions are
 # greedy and zero-shot (the bare question in the training chat format); GSM-Hard is scored with PAL's rule
 # (|answer - gold| < 1e-3), every other set exactly. --rft-rounds N adds N rounds of rejection sampling:
 # the latest model samples --rft-samples programs (temperature, top-p 0.95) for --rft-problems GSM8K train
-# problems no earlier round trained on (scripts/unseen_rows.py), `data rft` keeps the distinct verified ones, training continues from
+# problems no earlier round trained on (scripts/unseen_rows.py), `data rft` keeps the distinct verified ones,
+# training continues from
 # the latest LoRA on them plus an eighth of the first mix at a fifth of the rate, and the result is measured
-# on GSM8K, SVAMP and MultiArith (OUT/rft/rR/SET); "tuned" in the table stays the first LoRA.
+# on --rft-sets (OUT/rft/rR/SET; default GSM8K, SVAMP, MultiArith: GSM-Hard asks GSM8K's problems with
+# larger numbers); "tuned" in the table stays the first LoRA.
 #
 # Every stage prints its command and records its time in OUT/times.tsv; a stage whose output exists is
 # skipped, so a stopped run resumes. Results: OUT/RESULTS.md and OUT/results.json (`mathtune report quality`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=logs/quality; CONFIG=yaml/cpu_smollm2_135m_lora_pot.yaml; GSM_ROWS=1000; CONTEST_ROWS=500; VARIED_ROWS=400
-N=200; SEED=0; BATCH=100; RFT_ROUNDS=1; RFT_PROBLEMS=100; RFT_SAMPLES=4; RFT_TEMPERATURE=0.7
+N=200; SEED=0; BATCH=100; RFT_ROUNDS=1; RFT_PROBLEMS=100; RFT_SAMPLES=4; RFT_TEMPERATURE=0.7; RFT_SETS="gsm8k svamp multiarith"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --out) OUT=$2; shift 2 ;;
@@ -36,6 +39,7 @@ while [[ $# -gt 0 ]]; do
     --rft-problems) RFT_PROBLEMS=$2; shift 2 ;;
     --rft-samples) RFT_SAMPLES=$2; shift 2 ;;
     --rft-temperature) RFT_TEMPERATURE=$2; shift 2 ;;
+    --rft-sets) RFT_SETS=$2; shift 2 ;;
     *) echo "quality_smollm2.sh: unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
@@ -114,7 +118,7 @@ for ((r = 1; r <= RFT_ROUNDS; r++)); do
   stage "rft-r$r-train" "$R/lora/train_args.json" mathtune train --config "$CONFIG" \
       --data "$R/data/train.mindrecord" --ckpt "$(ls -t "$PREV"/checkpoint/rank_0/*.ckpt | head -1)" \
       --run-dir "$R/lora" --epochs 1 lr_schedule.learning_rate=1e-4 lr_schedule.lr_end=1e-5
-  ALL=("${SETS[@]}"); SETS=(gsm8k svamp multiarith)  # GSM-Hard asks GSM8K's problems with larger numbers
+  ALL=("${SETS[@]}"); read -r -a SETS <<< "$RFT_SETS"
   evaluate "rft/r$r" --run-dir "$R/lora"
   SETS=("${ALL[@]}")
   PREV=$R/lora
