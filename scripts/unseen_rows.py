@@ -8,6 +8,10 @@ Writes N rows of IN, from its end backwards after skipping SKIP unseen rows, who
 """
 import json
 import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from the repository
+from fileio.files import atomic_open  # noqa: E402
 
 
 def main(src: str, train: str, out: str, n: int, skip: int) -> int:
@@ -18,11 +22,8 @@ def main(src: str, train: str, out: str, n: int, skip: int) -> int:
     if len(picked) < n:
         print(f"unseen_rows.py: only {len(picked)} unseen rows after skipping {skip}", file=sys.stderr)
         return 1
-    with open(out + ".tmp", "w", encoding="utf-8") as handle:
+    with atomic_open(out) as handle:
         handle.writelines(picked)
-    import os
-
-    os.replace(out + ".tmp", out)
     print(f"wrote {n} rows of {src} not in {train} to {out}")
     return 0
 
