@@ -10,13 +10,11 @@ from converters import summary as S
 from converters.categories import categorise
 from converters.cli_common import (_failures, _load_checked, _report_failures, _select_opts, format_kinds,
                                    write_dataset)
-from fileio.files import RowError, write_json, write_jsonl
+from fileio.files import InputError, RowError, write_json, write_jsonl
 
 
 def weights(specs: list[str], names: list[str]) -> dict[str, float]:
     """`--weight CATEGORY=W` options → {category: W}; InputError (one line) for a bad one."""
-    from fileio.files import InputError
-
     out: dict[str, float] = {}
     for spec in specs:
         name, _, value = spec.partition("=")
@@ -34,7 +32,6 @@ def cmd_synth(a) -> int:
     from converters.synth import SHARES, synth_rows
 
     if a.phrasings == "varied":
-        from fileio.files import InputError
         from converters.phrasings import phrased_rows
 
         if a.duplicates or a.balanced or a.weight:
@@ -46,8 +43,6 @@ def cmd_synth(a) -> int:
     for name, factor in weights(a.weight, list(SHARES)).items():
         shares[name] *= factor
     if not sum(shares.values()) > 0:
-        from fileio.files import InputError
-
         raise InputError("--weight: every category has weight 0")
     n = write_jsonl(a.out, synth_rows(a.n, a.seed, shares, duplicate_share=a.duplicates))
     print(f"wrote {n} rows to {a.out}")
