@@ -7,7 +7,8 @@
 #   scripts/quality_smollm2.sh [--out logs/quality] [--config yaml/cpu_smollm2_135m_lora_pot.yaml]
 #       [--gsm8k-rows 1000] [--contest-rows 500] [--varied-rows 400] [--n 200] [--seed 0] [--batch-size 100]
 #       [--rft-rounds 1] [--rft-problems 100] [--rft-samples 4] [--rft-temperature 0.7]
-#       [--rft-sets "gsm8k svamp multiarith"]
+#       [--rft-sets "gsm8k svamp multiarith"] [--sets "heldout reworded gsm8k gsm_hard svamp multiarith"]
+#       [--no-base]
 #
 # --n/--seed: problems per evaluation set and the sampling seed of the four public sets. Predictions are
 # greedy and zero-shot (the bare question in the training chat format); GSM-Hard is scored with PAL's rule
@@ -17,7 +18,9 @@
 # training continues from
 # the latest LoRA on them plus an eighth of the first mix at a fifth of the rate, and the result is measured
 # on --rft-sets (OUT/rft/rR/SET; default GSM8K, SVAMP, MultiArith: GSM-Hard asks GSM8K's problems with
-# larger numbers); "tuned" in the table stays the first LoRA.
+# larger numbers); "tuned" in the table stays the first LoRA. --sets limits the sets base and tuned are
+# measured on, --no-base skips the base model (to finish a run, or measure the rounds, in less time);
+# the report shows what was not measured as "not run".
 #
 # Every stage prints its command and records its time in OUT/times.tsv; a stage whose output exists is
 # skipped, so a stopped run resumes. Results: OUT/RESULTS.md and OUT/results.json (`mathtune report quality`).
@@ -25,6 +28,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=logs/quality; CONFIG=yaml/cpu_smollm2_135m_lora_pot.yaml; GSM_ROWS=1000; CONTEST_ROWS=500; VARIED_ROWS=400
 N=200; SEED=0; BATCH=100; RFT_ROUNDS=1; RFT_PROBLEMS=100; RFT_SAMPLES=4; RFT_TEMPERATURE=0.7; RFT_SETS="gsm8k svamp multiarith"
+EVAL_SETS="heldout reworded gsm8k gsm_hard svamp multiarith"; BASE=1
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --out) OUT=$2; shift 2 ;;
@@ -40,8 +44,14 @@ while [[ $# -gt 0 ]]; do
     --rft-samples) RFT_SAMPLES=$2; shift 2 ;;
     --rft-temperature) RFT_TEMPERATURE=$2; shift 2 ;;
     --rft-sets) RFT_SETS=$2; shift 2 ;;
+    --sets) EVAL_SETS=$2; shift 2 ;;
+    --no-base) BASE=0; shift ;;
     *) echo "quality_smollm2.sh: unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
+done
+ALL_SETS="heldout reworded gsm8k gsm_hard svamp multiarith"
+for set in $EVAL_SETS $RFT_SETS; do  # one line before any work, not a failure an hour in
+  [[ " $ALL_SETS " == *" $set "* ]] || { echo "quality_smollm2.sh: unknown set $set (one of: $ALL_SETS)" >&2; exit 2; }
 done
 mkdir -p "$OUT"
 TIMES="$OUT/times.tsv"; RESUME=1
@@ -91,10 +101,11 @@ evaluate() {  # evaluate WHO PREDICT-ARGS...: every set in SETS
     stage "score-${who//\//-}-$set" "$OUT/$who/$set/score.json" mathtune score "$pred" --mode "$(mode "$set")"
   done
 }
-evaluate base --model-dir "$M" --chat chatml --template none
+read -r -a SETS <<< "$EVAL_SETS"
+if ((BASE)); then evaluate base --model-dir "$M" --chat chatml --template none; fi
 evaluate tuned --run-dir "$RUN"
 
-# --- optional rejection-sampling rounds (`mathtune data rft`): each trains a new LoRA from the base model
+# --- optional rejection-sampling rounds (`mathtune data rft`): each continues the latest LoRA
 PREV=$RUN
 for ((r = 1; r <= RFT_ROUNDS; r++)); do
   R=$OUT/rft/r$r
@@ -118,9 +129,8 @@ for ((r = 1; r <= RFT_ROUNDS; r++)); do
   stage "rft-r$r-train" "$R/lora/train_args.json" mathtune train --config "$CONFIG" \
       --data "$R/data/train.mindrecord" --ckpt "$(ls -t "$PREV"/checkpoint/rank_0/*.ckpt | head -1)" \
       --run-dir "$R/lora" --epochs 1 lr_schedule.learning_rate=1e-4 lr_schedule.lr_end=1e-5
-  ALL=("${SETS[@]}"); read -r -a SETS <<< "$RFT_SETS"
+  read -r -a SETS <<< "$RFT_SETS"
   evaluate "rft/r$r" --run-dir "$R/lora"
-  SETS=("${ALL[@]}")
   PREV=$R/lora
 done
 
