@@ -5,6 +5,7 @@
 #
 #   scripts/demo.sh [--data train.json] [--out logs/demo] [--rows 8192] [--epochs 7] [--per-category 100]
 #                   [--batch 16] [--lr 3e-3] [--synth 30000] [--layers 3] [--hidden 128]
+#                   [--config yaml/cpu_tiny.yaml] [--weight CATEGORY=W]...
 #
 # Without --data (or DATA=…), the input is synthetic contest-style data. Each stage prints the exact
 # command it runs, and REPORT.md lists them with their timings, so any stage can be repeated by hand.
@@ -22,7 +23,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${DATA:-}; OUT=logs/demo; ROWS=8192; EPOCHS=7; PER=100; BATCH=16; LR=3e-3; SYNTH=30000; LAYERS=3
-HIDDEN=128
+HIDDEN=128; CONFIG=yaml/cpu_tiny.yaml; WEIGHTS=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --data) DATA=$2; shift 2 ;;
@@ -35,6 +36,8 @@ while [[ $# -gt 0 ]]; do
     --synth) SYNTH=$2; shift 2 ;;
     --layers) LAYERS=$2; shift 2 ;;
     --hidden) HIDDEN=$2; shift 2 ;;
+    --config) CONFIG=$2; shift 2 ;;
+    --weight) WEIGHTS+=(--weight "$2"); shift 2 ;;  # data synth: CATEGORY=W, W times its balanced share
     *) echo "demo.sh: unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
@@ -47,7 +50,7 @@ source scripts/lib.sh
 if [[ -z "$DATA" ]]; then
   DATA="$OUT/raw.jsonl"
   # every category equally often, so the rare ones (fraction, mass) are learned too
-  stage data-synth "$DATA" mathtune data synth --balanced --n "$SYNTH" --seed 0 --duplicates 0.2 --out "$DATA"
+  stage data-synth "$DATA" mathtune data synth --balanced --n "$SYNTH" --seed 0 --duplicates 0.2 ${WEIGHTS[@]+"${WEIGHTS[@]}"} --out "$DATA"
 fi
 MIN=$(( ROWS / 22 < 300 ? ROWS / 22 : 300 ))  # a floor per category that leaves room for shares
 stage data-prepare "$OUT/data/conversations.json" mathtune data prepare "$DATA" --out "$OUT/data" --n "$ROWS" \
@@ -56,7 +59,7 @@ stage data-tokenizer "$OUT/tokenizer/tokenizer.json" mathtune data tokenizer "$O
     --out "$OUT/tokenizer" --printable --merges 400 --digits 2
 stage data-mindrecord "$OUT/data/train.mindrecord" mathtune data mindrecord "$OUT/data/conversations.json" \
     --out "$OUT/data/train.mindrecord" --tokenizer "$OUT/tokenizer/tokenizer.json" --chat plain --seq-length auto --quiet
-stage train "$OUT/tiny/train_args.json" mathtune train --config yaml/cpu_tiny.yaml \
+stage train "$OUT/tiny/train_args.json" mathtune train --config "$CONFIG" \
     --data "$OUT/data/train.mindrecord" --run-dir "$OUT/tiny" --epochs "$EPOCHS" \
     --fit-model-to-data "runner_config.batch_size=$BATCH" "train_dataset.batch_size=$BATCH" \
     "lr_schedule.learning_rate=$LR" "lr_schedule.lr_end=$(python3 -c "print($LR / 10)")" \

@@ -38,3 +38,12 @@ def test_train_sh_one_card_runs_mathtune_train(tiny_data):
 def test_unknown_options_are_refused(script):
     proc = sh(f"scripts/{script}", "--no-such-option", "1")
     assert proc.returncode == 2 and "unknown option --no-such-option" in proc.stderr
+
+
+def test_quality_run_refuses_an_unknown_set_before_any_work(tmp_path):
+    out = tmp_path / "q"
+    proc = sh("scripts/quality_smollm2.sh", "--out", str(out), "--sets", "gsm8k gsm9k", "--no-base")
+    assert proc.returncode == 2 and "unknown set gsm9k" in proc.stderr and proc.stdout == ""
+    assert not out.exists()
+    proc = sh("scripts/quality_smollm2.sh", "--out", str(out), "--rft-sets", "svamp heldout2")
+    assert proc.returncode == 2 and "unknown set heldout2" in proc.stderr and not out.exists()
