@@ -83,7 +83,13 @@ def rft_rounds(out: Path) -> list[dict]:
     rounds = []
     for folder in sorted((out / "rft").glob("r[0-9]*"), key=lambda p: int(p.name[1:]) if p.name[1:].isdigit() else 0):
         got = {key: read_score(folder / key / "score.json") for key, _, _ in SETS}
-        rounds.append({"round": folder.name, **{k: s["percent"] for k, s in got.items() if s}})
+        entry = {"round": folder.name, **{k: s["percent"] for k, s in got.items() if s}}
+        try:  # what the round trained on: problems sampled, solved by at least one sample, programs kept
+            report = json.loads((folder / "rft_report.json").read_text(encoding="utf-8"))
+            entry["data"] = {k: report[k] for k in ("problems", "solved", "kept")}
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        rounds.append(entry)
     return rounds
 
 
@@ -115,13 +121,21 @@ def results_table(results: dict) -> list[str]:
     return lines
 
 
-def rft_table(rounds: list[dict]) -> list[str]:
+def rft_table(rounds: list[dict], tuned: dict[str, float | None] | None = None) -> list[str]:
+    """Round 0 is the tuned LoRA before any round (`tuned`: its percent per set), then each round."""
     if not rounds:
         return ["No RFT round was run (`--rft-rounds 0`)."]
     keys = [k for k, _, _ in SETS if any(k in r for r in rounds)]
-    lines = ["| round | " + " | ".join(keys) + " |", "|---|" + "---:|" * len(keys)]
+    lines = ["| round | trained on (problems → solved → programs kept) | " + " | ".join(keys) + " |",
+             "|---|---|" + "---:|" * len(keys)]
+    tuned = tuned or {}
+    lines.append("| 0 (the tuned LoRA) | the first mix | "
+                 + " | ".join("not run" if tuned.get(k) is None else f"{tuned[k]:.1f}%" for k in keys) + " |")
     for r in rounds:
-        lines.append(f"| {r['round']} | " + " | ".join(f"{r[k]:.1f}%" if k in r else "not run" for k in keys) + " |")
+        d = r.get("data")
+        data = f"{d['problems']} → {d['solved']} → {d['kept']}" if d else "–"
+        lines.append(f"| {r['round']} | {data} | "
+                     + " | ".join(f"{r[k]:.1f}%" if k in r else "not run" for k in keys) + " |")
     return lines
 
 
@@ -161,7 +175,8 @@ def quality_report(out: str | os.PathLike) -> Path:
         "Anchors (published, under their own protocols: shots, answer extraction, model size and training "
         "compute differ):", "", *(f"- {note}" for note in ANCHOR_NOTES), "",
         "## Training", "", *training_lines(out, results), "",
-        "## Rejection-sampling rounds (tuned model after each round)", "", *rft_table(results["rft"]), "",
+        "## Rejection-sampling rounds (the model after each round)", "",
+        *rft_table(results["rft"], {k: v["tuned"] for k, v in results["sets"].items()}), "",
         "## Stages", "",
         "Each command repeats its stage by hand (run from the repository root with `.venv/bin` on `PATH`); "
         f"pipeline total {_duration(sum(s for _, s, _ in times))}.", "",

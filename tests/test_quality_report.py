@@ -43,6 +43,8 @@ def test_quality_report_tables_with_anchors_and_sets_not_run(tmp_path):
     log.write_text(LOG % (1, "1.5") + "\n" + LOG % (2, "0.25") + "\n")
     (out / "rft" / "r1" / "gsm8k").mkdir(parents=True)
     (out / "rft" / "r1" / "gsm8k" / "score.json").write_text(json.dumps({"accuracy": 0.75, "correct": 3, "n": 4}))
+    (out / "rft" / "r1" / "rft_report.json").write_text(json.dumps({"problems": 100, "solved": 7, "kept": 8,
+                                                                    "samples": {"kept": 8}}))
     (out / "times.tsv").write_text("train\t3000\tmathtune train x\ntuned-gsm8k\t300\tmathtune predict a\n"
                                    "tuned-gsm8k\t320\tmathtune predict b\n")
 
@@ -60,7 +62,8 @@ def test_quality_report_tables_with_anchors_and_sets_not_run(tmp_path):
     assert results["targets"]["gsm_hard"] == 42.5
     assert results["met"] == {"heldout": True, "reworded": None, "gsm8k": True, "gsm_hard": False, "svamp": True,
                               "multiarith": None}
-    assert results["training_minutes"] == 50.0 and results["rft"] == [{"round": "r1", "gsm8k": 75.0}]
+    assert results["training_minutes"] == 50.0 and results["rft"] == [
+        {"round": "r1", "gsm8k": 75.0, "data": {"problems": 100, "solved": 7, "kept": 8}}]
 
     text = (out / "RESULTS.md").read_text(encoding="utf-8")
     table = text.split("| set | base | tuned | n | anchor / target | met? |", 1)[1]
@@ -70,7 +73,9 @@ def test_quality_report_tables_with_anchors_and_sets_not_run(tmp_path):
         in table
     assert "| MultiArith | not run | not run | – | ≥ 54.2% | – |" in table
     assert "GSM8K 1.4% (5-shot)" in text and "pal, under 1e-3 from the gold, PAL's rule: gsm_hard" in text
-    assert "**50.0 min**" in text and "| r1 | 75.0% |" in text
+    assert "**50.0 min**" in text
+    rft = text.split("## Rejection-sampling rounds", 1)[1].split("##", 1)[0]
+    assert "| 0 (the tuned LoRA) | the first mix | 50.0% |" in rft and "| r1 | 100 → 7 → 8 | 75.0% |" in rft
     assert "| tuned-gsm8k | 5 min 20 s | `mathtune predict b` |" in text and "mathtune predict a" not in text
     assert "Loss curve: not drawn yet" in text
     assert [n for n, _, _ in read_times(out / "times.tsv")] == ["train", "tuned-gsm8k"]
