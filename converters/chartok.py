@@ -21,15 +21,25 @@ SPECIALS = ("<pad>", "<s>", "</s>", "<unk>")
 
 
 # Single tokens: the parts of a number (digits, or chunks of up to `digits` of them from the left,
-# as Llama 3 groups 3), the sign, the decimal point; and newlines.
-def _single(digits: int) -> str:
-    return (r"[0-9]" if digits == 1 else f"[0-9]{{1,{digits}}}") + r"|\n|[-.]"
+# as Llama 3 groups 3), the sign, the decimal point; and newlines. With `whole` = N, an integer of
+# more than `digits` digits up to N that stands alone (no digit on either side) is one piece: a list
+# of values 1-100 is then one token per value, as every value under 100 already is.
+def _single(digits: int, whole: int = 0) -> str:
+    chunks = (r"[0-9]" if digits == 1 else f"[0-9]{{1,{digits}}}") + r"|\n|[-.]"
+    values = whole_values(digits, whole)
+    return chunks if not values else f"(?<![0-9])(?:{'|'.join(values)})(?![0-9])|" + chunks
+
+
+def whole_values(digits: int, whole: int) -> list[str]:
+    """The integers kept whole: more than `digits` digits, up to `whole`, longest alternatives first."""
+    return [str(v) for v in range(whole, 10 ** digits - 1, -1)] if whole >= 10 ** digits else []
 
 
 def build_char_tokenizer(texts: Iterable[str], out_dir: str | os.PathLike, extra: str = "",
-                         merges: int = 0, digits: int = 1) -> Path:
+                         merges: int = 0, digits: int = 1, whole: int = 0) -> Path:
     """Write tokenizer.json + tokenizer_config.json covering every character in `texts` (+ `extra`);
-    with `merges`, also up to that many byte-pair merges (see the module docstring)."""
+    with `merges`, also up to that many byte-pair merges (see the module docstring), plus room for
+    the `whole` numbers' merges (each is learned if the data has it)."""
     from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
 
     texts = list(texts) if merges else texts
@@ -39,8 +49,10 @@ def build_char_tokenizer(texts: Iterable[str], out_dir: str | os.PathLike, extra
     alphabet = sorted(chars)
     if merges:
         tok = Tokenizer(models.BPE(unk_token="<unk>"))
-        tok.pre_tokenizer = pre_tokenizers.Split(Regex(_single(digits)), behavior="isolated")
-        trainer = trainers.BpeTrainer(vocab_size=len(SPECIALS) + len(alphabet) + merges, special_tokens=list(SPECIALS),
+        tok.pre_tokenizer = pre_tokenizers.Split(Regex(_single(digits, whole)), behavior="isolated")
+        extra_merges = len(whole_values(digits, whole))
+        trainer = trainers.BpeTrainer(vocab_size=len(SPECIALS) + len(alphabet) + merges + extra_merges,
+                                      special_tokens=list(SPECIALS),
                                       initial_alphabet=alphabet, limit_alphabet=len(alphabet), show_progress=False)
         tok.train_from_iterator(texts, trainer)
     else:

@@ -133,6 +133,9 @@ def add_parser(sub) -> None:
                         "0: one token per character")
     p.add_argument("--digits", type=int, default=1,
                    help="with --merges: numbers in chunks of up to this many digits (Llama 3 uses 3)")
+    p.add_argument("--whole-numbers", type=int, default=0, metavar="N",
+                   help="with --merges: an integer up to N that stands alone is one token, however many digits "
+                        "(make demo: 100, so a list of values 1-100 is one token per value); 0: off")
 
     p = step("stats", cmd_stats, "token lengths and padding efficiency of a MindRecord (+ PNG)")
     p.add_argument("input")

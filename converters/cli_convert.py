@@ -5,7 +5,7 @@ import sys
 
 from converters import pipeline as P
 from converters.cli_common import SHOWN_ERRORS, write_dataset
-from fileio.files import RowError, read_rows, write_json
+from fileio.files import InputError, RowError, read_rows, write_json
 
 def _read_completed(path: str, errors: list[RowError]) -> list[dict]:
     rows = [r for _, r in read_rows(path, errors, fields=("problem", "response"))]
@@ -58,12 +58,24 @@ def cmd_tokenizer(a) -> int:
 
     from converters.chartok import build_char_tokenizer, conversation_texts
 
+    from converters.chartok import whole_values
+
+    if a.whole_numbers and not a.merges:
+        raise InputError("--whole-numbers needs --merges (a character-level tokenizer has one token per digit)")
+    if not 0 <= a.whole_numbers <= 9999:
+        raise InputError(f"--whole-numbers {a.whole_numbers}: expected 0 (off) to 9999")
     texts = (t for path in a.inputs for t in conversation_texts(path))
     path = build_char_tokenizer(texts, a.out, extra=string.printable if a.printable else "", merges=a.merges,
-                                digits=a.digits)
+                                digits=a.digits, whole=a.whole_numbers)
     from converters.tokenizers import load_tokenizer
 
-    print(f"wrote {path} ({load_tokenizer(str(path)).vocab_size} ids)")
+    tok = load_tokenizer(str(path))
+    kept = ""
+    if whole_values(a.digits, a.whole_numbers):
+        wanted = whole_values(a.digits, a.whole_numbers)
+        single = sum(len(tok.encode_batch([v])[0]) == 1 for v in wanted)
+        kept = f"; {single} of {len(wanted)} whole numbers up to {a.whole_numbers} are one token"
+    print(f"wrote {path} ({tok.vocab_size} ids{kept})")
     return 0
 
 

@@ -5,7 +5,8 @@
 #
 #   scripts/demo.sh [--data train.json] [--out logs/demo] [--rows 8192] [--epochs 7] [--per-category 100]
 #                   [--batch 16] [--lr 3e-3] [--synth 30000] [--layers 3] [--hidden 128]
-#                   [--config yaml/cpu_tiny.yaml] [--weight CATEGORY=W]...
+#                   [--config yaml/cpu_tiny.yaml] [--weight CATEGORY=W]... [--pack LENGTH]
+#                   [--whole-numbers N]
 #
 # Without --data (or DATA=…), the input is synthetic contest-style data. Each stage prints the exact
 # command it runs, and REPORT.md lists them with their timings, so any stage can be repeated by hand.
@@ -23,7 +24,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${DATA:-}; OUT=logs/demo; ROWS=8192; EPOCHS=7; PER=100; BATCH=16; LR=3e-3; SYNTH=30000; LAYERS=3
-HIDDEN=128; CONFIG=yaml/cpu_tiny.yaml; WEIGHTS=()
+HIDDEN=128; CONFIG=yaml/cpu_tiny.yaml; WEIGHTS=(); SEQ=(--seq-length auto); WHOLE=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --data) DATA=$2; shift 2 ;;
@@ -37,6 +38,8 @@ while [[ $# -gt 0 ]]; do
     --layers) LAYERS=$2; shift 2 ;;
     --hidden) HIDDEN=$2; shift 2 ;;
     --config) CONFIG=$2; shift 2 ;;
+    --whole-numbers) WHOLE=$2; shift 2 ;;
+    --pack) SEQ=(--seq-length "$2" --pack); shift 2 ;;  # conversations packed into rows of LENGTH tokens
     --weight) WEIGHTS+=(--weight "$2"); shift 2 ;;  # data synth: CATEGORY=W, W times its balanced share
     *) echo "demo.sh: unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
@@ -56,9 +59,9 @@ MIN=$(( ROWS / 22 < 300 ? ROWS / 22 : 300 ))  # a floor per category that leaves
 stage data-prepare "$OUT/data/conversations.json" mathtune data prepare "$DATA" --out "$OUT/data" --n "$ROWS" \
     --min-per-category "$MIN" --multiple-of "$BATCH" --drop-english --style program --template none --no-mindrecord --quiet
 stage data-tokenizer "$OUT/tokenizer/tokenizer.json" mathtune data tokenizer "$OUT/data/conversations.json" \
-    --out "$OUT/tokenizer" --printable --merges 400 --digits 2
+    --out "$OUT/tokenizer" --printable --merges 400 --digits 2 --whole-numbers "$WHOLE"
 stage data-mindrecord "$OUT/data/train.mindrecord" mathtune data mindrecord "$OUT/data/conversations.json" \
-    --out "$OUT/data/train.mindrecord" --tokenizer "$OUT/tokenizer/tokenizer.json" --chat plain --seq-length auto --quiet
+    --out "$OUT/data/train.mindrecord" --tokenizer "$OUT/tokenizer/tokenizer.json" --chat plain "${SEQ[@]}" --quiet
 stage train "$OUT/tiny/train_args.json" mathtune train --config "$CONFIG" \
     --data "$OUT/data/train.mindrecord" --run-dir "$OUT/tiny" --epochs "$EPOCHS" \
     --fit-model-to-data "runner_config.batch_size=$BATCH" "train_dataset.batch_size=$BATCH" \

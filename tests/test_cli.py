@@ -84,6 +84,10 @@ def test_prepare_reports_bad_rows_and_processes_the_rest(tmp_path):
     (["data", "mindrecord", "conv.json", "--out", "x.mindrecord", "--tokenizer", "nope.model"],
      "tokenizer file not found: nope.model"),
     (["data", "mindrecord", "missing.json", "--out", "x.mindrecord"], "missing.json: cannot read"),
+    (["data", "tokenizer", "conv.json", "--out", "x.mindrecord", "--whole-numbers", "100"],
+     "--whole-numbers needs --merges (a character-level tokenizer has one token per digit)"),
+    (["data", "tokenizer", "conv.json", "--out", "x.mindrecord", "--merges", "9", "--whole-numbers", "-1"],
+     "--whole-numbers -1: expected 0 (off) to 9999"),
 ])
 def test_fatal_input_errors_are_one_line(tmp_path, args, message):
     (tmp_path / "conv.json").write_text("[]")

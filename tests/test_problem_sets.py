@@ -90,3 +90,23 @@ def test_digit_groups_split_numbers_like_llama3(bpe, tmp_path):
     pieces = [tok.decode([i]) for i in ids]
     assert pieces[pieces.index("-"):pieces.index("-") + 5] == ["-", "426", "0", ".", "41"]
     assert tok.decode(ids) == "计算 -4260.41 * 3111.60 等于多少？"
+
+
+def test_whole_numbers_keep_a_standalone_100_one_token(bpe, tmp_path):
+    """`--whole-numbers 100`: 100 standing alone is one token (a list of values 1-100 is one token per
+    value); inside a longer run or after other digits the 2-digit chunks stay."""
+    _, _, texts = bpe
+    texts = texts + ["求以下数据的平均值：[100, 7, 100]", "解方程 100x + -20 = 0"] * 20
+    plain = load_tokenizer(str(build_char_tokenizer(texts, tmp_path / "a", merges=200, digits=2)))
+    whole = load_tokenizer(str(build_char_tokenizer(texts, tmp_path / "b", merges=200, digits=2, whole=100)))
+
+    def pieces(tok, text):
+        ids = tok.encode_batch([text])[0]
+        assert tok.decode(ids) == text
+        return [tok.decode([i]) for i in ids]
+
+    assert pieces(plain, "[70, 100, 3]")[3:5] == ["10", "0"]
+    assert pieces(whole, "[70, 100, 3]")[1:6] == ["70", ", ", "100", ", ", "3"]
+    assert "100" in pieces(whole, "解方程 100x + -20 = 0")
+    assert [p for p in pieces(whole, "-4100.25 1000 100.5") if p[0].isdigit()] == ["41", "00", "25", "10", "00",
+                                                                                    "100", "5"]
