@@ -24,10 +24,18 @@ SPECIALS = ("<pad>", "<s>", "</s>", "<unk>")
 # as Llama 3 groups 3), the sign, the decimal point; and newlines. With `whole` = N, an integer of
 # more than `digits` digits up to N that stands alone (no digit on either side) is one piece: a list
 # of values 1-100 is then one token per value, as every value under 100 already is.
-def _single(digits: int, whole: int = 0) -> str:
-    chunks = (r"[0-9]" if digits == 1 else f"[0-9]{{1,{digits}}}") + r"|\n|[-.]"
+# With `items`, such an integer and the `, ` after it are one piece (`70, `), so copying a list is
+# a one-step lookup (the token after this one in the problem), not "the number after the comma that
+# follows the number I just wrote".
+def _single(digits: int, whole: int = 0, items: bool = False) -> str:
+    chunk = r"[0-9]" if digits == 1 else f"[0-9]{{1,{digits}}}"
+    chunks = chunk + r"|\n|[-.]"
     values = whole_values(digits, whole)
-    return chunks if not values else f"(?<![0-9])(?:{'|'.join(values)})(?![0-9])|" + chunks
+    if values:
+        chunks = f"(?<![0-9])(?:{'|'.join(values)})(?![0-9])|" + chunks
+    if items:
+        chunks = f"(?<![0-9.])(?:{'|'.join(values + [chunk])}), |" + chunks
+    return chunks
 
 
 def whole_values(digits: int, whole: int) -> list[str]:
@@ -36,10 +44,10 @@ def whole_values(digits: int, whole: int) -> list[str]:
 
 
 def build_char_tokenizer(texts: Iterable[str], out_dir: str | os.PathLike, extra: str = "",
-                         merges: int = 0, digits: int = 1, whole: int = 0) -> Path:
+                         merges: int = 0, digits: int = 1, whole: int = 0, items: bool = False) -> Path:
     """Write tokenizer.json + tokenizer_config.json covering every character in `texts` (+ `extra`);
     with `merges`, also up to that many byte-pair merges (see the module docstring), plus room for
-    the `whole` numbers' merges (each is learned if the data has it)."""
+    the `whole` numbers' and the list items' merges (each is learned if the data has it)."""
     from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
 
     texts = list(texts) if merges else texts
@@ -49,8 +57,8 @@ def build_char_tokenizer(texts: Iterable[str], out_dir: str | os.PathLike, extra
     alphabet = sorted(chars)
     if merges:
         tok = Tokenizer(models.BPE(unk_token="<unk>"))
-        tok.pre_tokenizer = pre_tokenizers.Split(Regex(_single(digits, whole)), behavior="isolated")
-        extra_merges = len(whole_values(digits, whole))
+        tok.pre_tokenizer = pre_tokenizers.Split(Regex(_single(digits, whole, items)), behavior="isolated")
+        extra_merges = len(whole_values(digits, whole)) + (10 ** digits if items else 0)
         trainer = trainers.BpeTrainer(vocab_size=len(SPECIALS) + len(alphabet) + merges + extra_merges,
                                       special_tokens=list(SPECIALS),
                                       initial_alphabet=alphabet, limit_alphabet=len(alphabet), show_progress=False)

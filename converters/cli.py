@@ -136,6 +136,9 @@ def add_parser(sub) -> None:
     p.add_argument("--whole-numbers", type=int, default=0, metavar="N",
                    help="with --merges: an integer up to N that stands alone is one token, however many digits "
                         "(make demo: 100, so a list of values 1-100 is one token per value); 0: off")
+    p.add_argument("--list-items", action="store_true",
+                   help="with --merges: such an integer and the ', ' after it are one token ('70, '), so copying "
+                        "a list is a one-step lookup")
 
     p = step("stats", cmd_stats, "token lengths and padding efficiency of a MindRecord (+ PNG)")
     p.add_argument("input")

@@ -60,13 +60,15 @@ def cmd_tokenizer(a) -> int:
 
     from converters.chartok import whole_values
 
+    if a.list_items and not a.merges:
+        raise InputError("--list-items needs --merges (a character-level tokenizer has one token per character)")
     if a.whole_numbers and not a.merges:
         raise InputError("--whole-numbers needs --merges (a character-level tokenizer has one token per digit)")
     if not 0 <= a.whole_numbers <= 9999:
         raise InputError(f"--whole-numbers {a.whole_numbers}: expected 0 (off) to 9999")
     texts = (t for path in a.inputs for t in conversation_texts(path))
     path = build_char_tokenizer(texts, a.out, extra=string.printable if a.printable else "", merges=a.merges,
-                                digits=a.digits, whole=a.whole_numbers)
+                                digits=a.digits, whole=a.whole_numbers, items=a.list_items)
     from converters.tokenizers import load_tokenizer
 
     tok = load_tokenizer(str(path))

@@ -86,6 +86,8 @@ def test_prepare_reports_bad_rows_and_processes_the_rest(tmp_path):
     (["data", "mindrecord", "missing.json", "--out", "x.mindrecord"], "missing.json: cannot read"),
     (["data", "tokenizer", "conv.json", "--out", "x.mindrecord", "--whole-numbers", "100"],
      "--whole-numbers needs --merges (a character-level tokenizer has one token per digit)"),
+    (["data", "tokenizer", "conv.json", "--out", "x.mindrecord", "--list-items"],
+     "--list-items needs --merges (a character-level tokenizer has one token per character)"),
     (["data", "tokenizer", "conv.json", "--out", "x.mindrecord", "--merges", "9", "--whole-numbers", "-1"],
      "--whole-numbers -1: expected 0 (off) to 9999"),
 ])

@@ -110,3 +110,20 @@ def test_whole_numbers_keep_a_standalone_100_one_token(bpe, tmp_path):
     assert "100" in pieces(whole, "解方程 100x + -20 = 0")
     assert [p for p in pieces(whole, "-4100.25 1000 100.5") if p[0].isdigit()] == ["41", "00", "25", "10", "00",
                                                                                     "100", "5"]
+
+
+def test_list_items_join_a_whole_number_and_its_comma(bpe, tmp_path):
+    """`--list-items`: `70, ` is one token in the problem and in the program alike, so copying the
+    list is a one-step lookup; decimals and other commas keep their pieces."""
+    _, _, texts = bpe
+    texts = texts + ["求以下数据的平均值：[100, 7, 100, 45]", "```python\ndata = [100, 7, 100, 45]\n```"] * 20
+    tok = load_tokenizer(str(build_char_tokenizer(texts, tmp_path, merges=200, digits=2, whole=100, items=True)))
+
+    def pieces(text):
+        ids = tok.encode_batch([text])[0]
+        assert tok.decode(ids) == text
+        return [tok.decode([i]) for i in ids]
+
+    assert pieces("求以下数据的平均值：[100, 7, 100, 45]")[1:] == ["100, ", "7, ", "100, ", "45", "]"]
+    assert pieces("data = [100, 7, 100, 45]")[-5:] == ["100, ", "7, ", "100, ", "45", "]"]
+    assert [p for p in pieces("a, b = 3.25, -4") if any(c.isdigit() for c in p)] == ["3", "25", "4"]
