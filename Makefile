@@ -41,7 +41,7 @@ demo: install
 test: install chromium
 	$(BIN)/python -m pytest -m "not slow" -q
 
-# tests marked slow: the full-size demo and its held-out accuracy (tests/test_demo_full.py, ~15 min on 2 cores)
+# tests marked slow: the full-size demo and its held-out accuracy (tests/test_demo_full.py, ~8 min on 2 cores)
 test-slow: install
 	$(BIN)/python -m pytest -m slow -q
 

@@ -1,4 +1,4 @@
-"""`make demo` at its real size learns the job: slow (12-15 min on 2 cores), so `make test-slow` runs it."""
+"""`make demo` at its real size learns the job: slow (7-8 min on 2 cores), so `make test-slow` runs it."""
 import json
 import os
 import subprocess
@@ -14,15 +14,16 @@ ENV = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.envir
 @pytest.mark.slow
 @pytest.mark.timeout(5400)
 def test_full_demo_reaches_its_reported_accuracy(tmp_path):
-    """The README reports 92.2% held-out for the 7-epoch demo (86.2% at 5 epochs); a run that falls
-    under 85% means the recipe (data, tokenizer, preset, training, predict) lost what it taught."""
+    """The README reports the demo's held-out accuracy (≥ 99.5% on the Xeon); the recipe is sensitive to
+    small changes (one of them left `mean` at 0% and the whole at 90.6%), so a run under 95% means the
+    recipe (data, tokenizer, preset, training, predict) lost what it taught."""
     out = tmp_path / "demo"
     proc = subprocess.run(["bash", "scripts/demo.sh", "--out", str(out)], cwd=ROOT, capture_output=True, text=True,
                           env=ENV, timeout=5400)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     score = json.loads((out / "test" / "score.json").read_text(encoding="utf-8"))
     assert score["n"] == 1100  # 100 held-out problems in each of the 11 categories
-    assert score["accuracy"] >= 0.85, score
+    assert score["accuracy"] >= 0.95, score
     assert {c["category"] for c in score["categories"]} == {c for c in _categories() if c != "english"}
     meta = json.loads((out / "tiny" / "data.meta.json").read_text(encoding="utf-8"))
     assert meta["template"] == "none" and (out / "tiny" / meta["tokenizer"]["path"]).is_file()
