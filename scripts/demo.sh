@@ -3,28 +3,33 @@
 # trained from scratch (graph mode) → predictions on held-out problems with the programs run in the
 # sandbox → score → logs/demo/REPORT.md.
 #
-#   scripts/demo.sh [--data train.json] [--out logs/demo] [--rows 8192] [--epochs 7] [--per-category 100]
-#                   [--batch 16] [--lr 3e-3] [--synth 30000] [--layers 3] [--hidden 128]
-#                   [--config yaml/cpu_tiny.yaml] [--weight CATEGORY=W]... [--pack LENGTH]
-#                   [--whole-numbers N]
+#   scripts/demo.sh [--data train.json] [--out logs/demo] [--rows 16384] [--epochs 8] [--per-category 100]
+#                   [--batch 8] [--lr 2e-3] [--synth 30000] [--layers 3] [--hidden 128]
+#                   [--config yaml/cpu_tiny.yaml] [--weight CATEGORY=W]... [--pack 144] [--whole-numbers 100]
+#                   [--no-list-items]
 #
 # Without --data (or DATA=…), the input is synthetic contest-style data. Each stage prints the exact
 # command it runs, and REPORT.md lists them with their timings, so any stage can be repeated by hand.
 #
-# Choices for a model trained from scratch in minutes (see the README, "make demo"):
+# Choices for a model trained from scratch in minutes (each measured: the README's "make demo" table):
 # - `--style program`: the response is the program and its output, which is the answer; every trained
 #   token is program text, so the model only learns to copy numbers into the right program;
 # - a small tokenizer built from the data: words merged, numbers in chunks of up to 2 digits, so a
-#   number is copied in few, rarely repeated tokens (3-digit chunks are too rare to learn here);
-# - batch 16: more steps in the same time; each costs 0.13-0.2 s on 2 cores;
+#   number is copied in few, rarely repeated tokens (3-digit chunks are too rare to learn here), and
+#   `--whole-numbers 100`: a standalone 100 is one token, and `--list-items`: such a number and the `, `
+#   after it are one token (`70, `), so copying a list is a one-step lookup (`mean` 79% → 100%);
+# - `--pack 144`: conversations packed into rows of 144 tokens (each attends only to itself), batch 8:
+#   about 27 conversations a step for the cost of 16 unpacked ones (those rows were 45% padding);
+#   `--pack 0` trains unpacked rows;
+# - `data synth --weight`: `mean` (copying lists of up to 10 numbers, the hardest part) 5× as often,
+#   `arithmetic` and `sqrt` (long numbers) 1.5×; a --weight option replaces these;
+# - lr 2e-3 (3e-3 left `arithmetic` at 87%); cpu_tiny.yaml's fused optimizer and tied output head;
 # - the model is trained from scratch for this tokenizer, so `--fit-model-to-data` lets its vocabulary
-#   (about 530 ids at 8,192 rows) set vocab_size;
-# - cpu_tiny.yaml ties the output head to the embeddings, so writing a copied token needs no output
-#   weights learned for each token (`arithmetic` 46% → 97%).
+#   (about 530 ids) set vocab_size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DATA=${DATA:-}; OUT=logs/demo; ROWS=8192; EPOCHS=7; PER=100; BATCH=16; LR=3e-3; SYNTH=30000; LAYERS=3
-HIDDEN=128; CONFIG=yaml/cpu_tiny.yaml; WEIGHTS=(); SEQ=(--seq-length auto); WHOLE=0
+DATA=${DATA:-}; OUT=logs/demo; ROWS=16384; EPOCHS=8; PER=100; BATCH=8; LR=2e-3; SYNTH=30000; LAYERS=3
+HIDDEN=128; CONFIG=yaml/cpu_tiny.yaml; WEIGHTS=(); PACK=144; WHOLE=100; ITEMS=(--list-items)
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --data) DATA=$2; shift 2 ;;
@@ -39,11 +44,14 @@ while [[ $# -gt 0 ]]; do
     --hidden) HIDDEN=$2; shift 2 ;;
     --config) CONFIG=$2; shift 2 ;;
     --whole-numbers) WHOLE=$2; shift 2 ;;
-    --pack) SEQ=(--seq-length "$2" --pack); shift 2 ;;  # conversations packed into rows of LENGTH tokens
+    --no-list-items) ITEMS=(); shift ;;
+    --pack) PACK=$2; shift 2 ;;
     --weight) WEIGHTS+=(--weight "$2"); shift 2 ;;  # data synth: CATEGORY=W, W times its balanced share
     *) echo "demo.sh: unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
+if ((${#WEIGHTS[@]} == 0)); then WEIGHTS=(--weight mean=5 --weight arithmetic=1.5 --weight sqrt=1.5); fi
+if [[ $PACK == 0 ]]; then SEQ=(--seq-length auto); else SEQ=(--seq-length "$PACK" --pack); fi
 if [[ -e "$OUT" ]]; then rm -rf "$OUT.prev"; mv "$OUT" "$OUT.prev"; echo "previous $OUT moved to $OUT.prev"; fi
 mkdir -p "$OUT"
 TIMES="$OUT/times.tsv"
@@ -53,13 +61,13 @@ source scripts/lib.sh
 if [[ -z "$DATA" ]]; then
   DATA="$OUT/raw.jsonl"
   # every category equally often, so the rare ones (fraction, mass) are learned too
-  stage data-synth "$DATA" mathtune data synth --balanced --n "$SYNTH" --seed 0 --duplicates 0.2 ${WEIGHTS[@]+"${WEIGHTS[@]}"} --out "$DATA"
+  stage data-synth "$DATA" mathtune data synth --balanced --n "$SYNTH" --seed 0 --duplicates 0.2 "${WEIGHTS[@]}" --out "$DATA"
 fi
 MIN=$(( ROWS / 22 < 300 ? ROWS / 22 : 300 ))  # a floor per category that leaves room for shares
 stage data-prepare "$OUT/data/conversations.json" mathtune data prepare "$DATA" --out "$OUT/data" --n "$ROWS" \
     --min-per-category "$MIN" --multiple-of "$BATCH" --drop-english --style program --template none --no-mindrecord --quiet
 stage data-tokenizer "$OUT/tokenizer/tokenizer.json" mathtune data tokenizer "$OUT/data/conversations.json" \
-    --out "$OUT/tokenizer" --printable --merges 400 --digits 2 --whole-numbers "$WHOLE"
+    --out "$OUT/tokenizer" --printable --merges 400 --digits 2 --whole-numbers "$WHOLE" ${ITEMS[@]+"${ITEMS[@]}"}
 stage data-mindrecord "$OUT/data/train.mindrecord" mathtune data mindrecord "$OUT/data/conversations.json" \
     --out "$OUT/data/train.mindrecord" --tokenizer "$OUT/tokenizer/tokenizer.json" --chat plain "${SEQ[@]}" --quiet
 stage train "$OUT/tiny/train_args.json" mathtune train --config "$CONFIG" \
