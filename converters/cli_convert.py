@@ -56,9 +56,7 @@ def cmd_mindrecord(a) -> int:
 def cmd_tokenizer(a) -> int:
     import string
 
-    from converters.chartok import build_char_tokenizer, conversation_texts
-
-    from converters.chartok import whole_values
+    from converters.chartok import build_char_tokenizer, conversation_texts, whole_values
 
     if a.list_items and not a.merges:
         raise InputError("--list-items needs --merges (a character-level tokenizer has one token per character)")
@@ -72,10 +70,9 @@ def cmd_tokenizer(a) -> int:
     from converters.tokenizers import load_tokenizer
 
     tok = load_tokenizer(str(path))
-    kept = ""
-    if whole_values(a.digits, a.whole_numbers):
-        wanted = whole_values(a.digits, a.whole_numbers)
-        single = sum(len(tok.encode_batch([v])[0]) == 1 for v in wanted)
+    kept, wanted = "", whole_values(a.digits, a.whole_numbers)
+    if wanted:
+        single = sum(len(ids) == 1 for ids in tok.encode_batch(wanted))
         kept = f"; {single} of {len(wanted)} whole numbers up to {a.whole_numbers} are one token"
     print(f"wrote {path} ({tok.vocab_size} ids{kept})")
     return 0

@@ -25,7 +25,7 @@
 #   `arithmetic` and `sqrt` (long numbers) 1.5×; a --weight option replaces these;
 # - lr 2e-3 (3e-3 left `arithmetic` at 87%); cpu_tiny.yaml's fused optimizer and tied output head;
 # - the model is trained from scratch for this tokenizer, so `--fit-model-to-data` lets its vocabulary
-#   (about 530 ids) set vocab_size.
+#   (about 640 ids) set vocab_size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${DATA:-}; OUT=logs/demo; ROWS=16384; EPOCHS=8; PER=100; BATCH=8; LR=2e-3; SYNTH=30000; LAYERS=3
@@ -60,7 +60,7 @@ source scripts/lib.sh
 
 if [[ -z "$DATA" ]]; then
   DATA="$OUT/raw.jsonl"
-  # every category equally often, so the rare ones (fraction, mass) are learned too
+  # every category equally often (so the rare ones, fraction and mass, are learned too) but the --weight ones
   stage data-synth "$DATA" mathtune data synth --balanced --n "$SYNTH" --seed 0 --duplicates 0.2 "${WEIGHTS[@]}" --out "$DATA"
 fi
 MIN=$(( ROWS / 22 < 300 ? ROWS / 22 : 300 ))  # a floor per category that leaves room for shares

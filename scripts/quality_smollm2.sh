@@ -28,7 +28,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=logs/quality; CONFIG=yaml/cpu_smollm2_135m_lora_pot.yaml; GSM_ROWS=1000; CONTEST_ROWS=500; VARIED_ROWS=400
 N=200; SEED=0; BATCH=100; RFT_ROUNDS=1; RFT_PROBLEMS=100; RFT_SAMPLES=4; RFT_TEMPERATURE=0.7; RFT_SETS="gsm8k svamp multiarith"
-EVAL_SETS="heldout reworded gsm8k gsm_hard svamp multiarith"; BASE=1
+BENCH=(gsm8k gsm_hard svamp multiarith); ALL_SETS="heldout reworded ${BENCH[*]}"; EVAL_SETS=$ALL_SETS; BASE=1
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --out) OUT=$2; shift 2 ;;
@@ -49,7 +49,6 @@ while [[ $# -gt 0 ]]; do
     *) echo "quality_smollm2.sh: unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
-ALL_SETS="heldout reworded gsm8k gsm_hard svamp multiarith"
 for set in $EVAL_SETS $RFT_SETS; do  # one line before any work, not a failure an hour in
   [[ " $ALL_SETS " == *" $set "* ]] || { echo "quality_smollm2.sh: unknown set $set (one of: $ALL_SETS)" >&2; exit 2; }
 done
@@ -58,8 +57,6 @@ TIMES="$OUT/times.tsv"; RESUME=1
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
 M=$OUT/smollm2; D=$OUT/data; RUN=$OUT/lora
-BENCH=(gsm8k gsm_hard svamp multiarith)
-SETS=(heldout reworded "${BENCH[@]}")
 mode() { if [[ $1 == gsm_hard ]]; then echo pal; else echo exact; fi; }         # PAL's rule for float golds
 tokens() { if [[ $1 == heldout || $1 == reworded ]]; then echo 128; else echo 192; fi; }
 INPUTS=("$OUT/gsm8k_pot.jsonl#$GSM_ROWS" "$OUT/raw_contest.jsonl#$CONTEST_ROWS" "$OUT/raw_varied.jsonl#$VARIED_ROWS")

@@ -92,6 +92,13 @@ def test_digit_groups_split_numbers_like_llama3(bpe, tmp_path):
     assert tok.decode(ids) == "计算 -4260.41 * 3111.60 等于多少？"
 
 
+def pieces(tok, text: str) -> list[str]:
+    """The text's tokens as strings, after checking they decode back to it."""
+    ids = tok.encode_batch([text])[0]
+    assert tok.decode(ids) == text
+    return [tok.decode([i]) for i in ids]
+
+
 def test_whole_numbers_keep_a_standalone_100_one_token(bpe, tmp_path):
     """`--whole-numbers 100`: 100 standing alone is one token (a list of values 1-100 is one token per
     value); inside a longer run or after other digits the 2-digit chunks stay."""
@@ -99,11 +106,6 @@ def test_whole_numbers_keep_a_standalone_100_one_token(bpe, tmp_path):
     texts = texts + ["求以下数据的平均值：[100, 7, 100]", "解方程 100x + -20 = 0"] * 20
     plain = load_tokenizer(str(build_char_tokenizer(texts, tmp_path / "a", merges=200, digits=2)))
     whole = load_tokenizer(str(build_char_tokenizer(texts, tmp_path / "b", merges=200, digits=2, whole=100)))
-
-    def pieces(tok, text):
-        ids = tok.encode_batch([text])[0]
-        assert tok.decode(ids) == text
-        return [tok.decode([i]) for i in ids]
 
     assert pieces(plain, "[70, 100, 3]")[3:5] == ["10", "0"]
     assert pieces(whole, "[70, 100, 3]")[1:6] == ["70", ", ", "100", ", ", "3"]
@@ -119,11 +121,6 @@ def test_list_items_join_a_whole_number_and_its_comma(bpe, tmp_path):
     texts = texts + ["求以下数据的平均值：[100, 7, 100, 45]", "```python\ndata = [100, 7, 100, 45]\n```"] * 20
     tok = load_tokenizer(str(build_char_tokenizer(texts, tmp_path, merges=200, digits=2, whole=100, items=True)))
 
-    def pieces(text):
-        ids = tok.encode_batch([text])[0]
-        assert tok.decode(ids) == text
-        return [tok.decode([i]) for i in ids]
-
-    assert pieces("求以下数据的平均值：[100, 7, 100, 45]")[1:] == ["100, ", "7, ", "100, ", "45", "]"]
-    assert pieces("data = [100, 7, 100, 45]")[-5:] == ["100, ", "7, ", "100, ", "45", "]"]
-    assert [p for p in pieces("a, b = 3.25, -4") if any(c.isdigit() for c in p)] == ["3", "25", "4"]
+    assert pieces(tok, "求以下数据的平均值：[100, 7, 100, 45]")[1:] == ["100, ", "7, ", "100, ", "45", "]"]
+    assert pieces(tok, "data = [100, 7, 100, 45]")[-5:] == ["100, ", "7, ", "100, ", "45", "]"]
+    assert [p for p in pieces(tok, "a, b = 3.25, -4") if any(c.isdigit() for c in p)] == ["3", "25", "4"]
