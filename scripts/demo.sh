@@ -50,6 +50,10 @@ while [[ $# -gt 0 ]]; do
     *) echo "demo.sh: unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
+for opt in "rows $ROWS" "epochs $EPOCHS" "per-category $PER" "batch $BATCH" "synth $SYNTH" "layers $LAYERS" \
+           "hidden $HIDDEN" "pack $PACK" "whole-numbers $WHOLE"; do  # one line before any work
+  [[ ${opt#* } =~ ^[0-9]+$ ]] || { echo "demo.sh: --${opt%% *} ${opt#* }: expected a whole number" >&2; exit 2; }
+done
 if ((${#WEIGHTS[@]} == 0)); then WEIGHTS=(--weight mean=5 --weight arithmetic=1.5 --weight sqrt=1.5); fi
 if [[ $PACK == 0 ]]; then SEQ=(--seq-length auto); else SEQ=(--seq-length "$PACK" --pack); fi
 if [[ -e "$OUT" ]]; then rm -rf "$OUT.prev"; mv "$OUT" "$OUT.prev"; echo "previous $OUT moved to $OUT.prev"; fi

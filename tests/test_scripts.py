@@ -47,3 +47,11 @@ def test_quality_run_refuses_an_unknown_set_before_any_work(tmp_path):
     assert not out.exists()
     proc = sh("scripts/quality_smollm2.sh", "--out", str(out), "--rft-sets", "svamp heldout2")
     assert proc.returncode == 2 and "unknown set heldout2" in proc.stderr and not out.exists()
+
+
+@pytest.mark.parametrize("option,value", [("--pack", "abc"), ("--rows", "-5"), ("--whole-numbers", "1e2")])
+def test_demo_refuses_a_non_number_before_any_work(tmp_path, option, value):
+    out = tmp_path / "demo"
+    proc = sh("scripts/demo.sh", "--out", str(out), option, value)
+    assert proc.returncode == 2 and proc.stderr.strip() == f"demo.sh: {option} {value}: expected a whole number"
+    assert proc.stdout == "" and not out.exists()
