@@ -11,7 +11,7 @@ from converters.cli_convert import cmd_convert, cmd_export, cmd_mindrecord, cmd_
 from converters.cli_rows import (cmd_categorise, cmd_check, cmd_complete, cmd_heldout, cmd_prepare,
                                  cmd_reworded, cmd_select, cmd_synth)
 from converters.complete import STYLES
-from converters.options import MAX_ROWS, MAX_SYNTH_PER_CATEGORY, bounded_int
+from converters.options import MAX_ROWS, MAX_SYNTH_PER_CATEGORY, bounded_int, share
 from converters.prompts import TEMPLATES
 
 def add_parser(sub) -> None:
@@ -30,7 +30,10 @@ def add_parser(sub) -> None:
     p = step("synth", cmd_synth, "synthetic contest-style rows (all 11 categories + English)")
     p.add_argument("--n", type=bounded_int(1, MAX_ROWS), default=1000)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--duplicates", type=float, default=0.0, help="share of rows repeating an earlier row")
+    p.add_argument("--duplicates", type=share, default=0.0, help="share of rows repeating an earlier row")
+    p.add_argument("--short-numbers", type=share, default=0.0, metavar="P",
+                   help="share of the amounts in arithmetic, sqrt and power drawn with a shorter integer part "
+                        "(the contest's uniform draw makes 2-digit operands a 1-in-100 rarity)")
     p.add_argument("--balanced", action="store_true",
                    help="equal shares for every category (default: the contest's shares)")
     p.add_argument("--weight", action="append", default=[], metavar="CATEGORY=W",

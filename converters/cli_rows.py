@@ -34,8 +34,8 @@ def cmd_synth(a) -> int:
     if a.phrasings == "varied":
         from converters.phrasings import phrased_rows
 
-        if a.duplicates or a.balanced or a.weight:
-            raise InputError("--duplicates, --balanced and --weight apply to --phrasings contest only")
+        if a.duplicates or a.balanced or a.weight or a.short_numbers:
+            raise InputError("--duplicates, --balanced, --weight and --short-numbers apply to --phrasings contest only")
         n = write_jsonl(a.out, phrased_rows(a.n, a.seed))
         print(f"wrote {n} rows in varied phrasings to {a.out}")
         return 0
@@ -44,7 +44,8 @@ def cmd_synth(a) -> int:
         shares[name] *= factor
     if not sum(shares.values()) > 0:
         raise InputError("--weight: every category has weight 0")
-    n = write_jsonl(a.out, synth_rows(a.n, a.seed, shares, duplicate_share=a.duplicates))
+    n = write_jsonl(a.out, synth_rows(a.n, a.seed, shares, duplicate_share=a.duplicates,
+                                         short_numbers=a.short_numbers))
     print(f"wrote {n} rows to {a.out}")
     return 0
 

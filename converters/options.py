@@ -26,6 +26,17 @@ def bounded_int(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
+def share(text: str) -> float:
+    """A share in [0, 1]."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r:.40}") from None
+    if not 0 <= value <= 1:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"expected a share in 0..1, got {text:.40}")
+    return value
+
+
 def seq_length(text: str) -> int | str:
     """'auto' or a token count in 1..MAX_SEQ_LENGTH."""
     return "auto" if text == "auto" else bounded_int(1, MAX_SEQ_LENGTH)(text)

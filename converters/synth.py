@@ -19,8 +19,22 @@ SHARES: dict[str, float] = {
 }
 
 
+class _Draws(random.Random):
+    """The row stream, plus a side stream for `short_numbers` so every other draw stays as without it."""
+
+    short = 0.0
+    side: random.Random | None = None
+
+
 def _money(rng: random.Random, lo: float, hi: float) -> str:
-    return f"{rng.uniform(lo, hi):.2f}"
+    value = rng.uniform(lo, hi)
+    side = getattr(rng, "side", None)
+    if side is not None and hi >= 1000 and side.random() < rng.short:
+        # an amount with a shorter integer part, each length as likely as the others
+        digits = side.randint(1, len(str(int(hi))) - 2)
+        value = side.uniform(10 ** (digits - 1), 10 ** digits - 0.005)
+        value = -value if lo < 0 and side.random() < 0.5 else value
+    return f"{value:.2f}"
 
 
 def _arithmetic(rng: random.Random) -> tuple[str, str]:
@@ -130,13 +144,18 @@ GENERATORS: dict[str, Callable[[random.Random], tuple[str, str]]] = {
 
 def synth_rows(
     n: int, seed: int = 0, shares: dict[str, float] | None = None, duplicate_share: float = 0.0,
-    with_category: bool = False,
+    with_category: bool = False, short_numbers: float = 0.0,
 ) -> Iterator[dict]:
     """Yield `n` rows `{"problem", "solution"}` (plus `"category"` when asked).
 
     `duplicate_share` of the rows repeat an earlier row, as the raw contest file does.
+    `short_numbers` of the amounts in `arithmetic`, `sqrt` and `power` get a shorter integer part than
+    the contest's uniform draw gives (1–3 digits in arithmetic, 1–2 in power, each length equally likely):
+    training data in which a 2-digit operand is not a 1-in-100 rarity.
     """
-    rng = random.Random(seed)
+    rng = _Draws(seed)
+    if short_numbers:
+        rng.short, rng.side = short_numbers, random.Random(f"short-{seed}")
     shares = shares or SHARES
     names, weights = list(shares), list(shares.values())
     seen: list[dict] = []

@@ -5,8 +5,8 @@
 #
 #   scripts/demo.sh [--data train.json] [--out logs/demo] [--rows 16384] [--epochs 8] [--per-category 100]
 #                   [--batch 8] [--lr 2e-3] [--synth 30000] [--layers 3] [--hidden 128]
-#                   [--config yaml/cpu_tiny.yaml] [--weight CATEGORY=W]... [--pack 144] [--whole-numbers 100]
-#                   [--no-list-items]
+#                   [--heads 4] [--config yaml/cpu_tiny.yaml] [--weight CATEGORY=W]... [--short-numbers 0.2]
+#                   [--pack 144] [--whole-numbers 100] [--no-list-items] [--train-seed 0]
 #
 # Without --data (or DATA=…), the input is synthetic contest-style data. Each stage prints the exact
 # command it runs, and REPORT.md lists them with their timings, so any stage can be repeated by hand.
@@ -21,15 +21,17 @@
 # - `--pack 144`: conversations packed into rows of 144 tokens (each attends only to itself), batch 8:
 #   about 27 conversations a step for the cost of 16 unpacked ones (those rows were 45% padding);
 #   `--pack 0` trains unpacked rows;
-# - `data synth --weight`: `mean` (copying lists of up to 10 numbers, the hardest part) 5× as often,
+# - `data synth --weight`: `mean` (copying lists of up to 10 numbers, the hardest part) 7× as often,
 #   `arithmetic` and `sqrt` (long numbers) 1.5×; a --weight option replaces these;
+# - `data synth --short-numbers 0.2`: a fifth of the decimal amounts get a 1–3-digit integer part (the
+#   contest's are nearly all 4 digits, so a 2-digit operand was copied as if it had 4);
 # - lr 2e-3 (3e-3 left `arithmetic` at 87%); cpu_tiny.yaml's fused optimizer and tied output head;
 # - the model is trained from scratch for this tokenizer, so `--fit-model-to-data` lets its vocabulary
 #   (about 640 ids) set vocab_size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${DATA:-}; OUT=logs/demo; ROWS=16384; EPOCHS=8; PER=100; BATCH=8; LR=2e-3; SYNTH=30000; LAYERS=3
-HIDDEN=128; CONFIG=yaml/cpu_tiny.yaml; WEIGHTS=(); PACK=144; WHOLE=100; ITEMS=(--list-items)
+HIDDEN=128; HEADS=4; CONFIG=yaml/cpu_tiny.yaml; WEIGHTS=(); PACK=144; WHOLE=100; ITEMS=(--list-items); SHORT=0.2; TSEED=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --data) DATA=$2; shift 2 ;;
@@ -42,19 +44,23 @@ while [[ $# -gt 0 ]]; do
     --synth) SYNTH=$2; shift 2 ;;
     --layers) LAYERS=$2; shift 2 ;;
     --hidden) HIDDEN=$2; shift 2 ;;
+    --heads) HEADS=$2; shift 2 ;;
     --config) CONFIG=$2; shift 2 ;;
     --whole-numbers) WHOLE=$2; shift 2 ;;
     --no-list-items) ITEMS=(); shift ;;
     --pack) PACK=$2; shift 2 ;;
+    --short-numbers) SHORT=$2; shift 2 ;;
+    --train-seed) TSEED=$2; shift 2 ;;  # MindSpore's seed: the model's initialisation
     --weight) WEIGHTS+=(--weight "$2"); shift 2 ;;  # data synth: CATEGORY=W, W times its balanced share
     *) echo "demo.sh: unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
 for opt in "rows $ROWS" "epochs $EPOCHS" "per-category $PER" "batch $BATCH" "synth $SYNTH" "layers $LAYERS" \
-           "hidden $HIDDEN" "pack $PACK" "whole-numbers $WHOLE"; do  # one line before any work
+           "hidden $HIDDEN" "heads $HEADS" "pack $PACK" "whole-numbers $WHOLE" "train-seed $TSEED"; do  # one line before any work
   [[ ${opt#* } =~ ^[0-9]+$ ]] || { echo "demo.sh: --${opt%% *} ${opt#* }: expected a whole number" >&2; exit 2; }
 done
-if ((${#WEIGHTS[@]} == 0)); then WEIGHTS=(--weight mean=5 --weight arithmetic=1.5 --weight sqrt=1.5); fi
+[[ $SHORT =~ ^(0*(\.[0-9]*)?|1(\.0*)?|\.[0-9]+)$ && $SHORT != . && -n $SHORT ]] || { echo "demo.sh: --short-numbers $SHORT: expected a share in 0..1" >&2; exit 2; }
+if ((${#WEIGHTS[@]} == 0)); then WEIGHTS=(--weight mean=7 --weight arithmetic=1.5 --weight sqrt=1.5); fi
 if [[ $PACK == 0 ]]; then SEQ=(--seq-length auto); else SEQ=(--seq-length "$PACK" --pack); fi
 if [[ -e "$OUT" ]]; then rm -rf "$OUT.prev"; mv "$OUT" "$OUT.prev"; echo "previous $OUT moved to $OUT.prev"; fi
 mkdir -p "$OUT"
@@ -65,7 +71,8 @@ source scripts/lib.sh
 if [[ -z "$DATA" ]]; then
   DATA="$OUT/raw.jsonl"
   # every category equally often (so the rare ones, fraction and mass, are learned too) but the --weight ones
-  stage data-synth "$DATA" mathtune data synth --balanced --n "$SYNTH" --seed 0 --duplicates 0.2 "${WEIGHTS[@]}" --out "$DATA"
+  stage data-synth "$DATA" mathtune data synth --balanced --n "$SYNTH" --seed 0 --duplicates 0.2 "${WEIGHTS[@]}" \
+      --short-numbers "$SHORT" --out "$DATA"
 fi
 MIN=$(( ROWS / 22 < 300 ? ROWS / 22 : 300 ))  # a floor per category that leaves room for shares
 stage data-prepare "$OUT/data/conversations.json" mathtune data prepare "$DATA" --out "$OUT/data" --n "$ROWS" \
@@ -76,9 +83,10 @@ stage data-mindrecord "$OUT/data/train.mindrecord" mathtune data mindrecord "$OU
     --out "$OUT/data/train.mindrecord" --tokenizer "$OUT/tokenizer/tokenizer.json" --chat plain "${SEQ[@]}" --quiet
 stage train "$OUT/tiny/train_args.json" mathtune train --config "$CONFIG" \
     --data "$OUT/data/train.mindrecord" --run-dir "$OUT/tiny" --epochs "$EPOCHS" \
-    --fit-model-to-data "runner_config.batch_size=$BATCH" "train_dataset.batch_size=$BATCH" \
+    --fit-model-to-data "seed=$TSEED" "runner_config.batch_size=$BATCH" "train_dataset.batch_size=$BATCH" \
     "lr_schedule.learning_rate=$LR" "lr_schedule.lr_end=$(python3 -c "print($LR / 10)")" \
-    "model.model_config.num_layers=$LAYERS" "model.model_config.hidden_size=$HIDDEN"
+    "model.model_config.num_layers=$LAYERS" "model.model_config.hidden_size=$HIDDEN" \
+    "model.model_config.num_heads=$HEADS" "model.model_config.n_kv_heads=$HEADS"
 stage loss-curve "$OUT/tiny/loss.png" mathtune logs "$OUT/tiny/log/rank_0/info.log" --out "$OUT/tiny"
 stage data-heldout "$OUT/test.jsonl" mathtune data heldout --per-category "$PER" --seed 1 --exclude "$DATA" \
     --out "$OUT/test.jsonl"

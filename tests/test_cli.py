@@ -265,3 +265,10 @@ def test_synth_weight_multiplies_a_category_share(tmp_path):
         out = run("data", "synth", "--weight", bad, "--out", "bad.jsonl", cwd=tmp_path, ok=False)
         assert out.returncode == 2 and "--weight" in out.stderr and "Traceback" not in out.stderr
         assert not (tmp_path / "bad.jsonl").exists()
+
+
+def test_synth_shares_outside_0_1_are_refused_before_any_work(tmp_path):
+    for option, bad in (("--short-numbers", "1.5"), ("--short-numbers", "nan"), ("--duplicates", "-0.1")):
+        out = run("data", "synth", option, bad, "--out", "bad.jsonl", cwd=tmp_path, ok=False)
+        assert out.returncode == 2 and out.stderr.count("\n") == 1 and option in out.stderr
+        assert not (tmp_path / "bad.jsonl").exists()

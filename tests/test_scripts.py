@@ -49,9 +49,18 @@ def test_quality_run_refuses_an_unknown_set_before_any_work(tmp_path):
     assert proc.returncode == 2 and "unknown set heldout2" in proc.stderr and not out.exists()
 
 
-@pytest.mark.parametrize("option,value", [("--pack", "abc"), ("--rows", "-5"), ("--whole-numbers", "1e2")])
+@pytest.mark.parametrize("option,value", [("--pack", "abc"), ("--rows", "-5"), ("--whole-numbers", "1e2"),
+                                          ("--heads", "four"), ("--train-seed", "-1")])
 def test_demo_refuses_a_non_number_before_any_work(tmp_path, option, value):
     out = tmp_path / "demo"
     proc = sh("scripts/demo.sh", "--out", str(out), option, value)
     assert proc.returncode == 2 and proc.stderr.strip() == f"demo.sh: {option} {value}: expected a whole number"
+    assert proc.stdout == "" and not out.exists()
+
+
+@pytest.mark.parametrize("value", ["1.5", "-0.2", "x"])
+def test_demo_refuses_a_share_outside_0_1_before_any_work(tmp_path, value):
+    out = tmp_path / "demo"
+    proc = sh("scripts/demo.sh", "--out", str(out), "--short-numbers", value)
+    assert proc.returncode == 2 and proc.stderr.strip() == f"demo.sh: --short-numbers {value}: expected a share in 0..1"
     assert proc.stdout == "" and not out.exists()
