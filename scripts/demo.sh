@@ -4,7 +4,7 @@
 # sandbox → score → logs/demo/REPORT.md.
 #
 #   scripts/demo.sh [--data train.json] [--out logs/demo] [--rows 16384] [--epochs 8] [--per-category 100]
-#                   [--batch 8] [--lr 2e-3] [--synth 30000] [--layers 3] [--hidden 128]
+#                   [--batch 8] [--lr 2e-3] [--lr-end LR/10] [--synth 30000] [--layers 3] [--hidden 128]
 #                   [--heads 4] [--config yaml/cpu_tiny.yaml] [--weight CATEGORY=W]... [--short-numbers 0.2]
 #                   [--pack 144] [--whole-numbers 100] [--no-list-items] [--train-seed 0]
 #
@@ -30,7 +30,7 @@
 #   (about 640 ids) set vocab_size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DATA=${DATA:-}; OUT=logs/demo; ROWS=16384; EPOCHS=8; PER=100; BATCH=8; LR=2e-3; SYNTH=30000; LAYERS=3
+DATA=${DATA:-}; OUT=logs/demo; ROWS=16384; EPOCHS=8; PER=100; BATCH=8; LR=2e-3; LR_END=; SYNTH=30000; LAYERS=3
 HIDDEN=128; HEADS=4; CONFIG=yaml/cpu_tiny.yaml; WEIGHTS=(); PACK=144; WHOLE=100; ITEMS=(--list-items); SHORT=0.2; TSEED=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -41,6 +41,7 @@ while [[ $# -gt 0 ]]; do
     --per-category) PER=$2; shift 2 ;;
     --batch) BATCH=$2; shift 2 ;;
     --lr) LR=$2; shift 2 ;;
+    --lr-end) LR_END=$2; shift 2 ;;
     --synth) SYNTH=$2; shift 2 ;;
     --layers) LAYERS=$2; shift 2 ;;
     --hidden) HIDDEN=$2; shift 2 ;;
@@ -58,6 +59,9 @@ done
 for opt in "rows $ROWS" "epochs $EPOCHS" "per-category $PER" "batch $BATCH" "synth $SYNTH" "layers $LAYERS" \
            "hidden $HIDDEN" "heads $HEADS" "pack $PACK" "whole-numbers $WHOLE" "train-seed $TSEED"; do  # one line before any work
   [[ ${opt#* } =~ ^[0-9]+$ ]] || { echo "demo.sh: --${opt%% *} ${opt#* }: expected a whole number" >&2; exit 2; }
+done
+for opt in "lr $LR" "lr-end ${LR_END:-0}"; do  # a positive decimal: 2e-3, 0.002
+  [[ ${opt#* } =~ ^([0-9]+\.?[0-9]*|\.[0-9]+)([eE]-?[0-9]+)?$ ]] || { echo "demo.sh: --${opt%% *} ${opt#* }: expected a number" >&2; exit 2; }
 done
 [[ $SHORT =~ ^(0*(\.[0-9]*)?|1(\.0*)?|\.[0-9]+)$ && $SHORT != . && -n $SHORT ]] || { echo "demo.sh: --short-numbers $SHORT: expected a share in 0..1" >&2; exit 2; }
 if ((${#WEIGHTS[@]} == 0)); then WEIGHTS=(--weight mean=7 --weight arithmetic=1.5 --weight sqrt=1.5); fi
@@ -84,7 +88,7 @@ stage data-mindrecord "$OUT/data/train.mindrecord" mathtune data mindrecord "$OU
 stage train "$OUT/tiny/train_args.json" mathtune train --config "$CONFIG" \
     --data "$OUT/data/train.mindrecord" --run-dir "$OUT/tiny" --epochs "$EPOCHS" \
     --fit-model-to-data "seed=$TSEED" "runner_config.batch_size=$BATCH" "train_dataset.batch_size=$BATCH" \
-    "lr_schedule.learning_rate=$LR" "lr_schedule.lr_end=$(python3 -c "print($LR / 10)")" \
+    "lr_schedule.learning_rate=$LR" "lr_schedule.lr_end=${LR_END:-$(python3 -c "print($LR / 10)")}" \
     "model.model_config.num_layers=$LAYERS" "model.model_config.hidden_size=$HIDDEN" \
     "model.model_config.num_heads=$HEADS" "model.model_config.n_kv_heads=$HEADS"
 stage loss-curve "$OUT/tiny/loss.png" mathtune logs "$OUT/tiny/log/rank_0/info.log" --out "$OUT/tiny"

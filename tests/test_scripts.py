@@ -64,3 +64,11 @@ def test_demo_refuses_a_share_outside_0_1_before_any_work(tmp_path, value):
     proc = sh("scripts/demo.sh", "--out", str(out), "--short-numbers", value)
     assert proc.returncode == 2 and proc.stderr.strip() == f"demo.sh: --short-numbers {value}: expected a share in 0..1"
     assert proc.stdout == "" and not out.exists()
+
+
+@pytest.mark.parametrize("option,value", [("--lr", "abc"), ("--lr-end", "-2e-5"), ("--lr", "1e")])
+def test_demo_refuses_a_learning_rate_that_is_not_a_number(tmp_path, option, value):
+    out = tmp_path / "demo"
+    proc = sh("scripts/demo.sh", "--out", str(out), option, value)
+    assert proc.returncode == 2 and proc.stderr.strip() == f"demo.sh: {option} {value}: expected a number"
+    assert proc.stdout == "" and not out.exists()
