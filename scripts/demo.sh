@@ -6,7 +6,7 @@
 #   scripts/demo.sh [--data train.json] [--out logs/demo] [--rows 16384] [--epochs 8] [--per-category 100]
 #                   [--batch 8] [--lr 2e-3] [--lr-end LR/10] [--synth 30000] [--layers 3] [--hidden 128]
 #                   [--heads 4] [--config yaml/cpu_tiny.yaml] [--weight CATEGORY=W]... [--short-numbers 0.2]
-#                   [--pack 144] [--whole-numbers 100] [--no-list-items] [--train-seed 0]
+#                   [--pack 144] [--whole-numbers 100] [--no-list-items] [--train-seed 0] [--init-std 0.01]
 #
 # Without --data (or DATA=…), the input is synthetic contest-style data. Each stage prints the exact
 # command it runs, and REPORT.md lists them with their timings, so any stage can be repeated by hand.
@@ -31,7 +31,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${DATA:-}; OUT=logs/demo; ROWS=16384; EPOCHS=8; PER=100; BATCH=8; LR=2e-3; LR_END=; SYNTH=30000; LAYERS=3
-HIDDEN=128; HEADS=4; CONFIG=yaml/cpu_tiny.yaml; WEIGHTS=(); PACK=144; WHOLE=100; ITEMS=(--list-items); SHORT=0.2; TSEED=0
+HIDDEN=128; HEADS=4; CONFIG=yaml/cpu_tiny.yaml; WEIGHTS=(); PACK=144; WHOLE=100; ITEMS=(--list-items); SHORT=0.2; TSEED=0; INIT_STD=
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --data) DATA=$2; shift 2 ;;
@@ -52,6 +52,7 @@ while [[ $# -gt 0 ]]; do
     --pack) PACK=$2; shift 2 ;;
     --short-numbers) SHORT=$2; shift 2 ;;
     --train-seed) TSEED=$2; shift 2 ;;  # MindSpore's seed: the model's initialisation
+    --init-std) INIT_STD=$2; shift 2 ;;  # sigma of the normal initialisation (MindFormers' default 0.01)
     --weight) WEIGHTS+=(--weight "$2"); shift 2 ;;  # data synth: CATEGORY=W, W times its balanced share
     *) echo "demo.sh: unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
@@ -60,7 +61,7 @@ for opt in "rows $ROWS" "epochs $EPOCHS" "per-category $PER" "batch $BATCH" "syn
            "hidden $HIDDEN" "heads $HEADS" "pack $PACK" "whole-numbers $WHOLE" "train-seed $TSEED"; do  # one line before any work
   [[ ${opt#* } =~ ^[0-9]+$ ]] || { echo "demo.sh: --${opt%% *} ${opt#* }: expected a whole number" >&2; exit 2; }
 done
-for opt in "lr $LR" "lr-end ${LR_END:-0}"; do  # a positive decimal: 2e-3, 0.002
+for opt in "lr $LR" "lr-end ${LR_END:-0}" "init-std ${INIT_STD:-0}"; do  # a positive decimal: 2e-3, 0.002
   [[ ${opt#* } =~ ^([0-9]+\.?[0-9]*|\.[0-9]+)([eE]-?[0-9]+)?$ ]] || { echo "demo.sh: --${opt%% *} ${opt#* }: expected a number" >&2; exit 2; }
 done
 [[ $SHORT =~ ^(0*(\.[0-9]*)?|1(\.0*)?|\.[0-9]+)$ && $SHORT != . && -n $SHORT ]] || { echo "demo.sh: --short-numbers $SHORT: expected a share in 0..1" >&2; exit 2; }
@@ -90,7 +91,8 @@ stage train "$OUT/tiny/train_args.json" mathtune train --config "$CONFIG" \
     --fit-model-to-data "seed=$TSEED" "runner_config.batch_size=$BATCH" "train_dataset.batch_size=$BATCH" \
     "lr_schedule.learning_rate=$LR" "lr_schedule.lr_end=${LR_END:-$(python3 -c "print($LR / 10)")}" \
     "model.model_config.num_layers=$LAYERS" "model.model_config.hidden_size=$HIDDEN" \
-    "model.model_config.num_heads=$HEADS" "model.model_config.n_kv_heads=$HEADS"
+    "model.model_config.num_heads=$HEADS" "model.model_config.n_kv_heads=$HEADS" \
+    ${INIT_STD:+"model.model_config.init_method_std=$INIT_STD"}
 stage loss-curve "$OUT/tiny/loss.png" mathtune logs "$OUT/tiny/log/rank_0/info.log" --out "$OUT/tiny"
 stage data-heldout "$OUT/test.jsonl" mathtune data heldout --per-category "$PER" --seed 1 --exclude "$DATA" \
     --out "$OUT/test.jsonl"

@@ -14,16 +14,18 @@ ENV = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.envir
 @pytest.mark.slow
 @pytest.mark.timeout(5400)
 def test_full_demo_reaches_its_reported_accuracy(tmp_path):
-    """The README reports the demo's held-out accuracy (≥ 99.5% on the Xeon); the recipe is sensitive to
-    small changes (one of them left `mean` at 0% and the whole at 90.6%), so a run under 95% means the
-    recipe (data, tokenizer, preset, training, predict) lost what it taught."""
+    """The README's claim: on the 2-core Xeon the demo meets its target, ≥ 99.5% overall and ≥ 99% in every
+    category (100% there; training is deterministic on one machine). The recipe is sensitive to the
+    initialisation (seeds 1 and 2 give 84.7% and 97.9%), so on another CPU a failure here may be float
+    rounding acting as another seed: the message names the categories that fell short."""
     out = tmp_path / "demo"
     proc = subprocess.run(["bash", "scripts/demo.sh", "--out", str(out)], cwd=ROOT, capture_output=True, text=True,
                           env=ENV, timeout=5400)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     score = json.loads((out / "test" / "score.json").read_text(encoding="utf-8"))
     assert score["n"] == 1100  # 100 held-out problems in each of the 11 categories
-    assert score["accuracy"] >= 0.95, score
+    short = {c["category"]: c["accuracy"] for c in score["categories"] if c["accuracy"] < 0.99}
+    assert score["accuracy"] >= 0.995 and not short, (score["accuracy"], short)
     assert {c["category"] for c in score["categories"]} == {c for c in _categories() if c != "english"}
     meta = json.loads((out / "tiny" / "data.meta.json").read_text(encoding="utf-8"))
     assert meta["template"] == "none" and (out / "tiny" / meta["tokenizer"]["path"]).is_file()

@@ -66,7 +66,7 @@ def test_demo_refuses_a_share_outside_0_1_before_any_work(tmp_path, value):
     assert proc.stdout == "" and not out.exists()
 
 
-@pytest.mark.parametrize("option,value", [("--lr", "abc"), ("--lr-end", "-2e-5"), ("--lr", "1e")])
+@pytest.mark.parametrize("option,value", [("--lr", "abc"), ("--lr-end", "-2e-5"), ("--lr", "1e"), ("--init-std", "x")])
 def test_demo_refuses_a_learning_rate_that_is_not_a_number(tmp_path, option, value):
     out = tmp_path / "demo"
     proc = sh("scripts/demo.sh", "--out", str(out), option, value)
