@@ -22,8 +22,10 @@ SHARES: dict[str, float] = {
 class _Draws(random.Random):
     """The row stream, plus a side stream for `short_numbers` so every other draw stays as without it."""
 
-    short = 0.0
-    side: random.Random | None = None
+    def __init__(self, seed: int, short: float = 0.0) -> None:
+        super().__init__(seed)
+        self.short = short
+        self.side = random.Random(f"short-{seed}") if short else None
 
 
 def _money(rng: random.Random, lo: float, hi: float) -> str:
@@ -153,9 +155,7 @@ def synth_rows(
     the contest's uniform draw gives (1–3 digits in arithmetic, 1–2 in power, each length equally likely):
     training data in which a 2-digit operand is not a 1-in-100 rarity.
     """
-    rng = _Draws(seed)
-    if short_numbers:
-        rng.short, rng.side = short_numbers, random.Random(f"short-{seed}")
+    rng = _Draws(seed, short_numbers)
     shares = shares or SHARES
     names, weights = list(shares), list(shares.values())
     seen: list[dict] = []
