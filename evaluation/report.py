@@ -57,8 +57,9 @@ def times_table(times: list[tuple[str, int, str]]) -> list[str]:
     return lines
 
 
-def lowest_category(categories: list[dict], worst: dict) -> str:
+def lowest_category(categories: list[dict]) -> str:
     """The lowest category named, or that there is none when all are equal."""
+    worst = min(categories, key=lambda c: c["accuracy"])
     if all(c["accuracy"] == worst["accuracy"] for c in categories):
         return f"every category {100 * worst['accuracy']:.2f}%"
     return f"lowest category {worst['category']} {100 * worst['accuracy']:.2f}%"
@@ -143,7 +144,7 @@ def demo_report(out: str | os.PathLike, run: str = "tiny", target: float = 0.995
         "it and its printed output is the answer. The model only has to copy numbers into the right program.", "",
         "## Result", "",
         f"**{100 * score['accuracy']:.2f}%** exact ({score['correct']}/{score['n']}) on held-out synthetic "
-        f"contest-style problems; {lowest_category(score['categories'], worst)}. "
+        f"contest-style problems; {lowest_category(score['categories'])}. "
         f"Target ≥ {100 * target:g}% overall and ≥ {100 * category_target:g}% in every category: "
         f"**{'met' if met else 'not met'}**. Pipeline time {_duration(pipeline)}.", "",
         *category_table(score, preds), "",
