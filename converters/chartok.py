@@ -4,7 +4,7 @@ A model trained from scratch only has to copy numbers into a program. Two kinds,
 token per digit so that copying a number is copying digits:
 - character-level: one token per character;
 - `merges > 0`: byte-pair merges inside runs of letters, Chinese and spaces (`from decimal import
-  Decimal` becomes one token), while digits, signs, decimal points and newlines stay single tokens. Sequences
+  Decimal` becomes one token), while digits, signs, decimal points, `_` (the steps style's filler) and newlines stay single tokens. Sequences
   get about 40% shorter, so a CPU step costs less; no token crosses a line, so a response encodes
   the same whole or in its program / output / answer segments.
 Ids: <pad>=0, <s>=1, </s>=2, <unk>=3.
@@ -29,7 +29,7 @@ SPECIALS = ("<pad>", "<s>", "</s>", "<unk>")
 # follows the number I just wrote".
 def _single(digits: int, whole: int = 0, items: bool = False) -> str:
     chunk = r"[0-9]" if digits == 1 else f"[0-9]{{1,{digits}}}"
-    chunks = chunk + r"|\n|[-.]"
+    chunks = chunk + r"|\n|[-._]"
     values = whole_values(digits, whole)
     if values:
         chunks = f"(?<![0-9])(?:{'|'.join(values)})(?![0-9])|" + chunks

@@ -1,17 +1,20 @@
-"""Completion styles: the answer as given, the working shown (CoT), or a program (PoT).
+"""Completion styles: the answer as given, the working shown (CoT), a program (PoT), or `steps`.
 
 `pot` ends with an answer line after the program's output, for people and chat models;
 `program` stops at the output, which is the answer: every trained token is program text,
-which is what a small model trained from scratch has to learn.
+which is what a small model trained from scratch has to learn. `steps` is for judges that read
+text only: every digit of its working follows from a learnable column step (`converters.steps`).
 """
 from __future__ import annotations
 
 from converters.cot import cot_response
 from converters.given import given_line, given_program
 from converters.pot import pot_response, program
+from converters.stepcheck import check_steps
+from converters.steps import steps_response
 from converters.verify import ROUNDED, Checked
 
-STYLES = ("answer", "cot", "pot", "program")
+STYLES = ("answer", "cot", "pot", "program", "steps")
 
 
 LABELS = ("exact", "given")
@@ -41,6 +44,16 @@ def complete(checked: Checked, style: str, given: str, labels: str = "exact") ->
     if style == "cot":
         return {"response": cot_response(checked.category, checked.args, checked.expected, final),
                 "final": final, **used}
+    if style == "steps":
+        try:
+            response = steps_response(checked.category, checked.args)
+        except NotImplementedError:  # operands the style does not cover (a negative mean, …): the answer
+            return {"response": final, "final": final, "steps": "not covered", **used}
+        wrong = check_steps(checked.category, checked.args, response)
+        if wrong:  # never train a wrong step: the row keeps the bare answer and says why
+            return {"response": final, "final": final,
+                    "steps": f"refused: line {wrong.line}: {wrong.kind}: {wrong.detail}", **used}
+        return {"response": response, "final": final, **used}
     code = code or program(checked.category, checked.args)
     answer_line = final if style == "pot" else ""
     return {"response": pot_response(code, output, answer_line), "code": code,
