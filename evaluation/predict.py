@@ -153,17 +153,20 @@ def _tell_text(on_event, i: int, text: str, sent: list[int]) -> None:
 
 
 def answer_batch(model: Model, problems: list[str], max_new_tokens: int, limits: Limits, execute: bool = True,
-                 on_token=None, sampling=None, rngs=None, on_event=None) -> list[dict]:
+                 on_token=None, sampling=None, rngs=None, on_event=None, keep_text: bool = False) -> list[dict]:
     """Generate; where a program block closes, run it, append its output, and let the model finish.
     With `sampling`, problem i draws from `rngs[i]` in both parts. `on_event(i, kind, value)` hears
     problem i as it goes: ("text", new characters the model wrote), ("program", code) before it runs,
-    ("output", the sandbox Result) after (what chat and serve stream)."""
+    ("output", the sandbox Result) after (what chat and serve stream).
+    With `keep_text`, the first part runs on to the end, so `text_generation` is what the model writes
+    when nothing runs (what a text-only judge reads); the program in it is the same, greedy, as the one
+    the first part would have stopped at."""
     tok = model.tokenizer
     prompts = [prompt_ids(model, p) for p in problems]
     sent, sent_after = [0] * len(problems), [0] * len(problems)
 
     def code_closed(i: int, toks: list[int]) -> bool:
-        if not execute and on_event is None:
+        if not execute and on_event is None or keep_text:
             return False
         text = tok.decode(toks)
         if on_event is not None:
@@ -178,6 +181,8 @@ def answer_batch(model: Model, problems: list[str], max_new_tokens: int, limits:
         text = tok.decode(toks)
         found = closed_code_block(text) if execute else None
         entry = {"generation": text, "code": None, "code_status": None, "code_output": None}
+        if keep_text:
+            entry["text_generation"] = text
         if found:
             code, end = found
             if on_event is not None:
@@ -220,8 +225,12 @@ def predict(model: Model, rows: list[dict], out: str, batch_size: int = 8, max_n
             limits: Limits = Limits(), execute: bool = True, show_progress: bool = True,
             samples: int = 1, sampling=None) -> dict:
     """Answer every row; with `samples` k > 1 (or a sampling temperature) each row gets k sampled
-    answers and their majority vote (see evaluation.samples)."""
+    answers and their majority vote (see evaluation.samples). When programs run, each greedy row also
+    keeps `text_generation` and `text_answer`: the model's own text and what a judge that runs no code
+    reads from it."""
     from tqdm import tqdm
+
+    from evaluation.extract import extract_answer
 
     from evaluation.samples import sample_rows
 
@@ -242,10 +251,13 @@ def predict(model: Model, rows: list[dict], out: str, batch_size: int = 8, max_n
                 answers = sample_rows(model, chunk, n * per_chunk, samples, sampling, max_new_tokens, limits,
                                       execute, count)
             else:
-                answers = answer_batch(model, [r["problem"] for r in chunk], max_new_tokens, limits, execute, count)
+                answers = answer_batch(model, [r["problem"] for r in chunk], max_new_tokens, limits, execute, count,
+                                       keep_text=execute)
             for row, ans in zip(chunk, answers):
                 category, gold = gold_of(row)
                 answer, source = final_answer(ans) if not sampled else (ans.pop("vote"), "vote")
+                if "text_generation" in ans:  # the answer a judge that runs no code reads
+                    ans["text_answer"] = extract_answer(ans["text_generation"])
                 record = {"source": row.get("source"), "problem": row["problem"], "category": category,
                           "gold": gold, **{k: row[k] for k in ("id", "answers", "seen") if k in row},
                           **ans, "answer": answer, "answer_from": source}

@@ -16,6 +16,7 @@ from pathlib import Path
 from converters.categories import CATEGORIES
 from fileio.plotting import figure, save_png
 from evaluation.extract import MODES, error_kind, extract_with_rule, is_correct, to_exact
+from evaluation.textonly import JUDGED, judged, text_only
 
 FIELDS = ("answer", "generation", "prediction")
 
@@ -78,7 +79,7 @@ def score_rows(rows: list[dict], mode: str = "exact") -> dict:
     per = defaultdict(lambda: {"n": 0, "correct": 0})
     errors: dict[str, Counter] = defaultdict(Counter)
     rules: Counter = Counter()
-    rejected = []
+    rejected, usable, usable_golds = [], [], []
     for index, row in enumerate(rows, start=1):
         try:
             pred, rule = answer_of(row)
@@ -87,6 +88,8 @@ def score_rows(rows: list[dict], mode: str = "exact") -> dict:
             rejected.append({"where": row.get("where") or f"row {index}", "reason": str(exc)})
             continue
         row["answer"], row["rule"] = pred, rule
+        usable.append(row)
+        usable_golds.append(golds)
         row["correct"] = any(is_correct(pred, g, mode) for g in golds)
         row["error"] = None if row["correct"] else error_kind(pred, golds[0], mode)
         rules[rule] += 1
@@ -100,23 +103,45 @@ def score_rows(rows: list[dict], mode: str = "exact") -> dict:
     order = [c for c in [*CATEGORIES, "other", "unknown"] if c in per] + sorted(set(per) - set(CATEGORIES) - {"other", "unknown"})
     table = [{"category": c, "n": per[c]["n"], "correct": per[c]["correct"],
               "accuracy": per[c]["correct"] / per[c]["n"], "errors": dict(errors[c])} for c in order]
+    how = judged(usable)
+    text = text_only(usable, mode, usable_golds)
+    if text is not None:
+        for entry in table:
+            entry["text_accuracy"] = text["categories"].get(entry["category"], {}).get("accuracy")
     return {"mode": mode, "n": total, "correct": right, "accuracy": right / total if total else 0.0,
+            "judged": how, "text_only": text,
             "rules": dict(rules.most_common()), "rejected": rejected, "categories": table}
 
 
 def headline(result: dict) -> str:
-    return (f"accuracy {100 * result['accuracy']:.2f}% ({result['correct']}/{result['n']} correct, "
+    """The main figure with how it was judged, and the text-only one beside it when they differ."""
+    how = result.get("judged", "programs run")
+    line = (f"accuracy {100 * result['accuracy']:.2f}% {JUDGED[how]} ({result['correct']}/{result['n']} correct, "
             f"mode {result['mode']})")
+    text = result.get("text_only")
+    if how == "programs run":
+        line += (f"; text only (a judge that runs no code): {100 * text['accuracy']:.2f}% "
+                 f"({text['correct']}/{text['n']})" if text else "; text only: not measured (predict again)")
+    return line
 
 
 def format_score(result: dict) -> str:
     """The headline (overall accuracy first), the per-category table and the rules that fired."""
-    lines = [headline(result), "", f"{'category':<12} {'n':>6} {'correct':>8} {'accuracy':>9}  errors", "-" * 64]
+    both = result.get("judged") == "programs run" and result.get("text_only")
+    extra = f" {'text only':>9}" if both else ""
+    lines = [headline(result), "", f"{'category':<12} {'n':>6} {'correct':>8} {'accuracy':>9}{extra}  errors",
+             "-" * 74]
     for c in result["categories"]:
         errs = ", ".join(f"{k} {v}" for k, v in sorted(c["errors"].items()))
-        lines.append(f"{c['category']:<12} {c['n']:>6} {c['correct']:>8} {100 * c['accuracy']:>8.2f}%  {errs}")
+        text = f" {100 * c['text_accuracy']:>8.2f}%" if both and c.get("text_accuracy") is not None else ""
+        lines.append(f"{c['category']:<12} {c['n']:>6} {c['correct']:>8} {100 * c['accuracy']:>8.2f}%{text}  {errs}")
+    overall_text = f" {100 * result['text_only']['accuracy']:>8.2f}%" if both else ""
     lines.append(f"{'overall':<12} {result['n']:>6} {result['correct']:>8} {100 * result['accuracy']:>8.2f}%"
-                 f"  (mode {result['mode']})")
+                 f"{overall_text}  (mode {result['mode']})")
+    failing = (result.get("text_only") or {}).get("failing_steps")
+    if failing:
+        lines.append("first wrong step of wrong text answers (steps style): "
+                     + ", ".join(f"{k} {v}" for k, v in failing.items()))
     if result.get("rules"):
         lines.append("answers found by: " + ", ".join(f"{k} {v}" for k, v in result["rules"].items()))
     return "\n".join(lines)

@@ -6,6 +6,7 @@ import sys
 import numpy as np
 
 from converters.categories import CATEGORIES
+from evaluation.extract import extract_answer, is_correct
 from evaluation.pot_loop import closed_code_block, observation
 from evaluation.sandbox import Result
 
@@ -76,13 +77,23 @@ def test_predict_then_score(tiny_run, tmp_path):
         assert r["gold"] is not None and r["category"] in CATEGORIES
         assert r["generation"].startswith(first), (r["generation"][:20], first)
         assert not r["generation"].startswith(r["problem"])  # no prompt echo
+        # what a judge that runs no code reads: the model's own text, to its end
+        assert r["text_answer"] == extract_answer(r["text_generation"])
         if r["code_status"] is None:  # no program ran: the generation is the model's text, within the budget
             assert r["code"] is None and closed_code_block(r["generation"]) is None
             assert len(tok.encode_batch([r["generation"]])[0]) <= 48
-        else:  # a program ran: its output follows it in an output block
+            assert r["text_generation"] == r["generation"]
+        else:  # a program ran: its output follows it in an output block; the same program opens the text
             assert r["code"] is not None and f"```output\n" in r["generation"]
+            end = closed_code_block(r["text_generation"])[1]
+            assert r["generation"][:end] == r["text_generation"][:end]
     score = subprocess.run(m + ["score", str(tmp_path / "pred.jsonl")], capture_output=True, text=True, timeout=300)
     assert score.returncode == 0 and "overall" in score.stdout
+    head, text_right = score.stdout.splitlines()[0], sum(is_correct(r["text_answer"], r["gold"]) for r in rows)
+    if any(r["answer_from"] == "program" for r in rows):  # both figures, each saying how it was judged
+        assert "% programs run (" in head and f"text only (a judge that runs no code): {10 * text_right:.2f}% " in head
+    else:
+        assert "% text only (a judge that runs no code) (" in head
     result = json.loads((tmp_path / "score.json").read_text())
     scored = [json.loads(line) for line in (tmp_path / "scored.jsonl").read_text().splitlines()]
     assert result["n"] == 10 and result["correct"] == sum(s["correct"] for s in scored)

@@ -71,7 +71,7 @@ def test_score_text_generation_result(tmp_path):
     proc = _mathtune("score", str(result), "--gold", str(gold), "--mode", "contest", "--out-dir", str(tmp_path / "s"))
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    assert lines[0] == "accuracy 77.78% (7/9 correct, mode contest)"
+    assert lines[0] == "accuracy 77.78% text only (a judge that runs no code) (7/9 correct, mode contest)"
     assert "answers found by: answer line 6, first equation 2, none 1" in proc.stdout
     assert "echoed prompt removed from 9 of 9 outputs" in proc.stdout
     score = json.loads((tmp_path / "s" / "score.json").read_text())
@@ -84,7 +84,7 @@ def test_score_text_generation_result(tmp_path):
                for text, r in zip(_texts(), scored))
     assert last == 4  # the 8230 fragment, the cut 2.7691 and the model's own next problem count against it
     exact = _mathtune("score", str(result), "--gold", str(gold), "--out-dir", str(tmp_path / "e"))
-    assert exact.stdout.splitlines()[0] == "accuracy 55.56% (5/9 correct, mode exact)"
+    assert exact.stdout.splitlines()[0] == "accuracy 55.56% text only (a judge that runs no code) (5/9 correct, mode exact)"
 
 
 def test_one_literal_per_line_and_count_mismatch(tmp_path):
@@ -94,7 +94,7 @@ def test_one_literal_per_line_and_count_mismatch(tmp_path):
     result.write_text("\n".join(str([{"text_generation_text": [t]}]) for t in texts) + "\n", encoding="utf-8")
     assert [t for _, t in read_generations(result)[0]] == texts
     proc = _mathtune("score", str(result), "--gold", str(gold), "--mode", "contest")
-    assert proc.returncode == 0 and proc.stdout.startswith("accuracy 100.00% (3/3 correct")
+    assert proc.returncode == 0 and proc.stdout.startswith("accuracy 100.00% text only (a judge that runs no code) (3/3 correct")
     _write_gold(gold, CASES[:2])
     refused = _mathtune("score", str(result), "--gold", str(gold))
     assert refused.returncode == 2 and refused.stdout == ""
@@ -111,7 +111,7 @@ def test_bad_entries_are_located_and_the_rest_paired(tmp_path):
     result.write_text(str([{"text_generation_text": [texts[0]]}, {"wrong_key": ["x"]},
                            {"text_generation_text": [texts[2]]}]), encoding="utf-8")
     proc = _mathtune("score", str(result), "--gold", str(gold), "--mode", "contest")
-    assert proc.returncode == 1 and proc.stdout.startswith("accuracy 100.00% (2/2 correct")
+    assert proc.returncode == 1 and proc.stdout.startswith("accuracy 100.00% text only (a judge that runs no code) (2/2 correct")
     assert f"{result}:1: item 2: expected {{'text_generation_text': [text, …]}}, got dict" in proc.stdout
 
 
@@ -131,7 +131,7 @@ def test_jsonl_rows_with_any_answer_field(tmp_path):
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\nnot json\n", encoding="utf-8")
     proc = _mathtune("score", str(path))
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
-    assert proc.stdout.splitlines()[0] == "accuracy 100.00% (7/7 correct, mode exact)"
+    assert proc.stdout.splitlines()[0] == "accuracy 100.00% answers as given (how they were found is not recorded) (7/7 correct, mode exact)"
     for line, reason in [(8, "no 'answer', 'generation' or 'prediction' field"),
                          (9, "field 'prediction' is a dict, not text or a number"),
                          (10, "field 'gold' is a dict, not text or a number"), (11, "no gold answer (field 'gold')")]:
