@@ -6,6 +6,7 @@ import argparse
 from converters.cli_common import _add_format_arg, _add_labels_arg, _add_mindrecord_args, _add_select_args
 from converters.benchsets import SETS
 from converters.cli_bench import cmd_bench
+from converters.cli_budget import add_budget_parser
 from converters.cli_gsm8k import cmd_gsm8k_pot
 from converters.cli_convert import cmd_convert, cmd_export, cmd_mindrecord, cmd_stats, cmd_tokenizer
 from converters.cli_rows import (cmd_categorise, cmd_check, cmd_complete, cmd_heldout, cmd_prepare,
@@ -142,6 +143,8 @@ def add_parser(sub) -> None:
     p.add_argument("--list-items", action="store_true",
                    help="with --merges: such an integer and the ', ' after it are one token ('70, '), so copying "
                         "a list is a one-step lookup")
+
+    add_budget_parser(step)
 
     p = step("stats", cmd_stats, "token lengths and padding efficiency of a MindRecord (+ PNG)")
     p.add_argument("input")
