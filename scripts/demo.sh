@@ -7,6 +7,12 @@
 #                   [--batch 8] [--lr 2e-3] [--lr-end LR/10] [--synth 30000] [--layers 3] [--hidden 128]
 #                   [--heads 4] [--config yaml/cpu_tiny.yaml] [--weight CATEGORY=W]... [--short-numbers 0.2]
 #                   [--pack 144] [--whole-numbers 100] [--no-list-items] [--train-seed 0] [--init-std 0.04]
+#                   [--style program|steps] [--max-new-tokens N]
+#
+# `--style steps` (make demo STYLE=steps) trains the text-only style instead: every digit of the working
+# follows from a column step (converters/steps.py), nothing runs at prediction, and the score is the
+# contest's rule (within 0.01) on the text alone; its defaults are its own (logs/demo-steps, one digit
+# per token, rows packed to 1024 tokens, 1,100 new tokens) and any option above still overrides them.
 #
 # Without --data (or DATA=…), the input is synthetic contest-style data. Each stage prints the exact
 # command it runs, and REPORT.md lists them with their timings, so any stage can be repeated by hand.
@@ -33,10 +39,19 @@
 #   (about 640 ids) set vocab_size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DATA=${DATA:-}; OUT=logs/demo; ROWS=16384; EPOCHS=8; PER=100; BATCH=8; LR=2e-3; LR_END=; SYNTH=30000; LAYERS=3
-HIDDEN=128; HEADS=4; CONFIG=yaml/cpu_tiny.yaml; WEIGHTS=(); PACK=144; WHOLE=100; ITEMS=(--list-items); SHORT=0.2; TSEED=0; INIT_STD=0.04
+DATA=${DATA:-}; STYLE=${STYLE:-program}
+for ((i = 1; i <= $#; i++)); do [[ ${!i} == --style ]] && { j=$((i + 1)); STYLE=${!j:-}; }; done
+case "$STYLE" in
+  program) OUT=logs/demo; ROWS=16384; EPOCHS=8; PACK=144; WHOLE=100; ITEMS=(--list-items); DIGITS=2; NEW=128 ;;
+  steps) OUT=logs/demo-steps; ROWS=12288; EPOCHS=1; PACK=1024; WHOLE=0; ITEMS=(); DIGITS=1; NEW=1100 ;;
+  *) echo "demo.sh: --style $STYLE: expected program or steps" >&2; exit 2 ;;
+esac
+PER=100; BATCH=8; LR=2e-3; LR_END=; SYNTH=30000; LAYERS=3
+HIDDEN=128; HEADS=4; CONFIG=yaml/cpu_tiny.yaml; WEIGHTS=(); SHORT=0.2; TSEED=0; INIT_STD=0.04
 while [[ $# -gt 0 ]]; do
   case "$1" in
+    --style) shift 2 ;;  # read above: it sets the other defaults
+    --max-new-tokens) NEW=$2; shift 2 ;;
     --data) DATA=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
     --rows) ROWS=$2; shift 2 ;;
@@ -61,14 +76,21 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 for opt in "rows $ROWS" "epochs $EPOCHS" "per-category $PER" "batch $BATCH" "synth $SYNTH" "layers $LAYERS" \
-           "hidden $HIDDEN" "heads $HEADS" "pack $PACK" "whole-numbers $WHOLE" "train-seed $TSEED"; do  # one line before any work
+           "hidden $HIDDEN" "heads $HEADS" "pack $PACK" "whole-numbers $WHOLE" "train-seed $TSEED" "max-new-tokens $NEW"; do  # one line before any work
   [[ ${opt#* } =~ ^[0-9]+$ ]] || { echo "demo.sh: --${opt%% *} ${opt#* }: expected a whole number" >&2; exit 2; }
 done
 for opt in "lr $LR" "lr-end ${LR_END:-0}" "init-std ${INIT_STD:-0}"; do  # a positive decimal: 2e-3, 0.002
   [[ ${opt#* } =~ ^([0-9]+\.?[0-9]*|\.[0-9]+)([eE]-?[0-9]+)?$ ]] || { echo "demo.sh: --${opt%% *} ${opt#* }: expected a number" >&2; exit 2; }
 done
 [[ $SHORT =~ ^(0*(\.[0-9]*)?|1(\.0*)?|\.[0-9]+)$ && $SHORT != . && -n $SHORT ]] || { echo "demo.sh: --short-numbers $SHORT: expected a share in 0..1" >&2; exit 2; }
-if ((${#WEIGHTS[@]} == 0)); then WEIGHTS=(--weight mean=7 --weight arithmetic=1.5 --weight sqrt=1.5); fi
+if ((${#WEIGHTS[@]} == 0)) && [[ $STYLE == program ]]; then WEIGHTS=(--weight mean=7 --weight arithmetic=1.5 --weight sqrt=1.5); fi
+if [[ $STYLE == steps ]]; then  # no program runs: the text is judged as the contest judged it
+  EXEC=(--no-execute); MODE=(--mode contest)
+  # arithmetic holds four operations; power and division hold the longest working
+  ((${#WEIGHTS[@]})) || WEIGHTS=(--weight arithmetic=3 --weight power=2 --weight function=0.2)
+else
+  EXEC=(); MODE=()
+fi
 if [[ $PACK == 0 ]]; then SEQ=(--seq-length auto); else SEQ=(--seq-length "$PACK" --pack); fi
 if [[ -e "$OUT" ]]; then rm -rf "$OUT.prev"; mv "$OUT" "$OUT.prev"; echo "previous $OUT moved to $OUT.prev"; fi
 mkdir -p "$OUT"
@@ -84,9 +106,9 @@ if [[ -z "$DATA" ]]; then
 fi
 MIN=$(( ROWS / 22 < 300 ? ROWS / 22 : 300 ))  # a floor per category that leaves room for shares
 stage data-prepare "$OUT/data/conversations.json" mathtune data prepare "$DATA" --out "$OUT/data" --n "$ROWS" \
-    --min-per-category "$MIN" --multiple-of "$BATCH" --drop-english --style program --template none --no-mindrecord --quiet
+    --min-per-category "$MIN" --multiple-of "$BATCH" --drop-english --style "$STYLE" --template none --no-mindrecord --quiet
 stage data-tokenizer "$OUT/tokenizer/tokenizer.json" mathtune data tokenizer "$OUT/data/conversations.json" \
-    --out "$OUT/tokenizer" --printable --merges 400 --digits 2 --whole-numbers "$WHOLE" ${ITEMS[@]+"${ITEMS[@]}"}
+    --out "$OUT/tokenizer" --printable --merges 400 --digits "$DIGITS" --whole-numbers "$WHOLE" ${ITEMS[@]+"${ITEMS[@]}"}
 stage data-mindrecord "$OUT/data/train.mindrecord" mathtune data mindrecord "$OUT/data/conversations.json" \
     --out "$OUT/data/train.mindrecord" --tokenizer "$OUT/tokenizer/tokenizer.json" --chat plain "${SEQ[@]}" --quiet
 stage train "$OUT/tiny/train_args.json" mathtune train --config "$CONFIG" \
@@ -100,7 +122,7 @@ stage loss-curve "$OUT/tiny/loss.png" mathtune logs "$OUT/tiny/log/rank_0/info.l
 stage data-heldout "$OUT/test.jsonl" mathtune data heldout --per-category "$PER" --seed 1 --exclude "$DATA" \
     --out "$OUT/test.jsonl"
 stage predict "$OUT/test/pred.jsonl" mathtune predict --run-dir "$OUT/tiny" --input "$OUT/test.jsonl" \
-    --out "$OUT/test/pred.jsonl" --batch-size 64 --max-new-tokens 128 --quiet
-stage score "$OUT/test/score.json" mathtune score "$OUT/test/pred.jsonl"
+    --out "$OUT/test/pred.jsonl" --batch-size 64 --max-new-tokens "$NEW" ${EXEC[@]+"${EXEC[@]}"} --quiet
+stage score "$OUT/test/score.json" mathtune score "$OUT/test/pred.jsonl" ${MODE[@]+"${MODE[@]}"}
 run mathtune report demo "$OUT"
 echo "open $OUT/REPORT.md"
