@@ -33,3 +33,38 @@ def test_demo_runs_every_stage_and_writes_the_report(tmp_path):
     assert {r["category"] for r in test} == set(SHARES) - {"english"}
     problems = {json.loads(r)["problem"] for r in rows}
     assert not any(r["problem"] in problems for r in test if not r["seen"])
+
+
+def test_steps_demo_is_judged_on_text_alone(tmp_path):
+    """`demo.sh --style steps` (make demo STYLE=steps): steps conversations that the checker replays, a model
+    trained on them, predictions with nothing run, scored by the contest's rule on the text."""
+    from converters.categories import categorise
+    from converters.stepcheck import check_steps
+    from converters.synth import SHARES, synth_rows
+
+    data = tmp_path / "train.jsonl"
+    rows = [json.dumps(r, ensure_ascii=False) for r in synth_rows(600, seed=6, shares=dict.fromkeys(SHARES, 1.0))]
+    data.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "demo-steps"
+    proc = subprocess.run(["bash", "scripts/demo.sh", "--style", "steps", "--data", str(data), "--out", str(out),
+                           "--rows", "160", "--per-category", "1", "--max-new-tokens", "200"],
+                          cwd=ROOT, capture_output=True, text=True, env=ENV, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    conversations = json.loads((out / "data" / "conversations.json").read_text(encoding="utf-8"))
+    checked = 0
+    for conv in conversations:
+        problem, response = conv["conversations"][0]["value"], conv["conversations"][1]["value"]
+        parsed = categorise(problem)
+        if "\n" in response:  # every written solution replays (bare answers: rows the style does not cover)
+            assert check_steps(parsed.category, parsed.args, response) is None, response
+            checked += 1
+    assert checked > 100
+    preds = [json.loads(line) for line in (out / "test" / "pred.jsonl").open(encoding="utf-8")]
+    assert len(preds) == 11 and all(p["code_status"] is None and "text_generation" not in p for p in preds)
+    score = json.loads((out / "test" / "score.json").read_text(encoding="utf-8"))
+    assert score["judged"] == "text only" and score["mode"] == "contest"
+    report = (out / "REPORT.md").read_text(encoding="utf-8")
+    assert "writes out every column step" in report
+    assert "| category | n | correct | accuracy (text only) |" in report
+    assert "Target ≥ 95% in every category but function" in report
+    assert "--style steps" in report and "--no-execute" in report and "--mode contest" in report
