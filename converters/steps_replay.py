@@ -72,8 +72,12 @@ class Replay:
         bt, _, b = self.row("b", width)
         self.known_value(_value(a), at)
         self.known_value(_value(b), bt)
-        ct, _, c = self.row("c", width)
-        st, _, s = self.row("s", width)
+        self.result("+", self.sum_rows(a, b))
+
+    def sum_rows(self, a: str, b: str) -> int:
+        """The c and s rows of a + b (digits least significant first); the sum."""
+        ct, _, c = self.row("c", len(a))
+        st, _, s = self.row("s", len(a))
         carries, total, carry = [], [], 0
         for x, y in zip(_digits(a), _digits(b)):
             carries.append(carry)
@@ -83,7 +87,7 @@ class Replay:
         self.check_column(st, "sum digit", s, total)
         if carry:
             self.fail("layout", "the sum overflows its row", st)
-        self.result("+", _value(s))
+        return _value(s)
 
     def _sub(self, a: str, b: str, bt: str, dt: str) -> str:
         kt, _, k = self.row(bt, len(a) + 1)
@@ -141,17 +145,7 @@ class Replay:
             mt, _, m = self.row("m", len(a))
             pt, _, p = self.row("p", len(a))
             self._times_digit(mt, m, pt, p, a, int(first[used]))
-            shifted = "0" + (_digits_str(acc, len(a)))[:-1]
-            ct, _, c = self.row("c", len(a))
-            st, _, s = self.row("s", len(a))
-            carries, total, carry = [], [], 0
-            for x, z in zip(_digits(shifted), _digits(p)):
-                carries.append(carry)
-                total.append((x + z + carry) % 10)
-                carry = (x + z + carry) // 10
-            self.check_column(ct, "carry", c, carries)
-            self.check_column(st, "sum digit", s, total)
-            acc = _value(s)
+            acc = self.sum_rows("0" + _digits_str(acc, len(a))[:-1], p)  # 10·acc + p
         if first is None or used != len(first) - 1:
             self.fail("layout", "the multiplication stops before its last multiplier digit")
         self.result("×", acc)
