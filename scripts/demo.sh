@@ -12,7 +12,8 @@
 # `--style steps` (make demo STYLE=steps) trains the text-only style instead: every digit of the working
 # follows from a column step (converters/steps.py), nothing runs at prediction, and the score is the
 # contest's rule (within 0.01) on the text alone; its defaults are its own (logs/demo-steps, one digit
-# per token, rows packed to 1024 tokens, 1,100 new tokens) and any option above still overrides them.
+# per token, rows packed to 1024 tokens, batch 2 for 2 epochs, 1,100 new tokens) and any option above still
+# overrides them.
 #
 # Without --data (or DATA=…), the input is synthetic contest-style data. Each stage prints the exact
 # command it runs, and REPORT.md lists them with their timings, so any stage can be repeated by hand.
@@ -42,11 +43,12 @@ cd "$(dirname "$0")/.."
 DATA=${DATA:-}; STYLE=${STYLE:-program}
 for ((i = 1; i <= $#; i++)); do [[ ${!i} == --style ]] && { j=$((i + 1)); STYLE=${!j:-}; }; done
 case "$STYLE" in
-  program) OUT=logs/demo; ROWS=16384; EPOCHS=8; PACK=144; WHOLE=100; ITEMS=(--list-items); DIGITS=2; NEW=128 ;;
-  steps) OUT=logs/demo-steps; ROWS=12288; EPOCHS=1; PACK=1024; WHOLE=0; ITEMS=(); DIGITS=1; NEW=1100 ;;
+  program) OUT=logs/demo; ROWS=16384; EPOCHS=8; BATCH=8; PACK=144; WHOLE=100; ITEMS=(--list-items); DIGITS=2; NEW=128 ;;
+  # steps: the best of the measured runs within 30 minutes (docs/text-only.md, E3): batch 2, 2 epochs
+  steps) OUT=logs/demo-steps; ROWS=12288; EPOCHS=2; BATCH=2; PACK=1024; WHOLE=0; ITEMS=(); DIGITS=1; NEW=1100 ;;
   *) echo "demo.sh: --style $STYLE: expected program or steps" >&2; exit 2 ;;
 esac
-PER=100; BATCH=8; LR=2e-3; LR_END=; SYNTH=30000; LAYERS=3
+PER=100; LR=2e-3; LR_END=; SYNTH=30000; LAYERS=3
 HIDDEN=128; HEADS=4; CONFIG=yaml/cpu_tiny.yaml; WEIGHTS=(); SHORT=0.2; TSEED=0; INIT_STD=0.04
 while [[ $# -gt 0 ]]; do
   case "$1" in
