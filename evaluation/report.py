@@ -88,8 +88,7 @@ def category_table(score: dict, preds: list[dict] | None = None) -> list[str]:
             seen[p["category"]] = seen.get(p["category"], 0) + 1
     text = score.get("text_only") if score.get("judged") == "programs run" else None
     failing = (score.get("text_only") or {}).get("failing_steps_by_category") or {}
-    how = "programs run" if score.get("judged", "programs run") == "programs run" else "text only"
-    head = (f"| category | n | correct | accuracy ({how}) |" + (" text only |" if text else "") + " errors |"
+    head = (f"| category | n | correct | accuracy ({score.get('judged', 'programs run')}) |" + (" text only |" if text else "") + " errors |"
             + (" first wrong steps |" if failing else "") + (" also in training* |" if seen else ""))
     lines = [head, "|---|---:|---:|---:|" + ("---:|" if text else "") + "---|" + ("---|" if failing else "")
              + ("---:|" if seen else "")]
@@ -169,7 +168,7 @@ def demo_report(out: str | os.PathLike, run: str = "tiny") -> Path:
     worst = min(judged or score["categories"], key=lambda c: c["accuracy"])
     met = score["accuracy"] >= target and worst["accuracy"] >= category_target
     text = score.get("text_only") if score.get("judged", "programs run") == "programs run" else None
-    how = "with programs run" if score.get("judged", "programs run") == "programs run" else "text only"
+    how = {"programs run": "with programs run"}.get(score.get("judged", "programs run"), score.get("judged"))
     goal = (f"Target ≥ {100 * target:g}% overall and ≥ {100 * category_target:g}% in every category" if target else
             f"Target ≥ {100 * category_target:g}% in every category" + (f" but {', '.join(excused)}" if excused else ""))
     lines = [
