@@ -19,11 +19,20 @@ JUDGED = {"programs run": "programs run", "text only": "text only (a judge that 
           "as given": "answers as given (how they were found is not recorded)"}
 
 
+def from_program(row: dict) -> bool:
+    """The row's answer is a program's output, or a vote over samples one of which is."""
+    if row.get("answer_from") == "program":
+        return True
+    samples = row.get("samples") if row.get("answer_from") == "vote" else None
+    return isinstance(samples, list) and any(isinstance(s, dict) and s.get("answer_from") == "program"
+                                             for s in samples)
+
+
 def text_answer(row: dict) -> tuple[bool, str | None]:
     """(measurable, the answer a text-only judge reads)."""
     if isinstance(row.get("text_generation"), str):
         return True, extract_with_rule(row["text_generation"])[0]
-    if row.get("answer_from") == "program":
+    if from_program(row):
         return False, None
     return True, row.get("answer")
 
@@ -31,7 +40,7 @@ def text_answer(row: dict) -> tuple[bool, str | None]:
 def judged(rows: list[dict]) -> str:
     """How the main figure was judged: `programs run` when any answer is a program's output, `as given`
     when some answer came in an `answer` field that does not say where it came from, else `text only`."""
-    if any(r.get("answer_from") == "program" for r in rows):
+    if any(from_program(r) for r in rows):
         return "programs run"
     if any(r.get("rule") == "given" for r in rows):
         return "as given"

@@ -48,6 +48,20 @@ def test_text_only_is_not_guessed_for_older_prediction_files(tmp_path):
     assert result["text_only"] is None
 
 
+def test_a_vote_over_program_answers_is_judged_programs_run(tmp_path):
+    """`predict --samples k` rows: the vote of answers read from programs is not a text-only figure."""
+    samples = [{"answer": "3.75", "answer_from": "program", "generation": "print(3.75)"},
+               {"answer": "3.70", "answer_from": "text", "generation": "3.70"}]
+    row = {"problem": "计算 1.50 + 2.25 等于多少？", "category": "arithmetic", "gold": "3.75", "answer": "3.75",
+           "answer_from": "vote", "samples": samples, "sample_answers": ["3.75", "3.70"]}
+    out, result = _score(tmp_path, [row])
+    assert out.splitlines()[0].startswith("accuracy 100.00% programs run (1/1 correct")
+    assert "text only: not measured" in out.splitlines()[0] and result["text_only"] is None
+    text_votes = dict(row, samples=[dict(s, answer_from="text") for s in samples])
+    out, _ = _score(tmp_path, [text_votes])
+    assert "% text only (a judge that runs no code) (1/1 correct" in out.splitlines()[0]
+
+
 def test_steps_answers_are_judged_on_their_text_with_the_first_wrong_step_tallied(tmp_path):
     problems = ["计算 4835.74 + 6806.96 等于多少？", "计算 12.50 * 3.20 等于多少？", "计算 2490.53 的平方根？"]
     rows = []
