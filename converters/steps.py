@@ -105,11 +105,8 @@ def _linear(t: Tape, m: str, sign: str, n: str, rhs: str) -> None:
     coef, const, right = Decimal(m or "1"), Decimal(n), Decimal(rhs)
     const = -const if sign in "-−" else const
     num = right - const  # coef·x = num
-    if right != 0 or num != num.to_integral_value() or coef != coef.to_integral_value():
-        s = _places(coef, num)
-        top, bottom = _scaled(num, s), _scaled(coef, s)
-    else:
-        top, bottom = int(abs(num)), int(abs(coef))
+    s = _places(coef, num)
+    top, bottom = _scaled(num, s), _scaled(coef, s)
     negative = (num < 0) != (coef < 0) and num != 0
     t.say(_wrap(f"{_magnitude(num)} ÷ {_magnitude(coef)}", negative))
     _divide(t, top, bottom, *WIDTHS["linear"], negative)
