@@ -48,17 +48,13 @@ class Tape:
         self.lines.append(f"{tag} {digits}")
 
     def add(self, x: int, y: int, width: int) -> int:
-        total, carries, carry = x + y, [], 0
-        xs, ys = rev(x, width), rev(y, width)
-        rev(total, width)  # fits, or raise before writing
-        for i in range(width):
-            carries.append(carry)
-            carry = (int(xs[i]) + int(ys[i]) + carry) // 10
+        total = x + y
+        xs, ys, sums = rev(x, width), rev(y, width), rev(total, width)  # fits, or raise before writing
         self.say("+")
         self.row("a", xs)
         self.row("b", ys)
-        self.row("c", "".join(map(str, carries)))
-        self.row("s", rev(total, width))
+        self.row("c", _add_carries(xs, ys))
+        self.row("s", sums)
         return total
 
     def sub(self, x: int, y: int, width: int) -> int:
