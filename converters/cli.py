@@ -37,6 +37,8 @@ def add_parser(sub) -> None:
                         "(the contest's uniform draw makes 2-digit operands a 1-in-100 rarity)")
     p.add_argument("--balanced", action="store_true",
                    help="equal shares for every category (default: the contest's shares)")
+    p.add_argument("--only", nargs="+", metavar="CATEGORY", help="draw these categories only")
+    p.add_argument("--ops", default="+-*/", help="the operators arithmetic problems draw from, e.g. +-")
     p.add_argument("--weight", action="append", default=[], metavar="CATEGORY=W",
                    help="multiply a category's share (repeatable), e.g. --weight mean=2")
     p.add_argument("--phrasings", choices=["contest", "varied"], default="contest",

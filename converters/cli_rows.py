@@ -34,18 +34,26 @@ def cmd_synth(a) -> int:
     if a.phrasings == "varied":
         from converters.phrasings import phrased_rows
 
-        if a.duplicates or a.balanced or a.weight or a.short_numbers:
-            raise InputError("--duplicates, --balanced, --weight and --short-numbers apply to --phrasings contest only")
+        if a.duplicates or a.balanced or a.weight or a.short_numbers or a.only or a.ops != "+-*/":
+            raise InputError("--duplicates, --balanced, --weight, --short-numbers, --only and --ops apply to "
+                             "--phrasings contest only")
         n = write_jsonl(a.out, phrased_rows(a.n, a.seed))
         print(f"wrote {n} rows in varied phrasings to {a.out}")
         return 0
+    if not a.ops or set(a.ops) - set("+-*/"):
+        raise InputError(f"--ops {a.ops!r}: expected some of + - * /")
+    unknown = sorted(set(a.only or []) - set(SHARES))
+    if unknown:
+        raise InputError(f"--only {' '.join(unknown)}: expected categories among {', '.join(SHARES)}")
     shares = dict.fromkeys(SHARES, 1.0) if a.balanced else dict(SHARES)
-    for name, factor in weights(a.weight, list(SHARES)).items():
+    if a.only:
+        shares = {name: share for name, share in shares.items() if name in a.only}
+    for name, factor in weights(a.weight, list(shares)).items():
         shares[name] *= factor
     if not sum(shares.values()) > 0:
         raise InputError("--weight: every category has weight 0")
     n = write_jsonl(a.out, synth_rows(a.n, a.seed, shares, duplicate_share=a.duplicates,
-                                         short_numbers=a.short_numbers))
+                                         short_numbers=a.short_numbers, ops=a.ops))
     print(f"wrote {n} rows to {a.out}")
     return 0
 

@@ -22,9 +22,9 @@ SHARES: dict[str, float] = {
 class _Draws(random.Random):
     """The row stream, plus a side stream for `short_numbers` so every other draw stays as without it."""
 
-    def __init__(self, seed: int, short: float = 0.0) -> None:
+    def __init__(self, seed: int, short: float = 0.0, ops: str = "+-*/") -> None:
         super().__init__(seed)
-        self.short = short
+        self.short, self.ops = short, ops
         self.side = random.Random(f"short-{seed}") if short else None
 
 
@@ -40,7 +40,7 @@ def _money(rng: random.Random, lo: float, hi: float) -> str:
 
 
 def _arithmetic(rng: random.Random) -> tuple[str, str]:
-    a, op = _money(rng, -10000, 10000), rng.choice("+-*/")
+    a, op = _money(rng, -10000, 10000), rng.choice(getattr(rng, "ops", "+-*/"))
     b = _money(rng, -10000, 10000)
     while op == "/" and Decimal(b) == 0:
         b = _money(rng, -10000, 10000)
@@ -146,16 +146,19 @@ GENERATORS: dict[str, Callable[[random.Random], tuple[str, str]]] = {
 
 def synth_rows(
     n: int, seed: int = 0, shares: dict[str, float] | None = None, duplicate_share: float = 0.0,
-    with_category: bool = False, short_numbers: float = 0.0,
+    with_category: bool = False, short_numbers: float = 0.0, ops: str = "+-*/",
 ) -> Iterator[dict]:
     """Yield `n` rows `{"problem", "solution"}` (plus `"category"` when asked).
 
     `duplicate_share` of the rows repeat an earlier row, as the raw contest file does.
     `short_numbers` of the amounts in `arithmetic`, `sqrt` and `power` get a shorter integer part than
     the contest's uniform draw gives (1–3 digits in arithmetic, 1–2 in power, each length equally likely):
-    training data in which a 2-digit operand is not a 1-in-100 rarity.
+    training data in which a 2-digit operand is not a 1-in-100 rarity. `ops`: the operators `arithmetic`
+    draws from (`"+-"`: the short rows that teach the steps style's column layout fastest).
     """
-    rng = _Draws(seed, short_numbers)
+    if not ops or set(ops) - set("+-*/"):
+        raise ValueError(f"ops {ops!r}: expected some of + - * /")
+    rng = _Draws(seed, short_numbers, ops)
     shares = shares or SHARES
     names, weights = list(shares), list(shares.values())
     seen: list[dict] = []

@@ -7,13 +7,14 @@
 #                   [--batch 8] [--lr 2e-3] [--lr-end LR/10] [--synth 30000] [--layers 3] [--hidden 128]
 #                   [--heads 4] [--config yaml/cpu_tiny.yaml] [--weight CATEGORY=W]... [--short-numbers 0.2]
 #                   [--pack 144] [--whole-numbers 100] [--no-list-items] [--train-seed 0] [--init-std 0.04]
-#                   [--style program|steps] [--max-new-tokens N]
+#                   [--style program|steps] [--max-new-tokens N] [--short-rows N]
 #
 # `--style steps` (make demo STYLE=steps) trains the text-only style instead: every digit of the working
 # follows from a column step (converters/steps.py), nothing runs at prediction, and the score is the
 # contest's rule (within 0.01) on the text alone; its defaults are its own (logs/demo-steps, one digit
-# per token, rows packed to 1024 tokens, batch 2 for 2 epochs, 1,100 new tokens) and any option above still
-# overrides them.
+# per token, rows packed to 1024 tokens, batch 2 for 2 epochs, 1,100 new tokens, and `--short-rows 8000`:
+# that many extra synthetic `+`/`−` problems, whose short conversations teach the column layout fastest)
+# and any option above still overrides them.
 #
 # Without --data (or DATA=…), the input is synthetic contest-style data. Each stage prints the exact
 # command it runs, and REPORT.md lists them with their timings, so any stage can be repeated by hand.
@@ -43,9 +44,11 @@ cd "$(dirname "$0")/.."
 DATA=${DATA:-}; STYLE=${STYLE:-program}
 for ((i = 1; i <= $#; i++)); do [[ ${!i} == --style ]] && { j=$((i + 1)); STYLE=${!j:-}; }; done
 case "$STYLE" in
-  program) OUT=logs/demo; ROWS=16384; EPOCHS=8; BATCH=8; PACK=144; WHOLE=100; ITEMS=(--list-items); DIGITS=2; NEW=128 ;;
-  # steps: the best of the measured runs within 30 minutes (docs/text-only.md, E3): batch 2, 2 epochs
-  steps) OUT=logs/demo-steps; ROWS=12288; EPOCHS=2; BATCH=2; PACK=1024; WHOLE=0; ITEMS=(); DIGITS=1; NEW=1100 ;;
+  program) OUT=logs/demo; ROWS=16384; EPOCHS=8; BATCH=8; PACK=144; WHOLE=100; ITEMS=(--list-items); DIGITS=2; NEW=128
+           SHORTROWS=0 ;;
+  # steps: the best of the measured runs within 30 minutes (docs/text-only.md, E4): batch 2, 2 epochs
+  steps) OUT=logs/demo-steps; ROWS=16384; EPOCHS=2; BATCH=2; PACK=1024; WHOLE=0; ITEMS=(); DIGITS=1; NEW=1100
+         SHORTROWS=8000 ;;
   *) echo "demo.sh: --style $STYLE: expected program or steps" >&2; exit 2 ;;
 esac
 PER=100; LR=2e-3; LR_END=; SYNTH=30000; LAYERS=3
@@ -54,6 +57,7 @@ while [[ $# -gt 0 ]]; do
   case "$1" in
     --style) shift 2 ;;  # read above: it sets the other defaults
     --max-new-tokens) NEW=$2; shift 2 ;;
+    --short-rows) SHORTROWS=$2; shift 2 ;;  # extra synthetic + and − problems (without --data only)
     --data) DATA=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
     --rows) ROWS=$2; shift 2 ;;
@@ -78,7 +82,8 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 for opt in "rows $ROWS" "epochs $EPOCHS" "per-category $PER" "batch $BATCH" "synth $SYNTH" "layers $LAYERS" \
-           "hidden $HIDDEN" "heads $HEADS" "pack $PACK" "whole-numbers $WHOLE" "train-seed $TSEED" "max-new-tokens $NEW"; do  # one line before any work
+           "hidden $HIDDEN" "heads $HEADS" "pack $PACK" "whole-numbers $WHOLE" "train-seed $TSEED" "max-new-tokens $NEW" \
+           "short-rows $SHORTROWS"; do  # one line before any work
   [[ ${opt#* } =~ ^[0-9]+$ ]] || { echo "demo.sh: --${opt%% *} ${opt#* }: expected a whole number" >&2; exit 2; }
 done
 for opt in "lr $LR" "lr-end ${LR_END:-0}" "init-std ${INIT_STD:-0}"; do  # a positive decimal: 2e-3, 0.002
@@ -89,7 +94,7 @@ if ((${#WEIGHTS[@]} == 0)) && [[ $STYLE == program ]]; then WEIGHTS=(--weight me
 if [[ $STYLE == steps ]]; then  # no program runs: the text is judged as the contest judged it
   EXEC=(--no-execute); MODE=(--mode contest)
   # arithmetic holds four operations; power and division hold the longest working
-  ((${#WEIGHTS[@]})) || WEIGHTS=(--weight arithmetic=3 --weight power=2 --weight function=0.2)
+  ((${#WEIGHTS[@]})) || WEIGHTS=(--weight arithmetic=3 --weight power=1 --weight function=0.2)
 else
   EXEC=(); MODE=()
 fi
@@ -100,14 +105,20 @@ TIMES="$OUT/times.tsv"
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
 
+INPUTS=()
 if [[ -z "$DATA" ]]; then
   DATA="$OUT/raw.jsonl"
   # every category equally often (so the rare ones, fraction and mass, are learned too) but the --weight ones
   stage data-synth "$DATA" mathtune data synth --balanced --n "$SYNTH" --seed 0 --duplicates 0.2 "${WEIGHTS[@]}" \
       --short-numbers "$SHORT" --out "$DATA"
+  if ((SHORTROWS > 0)); then
+    INPUTS+=("$OUT/short-rows.jsonl")
+    stage data-short-rows "$OUT/short-rows.jsonl" mathtune data synth --only arithmetic --ops +- --n "$SHORTROWS" \
+        --seed 21 --short-numbers "$SHORT" --out "$OUT/short-rows.jsonl"
+  fi
 fi
 MIN=$(( ROWS / 22 < 300 ? ROWS / 22 : 300 ))  # a floor per category that leaves room for shares
-stage data-prepare "$OUT/data/conversations.json" mathtune data prepare "$DATA" --out "$OUT/data" --n "$ROWS" \
+stage data-prepare "$OUT/data/conversations.json" mathtune data prepare "$DATA" ${INPUTS[@]+"${INPUTS[@]}"} --out "$OUT/data" --n "$ROWS" \
     --min-per-category "$MIN" --multiple-of "$BATCH" --drop-english --style "$STYLE" --template none --no-mindrecord --quiet
 stage data-tokenizer "$OUT/tokenizer/tokenizer.json" mathtune data tokenizer "$OUT/data/conversations.json" \
     --out "$OUT/tokenizer" --printable --merges 400 --digits "$DIGITS" --whole-numbers "$WHOLE" ${ITEMS[@]+"${ITEMS[@]}"}
@@ -121,7 +132,7 @@ stage train "$OUT/tiny/train_args.json" mathtune train --config "$CONFIG" \
     "model.model_config.num_heads=$HEADS" "model.model_config.n_kv_heads=$HEADS" \
     ${INIT_STD:+"model.model_config.init_method_std=$INIT_STD"}
 stage loss-curve "$OUT/tiny/loss.png" mathtune logs "$OUT/tiny/log/rank_0/info.log" --out "$OUT/tiny"
-stage data-heldout "$OUT/test.jsonl" mathtune data heldout --per-category "$PER" --seed 1 --exclude "$DATA" \
+stage data-heldout "$OUT/test.jsonl" mathtune data heldout --per-category "$PER" --seed 1 --exclude "$DATA" ${INPUTS[@]+"${INPUTS[@]}"} \
     --out "$OUT/test.jsonl"
 stage predict "$OUT/test/pred.jsonl" mathtune predict --run-dir "$OUT/tiny" --input "$OUT/test.jsonl" \
     --out "$OUT/test/pred.jsonl" --batch-size 64 --max-new-tokens "$NEW" ${EXEC[@]+"${EXEC[@]}"} --quiet
