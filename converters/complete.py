@@ -3,10 +3,13 @@
 `pot` ends with an answer line after the program's output, for people and chat models;
 `program` stops at the output, which is the answer: every trained token is program text,
 which is what a small model trained from scratch has to learn. `steps` is for judges that read
-text only: every digit of its working follows from a learnable column step (`converters.steps`).
+text only: every digit of its working follows from a learnable column step (`converters.steps`);
+`compact` is its cut for the 8B judge's 128 new tokens (`converters.compact`).
 """
 from __future__ import annotations
 
+from converters.compact import compact_response
+from converters.compactcheck import check_compact
 from converters.cot import cot_response
 from converters.given import given_line, given_program
 from converters.pot import pot_response, program
@@ -14,7 +17,8 @@ from converters.stepcheck import check_steps
 from converters.steps import steps_response
 from converters.verify import ROUNDED, Checked
 
-STYLES = ("answer", "cot", "pot", "program", "steps")
+STYLES = ("answer", "cot", "pot", "program", "steps", "compact")
+_TEXT_ONLY = {"steps": (steps_response, check_steps), "compact": (compact_response, check_compact)}
 
 
 LABELS = ("exact", "given")
@@ -44,12 +48,13 @@ def complete(checked: Checked, style: str, given: str, labels: str = "exact") ->
     if style == "cot":
         return {"response": cot_response(checked.category, checked.args, checked.expected, final),
                 "final": final, **used}
-    if style == "steps":
+    if style in _TEXT_ONLY:
+        write, check = _TEXT_ONLY[style]
         try:
-            response = steps_response(checked.category, checked.args)
+            response = write(checked.category, checked.args)
         except NotImplementedError:  # operands the style does not cover (a negative mean, …): the answer
             return {"response": final, "final": final, "steps": "not covered", **used}
-        wrong = check_steps(checked.category, checked.args, response)
+        wrong = check(checked.category, checked.args, response)
         if wrong:  # never train a wrong step: the row keeps the bare answer and says why
             return {"response": final, "final": final,
                     "steps": f"refused: line {wrong.line}: {wrong.kind}: {wrong.detail}", **used}

@@ -54,7 +54,7 @@ def complete_program(row: dict, style: str) -> dict:
     gold = row["gold"]
     if style == "answer":
         return {"response": gold, "final": gold}
-    if style in ("cot", "steps"):  # a word problem's steps are its worked solution
+    if style in ("cot", "steps", "compact"):  # a word problem's steps are its worked solution
         return {"response": _ANNOTATION.sub("", row["solution"]), "final": gold}
     return {"response": pot_response(row["code"], gold, gold if style == "pot" else ""), "code": row["code"],
             "output": gold, "final": gold}

@@ -28,7 +28,7 @@ _BLOCKS = {"+": Replay.add, "-": Replay.sub, "×": Replay.mul, "÷": lambda r: r
 TRUNCATED = 10**-3  # quotients and roots are cut after 3 places (converters.steps.DECIMALS)
 
 
-class _Expr:
+class Expr:
     """`= -(7469.98 × 2455.65)` and the like, evaluated to 80 significant digits."""
 
     def __init__(self, text: str):
@@ -91,7 +91,7 @@ class _Expr:
         return Decimal(t)
 
 
-def _close(x: Decimal, y: Decimal) -> bool:
+def close(x: Decimal, y: Decimal) -> bool:
     return abs(x - y) <= Decimal("1e-24") * max(Decimal(1), abs(y))
 
 
@@ -102,7 +102,7 @@ def _gold(category: str, args: tuple[str, ...]) -> Decimal:
     return Decimal(answer.value.replace("E", "e")) if "/" not in answer.value else Decimal(answer.rational.numerator)
 
 
-def _final(line: str, at: int) -> Decimal:
+def final_value(line: str, at: int) -> Decimal:
     if not line.startswith("= "):
         raise Fail(at, "answer", f"the last line should be '= VALUE', not {line!r}")
     if not _VALUE.fullmatch(line[2:]):  # Decimal and int would take 1_000
@@ -110,7 +110,7 @@ def _final(line: str, at: int) -> Decimal:
     return Decimal(line[2:])
 
 
-def _fraction(args: tuple[str, ...], lines: list[str]) -> None:
+def check_fraction(args: tuple[str, ...], lines: list[str]) -> None:
     if len(lines) != 3:
         raise Fail(len(lines), "layout", "a fraction takes 3 lines")
     n, d = int(args[0]), int(args[1])
@@ -130,13 +130,13 @@ def _fraction(args: tuple[str, ...], lines: list[str]) -> None:
         raise Fail(3, "answer", f"should be = {f.numerator}/{f.denominator}")
 
 
-def _check(category: str, args: tuple[str, ...], lines: list[str]) -> None:
-    if category == "fraction":
-        return _fraction(args, lines)
+def header_value(category: str, args: tuple[str, ...], lines: list[str]) -> tuple[Decimal, Decimal]:
+    """(the first line's value, the problem's exact value): Fail unless the first line restates the
+    problem as one expression of its own numbers with its value (shared by the `compact` checker)."""
     if len(lines) < 2 or not lines[0].startswith("= "):
         raise Fail(1, "layout", "a solution starts '= EXPRESSION' and ends '= VALUE'")
     try:
-        header = _Expr(lines[0][2:]).value()
+        header = Expr(lines[0][2:]).value()
     except (ValueError, ArithmeticError) as e:
         raise Fail(1, "restate", f"the expression cannot be read: {e}") from None
     gold = _gold(category, args)
@@ -144,8 +144,15 @@ def _check(category: str, args: tuple[str, ...], lines: list[str]) -> None:
     stray = [n for n in _NUMBER.findall(lines[0]) if n not in allowed]
     if stray and category != "linear":  # linear may move a right-hand side across first
         raise Fail(1, "restate", f"{stray[0]} is not a number of the problem")
-    if not _close(header, gold):
+    if not close(header, gold):
         raise Fail(1, "restate", f"the expression is {header:.6g}, the problem's value {gold:.6g}")
+    return header, gold
+
+
+def _check(category: str, args: tuple[str, ...], lines: list[str]) -> None:
+    if category == "fraction":
+        return check_fraction(args, lines)
+    header, gold = header_value(category, args, lines)
     replay = Replay(lines[:-1], _NUMBER.findall(lines[0]))
     while replay.i < len(lines) - 1:
         opener = lines[replay.i]
@@ -153,7 +160,7 @@ def _check(category: str, args: tuple[str, ...], lines: list[str]) -> None:
             replay.fail("layout", f"expected a block (+ - × ÷ √), got {opener!r}")
         replay.i += 1
         _BLOCKS[opener](replay)
-    value = _final(lines[-1], len(lines))
+    value = final_value(lines[-1], len(lines))
     if replay.last is None:  # no working: the value must be the problem's, to the last digit
         if value != gold:
             raise Fail(len(lines), "answer", f"{value} is not {gold}")

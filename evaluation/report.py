@@ -140,9 +140,12 @@ _INTRO = {
                "program. Beside it, the same model judged on its text alone, as a judge that runs no code would.",
     "steps": "A tiny Llama trained from scratch on CPU writes out every column step of the computation (`--style "
              "steps`); nothing runs: the text alone is judged, as the contest's judge and MindFormers' predict do.",
+    "compact": "A tiny Llama trained from scratch on CPU writes the `compact` style (`--style compact`: the steps "
+               "style cut to the 8B judge's 128 tokens, larger chunks in one line); nothing runs: the text alone is "
+               "judged. This run measures what the larger chunks cost a model that must learn them.",
 }
 # The targets of each demo: overall, every category, and the categories the second does not cover.
-TARGETS = {"program": (0.995, 0.99, ()), "steps": (0.0, 0.95, ("function",))}
+TARGETS = {"program": (0.995, 0.99, ()), "steps": (0.0, 0.95, ("function",)), "compact": (0.0, 0.95, ("function",))}
 
 
 def _style(out: Path) -> str:

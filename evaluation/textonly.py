@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 from converters.categories import categorise
+from converters.compactcheck import check_compact
 from converters.stepcheck import check_steps
 from evaluation.extract import extract_with_rule, is_correct
 
@@ -52,18 +53,20 @@ def _steps_text(row: dict) -> str | None:
     if not isinstance(text, str):
         return None
     text = text.strip("\n")
-    return text if text.startswith("= ") and any(line in OPENERS for line in text.split("\n")) else None
+    return text if text.startswith("= ") else None
 
 
 def failing_step(row: dict) -> str | None:
-    """The kind of the first wrong step of a `steps` answer (None: not a steps answer, or no wrong step)."""
+    """The kind of the first wrong step of a `steps` or `compact` answer (None: neither, or no wrong step)."""
     text = _steps_text(row)
     if text is None or not isinstance(row.get("problem"), str):
         return None
     parsed = categorise(row["problem"])
     if parsed.error or parsed.category in ("english", "other"):
         return None
-    error = check_steps(parsed.category, parsed.args, text)
+    lines = text.split("\n")
+    check = check_steps if any(line in OPENERS for line in lines) else check_compact
+    error = check(parsed.category, parsed.args, text)
     return error.kind if error else None
 
 

@@ -7,7 +7,7 @@
 #                   [--batch 8] [--lr 2e-3] [--lr-end LR/10] [--synth 30000] [--layers 3] [--hidden 128]
 #                   [--heads 4] [--config yaml/cpu_tiny.yaml] [--weight CATEGORY=W]... [--short-numbers 0.2]
 #                   [--pack 144] [--whole-numbers 100] [--no-list-items] [--train-seed 0] [--init-std 0.04]
-#                   [--style program|steps] [--max-new-tokens N] [--short-rows N]
+#                   [--style program|steps|compact] [--max-new-tokens N] [--short-rows N]
 #
 # `--style steps` (make demo STYLE=steps) trains the text-only style instead: every digit of the working
 # follows from a column step (converters/steps.py), nothing runs at prediction, and the score is the
@@ -49,7 +49,10 @@ case "$STYLE" in
   # steps: the best of the measured runs within 30 minutes (docs/text-only.md, E4): batch 2, 2 epochs
   steps) OUT=logs/demo-steps; ROWS=16384; EPOCHS=2; BATCH=2; PACK=1024; WHOLE=0; ITEMS=(); DIGITS=1; NEW=1100
          SHORTROWS=8000 ;;
-  *) echo "demo.sh: --style $STYLE: expected program or steps" >&2; exit 2 ;;
+  # compact (the steps style cut to the 8B judge's 128 tokens): measures what its larger chunks cost
+  compact) OUT=logs/demo-compact; ROWS=16384; EPOCHS=4; BATCH=8; PACK=256; WHOLE=0; ITEMS=(); DIGITS=1; NEW=200
+           SHORTROWS=0 ;;
+  *) echo "demo.sh: --style $STYLE: expected program, steps or compact" >&2; exit 2 ;;
 esac
 PER=100; LR=2e-3; LR_END=; SYNTH=30000; LAYERS=3
 HIDDEN=128; HEADS=4; CONFIG=yaml/cpu_tiny.yaml; WEIGHTS=(); SHORT=0.2; TSEED=0; INIT_STD=0.04
@@ -91,7 +94,7 @@ for opt in "lr $LR" "lr-end ${LR_END:-0}" "init-std ${INIT_STD:-0}"; do  # a pos
 done
 [[ $SHORT =~ ^(0*(\.[0-9]*)?|1(\.0*)?|\.[0-9]+)$ && $SHORT != . && -n $SHORT ]] || { echo "demo.sh: --short-numbers $SHORT: expected a share in 0..1" >&2; exit 2; }
 if ((${#WEIGHTS[@]} == 0)) && [[ $STYLE == program ]]; then WEIGHTS=(--weight mean=7 --weight arithmetic=1.5 --weight sqrt=1.5); fi
-if [[ $STYLE == steps ]]; then  # no program runs: the text is judged as the contest judged it
+if [[ $STYLE != program ]]; then  # no program runs: the text is judged as the contest judged it
   EXEC=(--no-execute); MODE=(--mode contest)
   # arithmetic holds four operations; power and division hold the longest working
   ((${#WEIGHTS[@]})) || WEIGHTS=(--weight arithmetic=3 --weight power=1 --weight function=0.2)
