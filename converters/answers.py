@@ -20,6 +20,45 @@ def last_number(text: str, fractions: bool = False) -> str | None:
     return found[-1].replace(" ", "").replace(",", "") if found else None
 
 
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
+_PLAIN_FRACTION = re.compile(r"[-+]?\d+/[-+]?\d+", re.ASCII)
+_PLAIN_GROUPED = re.compile(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?", re.ASCII)
+_PLAIN_NUMBER = re.compile(r"[-+]?(?:\d+(?:_\d+)*(?:\.(?:\d+(?:_\d+)*)?)?|\.\d+(?:_\d+)*)(?:[eE][-+]?\d+)?", re.ASCII)
+_INT_LITERAL = re.compile(r"[-+]?0(?:[xX][0-9a-fA-F]+(?:_[0-9a-fA-F]+)*|[oO][0-7]+(?:_[0-7]+)*|[bB][01]+(?:_[01]+)*)")
+MAX_PLAIN = 10_000  # characters of one printed value (a program may print a 28-digit power, not a megabyte)
+
+
+def plain_value(line: str) -> str | None:
+    """`line` as one number, as Python prints one (or a person writes one): `42`, `-0.55`, `2.7e+34`,
+    `1_000`, `0x2A`, `5/6`, `1,234.5`, `−3`; None for anything else (`a = 5`, `Done in 0.01 s`)."""
+    text = line.strip().replace("\u2212", "-")
+    if not text or len(text) > MAX_PLAIN:
+        return None
+    if _PLAIN_FRACTION.fullmatch(text):
+        return text.lstrip("+")
+    if _PLAIN_GROUPED.fullmatch(text):
+        return text.replace(",", "").lstrip("+")
+    if _INT_LITERAL.fullmatch(text):
+        return str(int(text, 0))
+    if _PLAIN_NUMBER.fullmatch(text):
+        return text.replace("_", "").lstrip("+")
+    return None
+
+
+def program_answer(output: str) -> str | None:
+    """The answer a program printed: its last output line that is one plain value (`plain_value`).
+
+    The rule programs are trained to follow (every training program prints its answer as its only
+    and last line): a line after it that is not a value (`Done in 0.01 s`) does not replace it, nor
+    does an earlier one (`a = 5`). Terminal colours and carriage-return overwrites are read as shown.
+    None when no line is a plain value."""
+    for line in reversed(_ANSI.sub("", output).split("\n")):
+        value = plain_value(line.rsplit("\r", 1)[-1] if line.strip("\r") else line)
+        if value is not None:
+            return value
+    return None
+
+
 def as_exact(text: str) -> Fraction | None:
     """'1.5', '2.7E+34', '5/6' → an exact Fraction; None if it is not a finite number."""
     try:

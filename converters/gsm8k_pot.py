@@ -25,6 +25,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Iterable
 
+from converters.answers import program_answer
 from fileio.files import InputError
 
 CATEGORY = "word"  # rows of this category carry their program (`code`) and `gold`
@@ -211,8 +212,10 @@ def convert(items: Iterable[tuple[int, dict]], exclude: set[str]) -> tuple[list[
         if err:
             failed.append((line, f"program fails: {err}"))
             continue
+        printed = program_answer(out)  # what predict reads from a program's output: the same rule
         try:
-            same = Decimal(out) == Decimal(gold)
+            same = printed is not None and out.rsplit("\n", 1)[-1].strip() == out.strip() and \
+                Decimal(printed) == Decimal(gold)
         except InvalidOperation:
             same = False
         if not same:

@@ -210,12 +210,16 @@ def answer_batch(model: Model, problems: list[str], max_new_tokens: int, limits:
 
 
 def final_answer(entry: dict) -> tuple[str | None, str]:
-    """In program of thought the interpreter's output is the answer: use it when the program ran;
-    otherwise the model's text (its answer line, or whatever it wrote)."""
+    """In program of thought the interpreter's output is the answer: use it when the program ran (its
+    last line that is one value, `converters.answers.program_answer`, else the text rules on what it
+    printed); otherwise the model's text (its answer line, or whatever it wrote)."""
+    from converters.answers import program_answer
     from evaluation.extract import extract_answer
 
     if entry.get("code_status") == "ok":
-        printed = extract_answer(entry.get("code_output") or "")
+        output = entry.get("code_output") or ""
+        printed = program_answer(output)
+        printed = printed if printed is not None else extract_answer(output)
         if printed is not None:
             return printed, "program"
     return extract_answer(entry["generation"]), "text"
