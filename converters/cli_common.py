@@ -23,8 +23,9 @@ def _failures(errors: list[RowError], rows: list[dict]) -> list[str]:
     return out
 
 
-def _report_failures(failures: list[str], errors_file: str | None) -> int:
-    """Print the first failures, save all when asked; exit code 1 if any row failed."""
+def _report_failures(failures: list[str], errors_file: str | None, write_to: str | None = None) -> int:
+    """Print the first failures, save all when asked (to `write_to` when the file is written elsewhere
+    first, as part of a set published later); exit code 1 if any row failed."""
     for line in failures[:SHOWN_ERRORS]:
         print(line, file=sys.stderr)
     if len(failures) > SHOWN_ERRORS:
@@ -32,7 +33,7 @@ def _report_failures(failures: list[str], errors_file: str | None) -> int:
               + (f" (all in {errors_file})" if errors_file else " (use --errors FILE to save all)"),
               file=sys.stderr)
     if errors_file:
-        with atomic_open(errors_file) as handle:
+        with atomic_open(write_to or errors_file) as handle:
             handle.writelines(line + "\n" for line in failures)
     if failures:
         print(f"{len(failures)} row(s) failed; the rest were processed", file=sys.stderr)

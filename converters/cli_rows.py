@@ -160,16 +160,19 @@ def cmd_complete(a) -> int:
 def cmd_prepare(a) -> int:
     """Raw rows → checked → selected → completed → conversations → MindRecord, in one go.
 
-    One run at a time per directory; report.json is removed before the first write and written
-    last, so a crashed run never leaves new files beside an old report that looks complete."""
-    from fileio.fileset import locked
+    The folder's outputs are one set (`fileio.fileset`): written into a new version and switched in
+    by one rename, so a run killed at any point leaves the old set or the new one, never a mix."""
+    from fileio.fileset import flatten, locked, new_version
 
-    with locked(Path(a.out_dir) / ".prepare.lock", a.out_dir):
-        return _prepare(a)
-
-
-def _prepare(a) -> int:
     out = Path(a.out_dir)
+    with locked(out / ".prepare.lock", a.out_dir), new_version(out / "prepare") as work:
+        code = _prepare(a, work, out)
+        flatten(work)  # the MindRecord's own version links become plain files of this set
+    return code
+
+
+def _prepare(a, out: Path, shown: Path) -> int:
+    """Write the outputs into `out` (the new version); messages name them as published, in `shown`."""
     errors: list[RowError] = []
     steps: P.Steps = []
     kinds: Counter = Counter()
@@ -186,13 +189,12 @@ def _prepare(a) -> int:
     if not chosen:  # say why, before any later step fails for a wrong reason
         why = S.why_empty(steps, rows)
         write_json(out / "report.json", {**report, "selected": [], "no_rows_left": why})
-        _report_failures(failures, a.errors or str(out / "errors.txt"))
+        _report_failures(failures, a.errors or str(shown / "errors.txt"), None if a.errors else str(out / "errors.txt"))
         print(f"mathtune: no row left to train on: {why}", file=sys.stderr)
         return 1
     done = P.complete_rows(chosen, a.style, a.labels)
     if S.format_given(done):
         print(S.format_given(done))
-    (out / "report.json").unlink(missing_ok=True)  # the set is incomplete until the report is back
     write_jsonl(out / "selected.jsonl", done)
     flat, tools = P.conversations(done, a.template)
     write_json(out / "conversations.json", flat)
@@ -202,6 +204,8 @@ def _prepare(a) -> int:
         summary = write_dataset(str(out / "conversations.json"), str(out / "train.mindrecord"), a,
                                 source=", ".join(a.inputs))
     write_json(out / "report.json", {**report, "selected": P.category_table(chosen), "mindrecord": summary})
-    print(f"wrote {out}/selected.jsonl, conversations.json, conversations_tools.json, report.json"
+    print(f"wrote {shown}/selected.jsonl, conversations.json, conversations_tools.json, report.json"
           + ("" if a.no_mindrecord else ", train.mindrecord"))
-    return _report_failures(failures, a.errors or str(out / "errors.txt") if failures else None)
+    keep = failures and not a.errors
+    return _report_failures(failures, a.errors or (str(shown / "errors.txt") if failures else None),
+                            str(out / "errors.txt") if keep else None)

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import math
 import os
 import re
+import shutil
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,9 +52,41 @@ def _check_fields(obj: Any, fields: tuple[str, ...]) -> str | None:
     return None
 
 
-def open_input(path: str | os.PathLike, mode: str = "rb", **kwargs: Any) -> IO:
-    """Open an input file; InputError naming the file when it cannot be read."""
+MAX_STREAM = 1 << 30  # bytes read from a pipe (a pipe is kept in memory: it can be read only once)
+_STREAMS: dict[str, bytes] = {}
+
+
+def _is_stream(path: str) -> bool:
+    """A pipe, socket or character device: `<(…)`, /dev/stdin. Such an input reads once; a second open
+    of `/dev/fd/63` would find it drained and read as empty."""
     try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)
+
+
+def _stream_bytes(path: str) -> bytes:
+    if path not in _STREAMS:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_STREAM + 1)
+        if len(data) > MAX_STREAM:
+            raise InputError(f"{path}: more than {MAX_STREAM >> 20} MiB from a pipe or device; save it to a file")
+        _STREAMS[path] = data
+    return _STREAMS[path]
+
+
+def open_input(path: str | os.PathLike, mode: str = "rb", **kwargs: Any) -> IO:
+    """Open an input file; InputError naming the file when it cannot be read. A pipe (`<(…)`) is read
+    once and kept, so every later open of the same name reads it again from the start."""
+    key = os.fspath(path)
+    try:
+        if _is_stream(key):
+            data = io.BytesIO(_stream_bytes(key))
+            if "b" in mode:
+                return data
+            return io.TextIOWrapper(data, encoding=kwargs.get("encoding") or "utf-8",
+                                    errors=kwargs.get("errors") or "strict", newline=kwargs.get("newline"))
         return open(path, mode, **kwargs)
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
@@ -164,6 +199,12 @@ def check_output(path: str | os.PathLike, kind: str = "file") -> None:
         raise InputError("an output path is empty")
     if kind == "file" and (text.endswith(os.sep) or p.is_dir()):
         raise InputError(f"{text}: is a directory; give a file name")
+    if kind == "file" and p.exists():
+        special = _special(p)
+        if special == "device":
+            raise InputError(f"{text}: is a block device or socket, not a file; give a file name")
+        if special:  # /dev/null, /dev/stdout, a named pipe: written into, never replaced
+            return
     if kind == "dir" and p.exists() and not p.is_dir():
         raise InputError(f"{text}: exists and is not a directory")
     base = p if kind != "file" and p.is_dir() else p.parent
@@ -179,10 +220,39 @@ def check_output(path: str | os.PathLike, kind: str = "file") -> None:
     os.unlink(probe)
 
 
+def _special(path: Path) -> str | None:
+    """"stream" for a character device or named pipe (written into), "device" for a block device or
+    socket (refused), None for a regular file, a link to one, or nothing."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
+        return "stream"
+    if stat.S_ISBLK(mode) or stat.S_ISSOCK(mode):
+        return "device"
+    return None
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary sibling path; rename it onto `path` only if the block succeeds."""
+    """Yield a temporary sibling path; rename it onto `path` only if the block succeeds.
+
+    The rename replaces a regular file. A symbolic link keeps pointing where it did (the file it names
+    is replaced); a character device or named pipe (`/dev/null`, `/dev/stdout`) gets the bytes written
+    into it, never a file in its place; a block device or socket is refused (InputError)."""
     path = Path(path)
+    special = _special(path)
+    if special == "device":
+        raise InputError(f"{path}: is a block device or socket, not a file; give a file name")
+    if special == "stream":
+        with tempfile.TemporaryDirectory(prefix=".mathtune-out-") as tmp:
+            yield Path(tmp) / path.name
+            with open(Path(tmp) / path.name, "rb") as src, open(path, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+        return
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
     os.close(fd)

@@ -164,10 +164,27 @@ def _publish(out: Path, store: Path, work: Path) -> None:
         if not _is_ours(link, store):
             _replace_with_link(link, _link_target(store, name))
     _replace_with_link(store / "current", version.name)  # the one rename that switches the whole set
-    for link in _members(out):  # shards of an earlier, larger set
-        if _is_ours(link, store) and link.name not in names:
+    for link in out.parent.iterdir():  # names of an earlier set this one does not have (shards, …)
+        if link.name not in names and _is_ours(link, store):
             link.unlink(missing_ok=True)
+    for name in names:  # a member that had its own version store before this set took it over
+        own = store_of(out.parent / name)
+        if own != store and own.is_dir() and _is_ours(out.parent / name, store):
+            shutil.rmtree(own, ignore_errors=True)
     clean_stale(out)
+
+
+def flatten(work: Path) -> None:
+    """Inside a version being written, turn members of a nested set (a MindRecord written there with
+    its own `new_version`) into plain files, and drop the nested store: one set, one level."""
+    real = work.resolve()
+    for link in list(work.iterdir()):
+        if link.is_symlink() and os.readlink(link).startswith("."):
+            target = Path(os.path.realpath(link))
+            if target.is_file() and real in target.parents:
+                os.replace(target, link)
+    for store in work.glob(".*.versions"):
+        shutil.rmtree(store, ignore_errors=True)
 
 
 def version_dir(out: str | os.PathLike) -> Path | None:

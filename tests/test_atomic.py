@@ -179,19 +179,30 @@ PREPARE_KILLER = textwrap.dedent("""
     import os, sys
     sys.path.insert(0, sys.argv[1])
     k = int(sys.argv[2])
-    calls, real = [0], os.replace
-    def dying(*args, **kwargs):
-        calls[0] += 1
-        if calls[0] == k:
-            os._exit(77)
-        return real(*args, **kwargs)
-    os.replace = dying
+    calls = [0]
+    def dying(real):
+        def call(*args, **kwargs):
+            calls[0] += 1
+            if calls[0] == k:
+                os._exit(77)
+            return real(*args, **kwargs)
+        return call
+    os.replace, os.rename = dying(os.replace), dying(os.rename)
     from mathtune.cli import main
     sys.exit(main(sys.argv[3:]))
 """)
 
 
-def test_prepare_killed_never_leaves_an_old_report_beside_new_files(tmp_path):
+def _prepare_set(out: Path) -> tuple:
+    """What the folder holds now, read through its names as `train` or a person would."""
+    report = json.loads((out / "report.json").read_text())
+    selected = (out / "selected.jsonl").read_text().splitlines()
+    conversations = json.loads((out / "conversations.json").read_text())
+    assert len(selected) == len(conversations) == sum(c["count"] for c in report["selected"])
+    return report["inputs"], len(selected)
+
+
+def test_prepare_killed_at_any_rename_leaves_the_old_set_or_the_new_whole(tmp_path):
     from fileio.files import write_jsonl
     from converters.synth import synth_rows
     from mathtune.cli import main
@@ -200,28 +211,29 @@ def test_prepare_killed_never_leaves_an_old_report_beside_new_files(tmp_path):
     write_jsonl(old_rows, synth_rows(20, seed=1))
     write_jsonl(new_rows, synth_rows(30, seed=2))
     out = tmp_path / "prep"
-    def args(rows):
-        return ["data", "prepare", str(rows), "--out-dir", str(out), "--no-mindrecord", "--quiet"]
+    def args(rows, *more):
+        return ["data", "prepare", str(rows), "--out-dir", str(out), "--no-mindrecord", "--quiet", *more]
 
     assert main(args(old_rows)) in (0, 1)
-    old_report = json.loads((out / "report.json").read_text())
-    old_selected = (out / "selected.jsonl").read_bytes()
+    old = _prepare_set(out)
     statuses = []
-    for k in range(1, 8):
+    for k in range(1, 40):
         run = subprocess.run([sys.executable, "-c", PREPARE_KILLER, str(ROOT), str(k), *args(new_rows)],
                              capture_output=True, text=True, timeout=300, cwd=tmp_path)
         statuses.append(run.returncode)
-        report = out / "report.json"
+        now = _prepare_set(out)  # never a mix, never a missing report
         if run.returncode == 77:
-            if report.exists():  # then every file beside it is still the old run's
-                assert json.loads(report.read_text()) == old_report, k
-                assert (out / "selected.jsonl").read_bytes() == old_selected, k
+            assert now == old or now[0] == [str(new_rows)], k  # killed after the switch: the new set
         else:
             assert run.returncode in (0, 1), run.stderr[-2000:]
-            assert json.loads(report.read_text())["inputs"] == [str(new_rows)]
+            assert now[0] == [str(new_rows)]
             break
-        assert main(args(old_rows)) in (0, 1)  # back to the old set before the next kill
+        if now != old:
+            assert main(args(old_rows)) in (0, 1)  # back to the old set before the next kill
+            assert _prepare_set(out) == old
     assert statuses[0] == 77 and statuses[-1] in (0, 1) and len(statuses) >= 4
+    # fewer rows next time: no name of the larger set is left behind (the set is the new one, whole)
+    assert main(args(old_rows, "--n", "5")) in (0, 1) and _prepare_set(out)[1] == 5
 
 
 def test_prepare_refuses_a_second_run_on_the_same_folder(tmp_path):

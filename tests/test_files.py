@@ -120,3 +120,73 @@ def test_unwritable_outputs_are_refused_in_one_line(tmp_path, where, kind, messa
         check_output(path, kind)
     check_output(tmp_path / "new" / "deeper" / "x.json")  # missing folders are fine: they get made
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dir", "file"]  # the probe leaves nothing
+
+
+def _synth(tmp_path, n=12):
+    from converters.synth import synth_rows
+    from fileio.files import write_jsonl
+
+    rows = tmp_path / "rows.jsonl"
+    write_jsonl(rows, synth_rows(n, seed=3))
+    return rows
+
+
+def _node(path, kind, device):
+    import os
+    import stat
+
+    try:
+        os.mknod(path, kind | 0o666, device)
+    except PermissionError:
+        pytest.skip("making a device node needs root")
+    return path
+
+
+def test_an_output_naming_a_device_or_pipe_is_written_into_never_replaced(tmp_path):
+    import os
+    import stat
+    import subprocess
+    import sys
+    import threading
+
+    rows = _synth(tmp_path)
+    null = _node(tmp_path / "null", stat.S_IFCHR, os.makedev(1, 3))  # the same device as /dev/null
+    cmd = [sys.executable, "-m", "mathtune", "data", "check", str(rows), "--quiet", "--out"]
+    run = subprocess.run(cmd + [str(null)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert stat.S_ISCHR(os.stat(null).st_mode)  # still the device, not a regular file in its place
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    run = subprocess.run(cmd + [str(fifo)], capture_output=True, text=True, timeout=120)
+    reader.join(60)
+    assert run.returncode == 0 and stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert got and got[0].count(b"\n") == 12  # the rows went through the pipe
+    block = _node(tmp_path / "disk", stat.S_IFBLK, os.makedev(7, 200))
+    run = subprocess.run(cmd + [str(block)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and "block device" in run.stderr and len(run.stderr.strip().splitlines()) == 1
+    assert stat.S_ISBLK(os.stat(block).st_mode)
+
+
+def test_an_output_through_a_symlink_replaces_the_file_it_names_and_keeps_the_link(tmp_path):
+    from fileio.files import write_jsonl
+
+    target, link = tmp_path / "target.jsonl", tmp_path / "link.jsonl"
+    target.write_text("old\n")
+    link.symlink_to(target)
+    write_jsonl(link, [{"a": 1}])
+    assert link.is_symlink() and target.read_text() == '{"a": 1}\n'
+
+
+def test_an_input_given_by_process_substitution_is_read_whole(tmp_path):
+    import subprocess
+    import sys
+
+    rows = _synth(tmp_path, 30)
+    out = tmp_path / "checked.jsonl"
+    run = subprocess.run(["bash", "-c", f'"{sys.executable}" -m mathtune data check <(cat "{rows}") --quiet --out "{out}"'],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert len(out.read_text().splitlines()) == 30
