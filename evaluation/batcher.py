@@ -38,6 +38,7 @@ class Batcher:
         self._pending: deque[Job] = deque()
         self._cond = threading.Condition()
         self.batch_sizes: list[int] = []  # what the worker decoded, for /v1/stats-like checks and the bench
+        self.stopped = 0  # requests whose decoding stopped because their client left
         threading.Thread(target=self._loop, name="mathtune-decoder", daemon=True).start()
 
     def submit(self, job: Job) -> None:
@@ -79,14 +80,38 @@ class Batcher:
         while True:
             batch = self._take()
             self.batch_sizes.append(len(batch))
-            try:
-                for job in batch:
+            ready = []
+            for job in batch:  # a question the tokenizer refuses fails alone, before the batch starts
+                try:
                     job.prompt_tokens = len(prompt_ids(self.model, job.question))
-
-                def tell(i: int, kind: str, value: object) -> None:
-                    batch[i].emit(kind, value)
-
-                answer(self.model, [j.question for j in batch], batch[0].settings, tell, [j.seed for j in batch])
-            except Exception as exc:  # noqa: BLE001 - one bad batch must not stop the server
-                for job in batch:
+                    ready.append(job)
+                except Exception as exc:  # noqa: BLE001
                     job.emit("error", f"{type(exc).__name__}: {exc}")
+            if ready:
+                self._decode(ready)
+
+    def _decode(self, batch: list[Job]) -> None:
+        heard, told = [False], set()
+
+        def cancelled(i: int) -> bool:
+            if not batch[i].cancelled.is_set():
+                return False
+            if i not in told:
+                told.add(i)
+                self.stopped += 1
+            return True
+
+        def tell(i: int, kind: str, value: object) -> None:
+            heard[0] = True
+            batch[i].emit(kind, value)
+
+        try:
+            answer(self.model, [j.question for j in batch], batch[0].settings, tell, [j.seed for j in batch],
+                   cancelled=cancelled)
+        except Exception as exc:  # noqa: BLE001 - one bad batch must not stop the server
+            if len(batch) > 1 and not heard[0]:  # failed before any request heard a word: find the one
+                for job in batch:
+                    self._decode([job])
+                return
+            for job in batch:
+                job.emit("error", f"{type(exc).__name__}: {exc}")

@@ -41,12 +41,22 @@ def cmd_serve(a) -> int:
             raise InputError(f"--{name.replace('_', '-')} must be at least 1")
     if a.timeout <= 0 or not 0 <= a.wait_ms <= 10_000 or not 0 < a.port < 65536:
         raise InputError("need --timeout > 0, 0 ≤ --wait-ms ≤ 10000 and 0 < --port < 65536")
+    import os
+
+    from evaluation.serve_guard import policy_for
+
+    if not 0 < a.header_timeout <= 3600:
+        raise InputError("--header-timeout must be > 0 and ≤ 3600 seconds")
+    if a.max_body < 1024:
+        raise InputError("--max-body must be at least 1024 bytes")
+    key = a.api_key or os.environ.get("MATHTUNE_API_KEY") or None
+    policy = policy_for(a.host, a.allow_host, key, a.max_body)
     settings = _settings(a)
     check_port(a.host, a.port)
     model = _model(a, a.template)
     name = a.name or (a.run_dir or a.model_dir).rstrip("/").split("/")[-1]
     serve(model, settings, name, a.host, a.port, a.max_batch, a.max_queue, a.wait_ms / 1000, a.timeout,
-          a.max_tokens_limit, quiet=a.quiet)
+          a.max_tokens_limit, quiet=a.quiet, policy=policy, head_seconds=a.header_timeout)
     return 0
 
 
@@ -96,5 +106,12 @@ def add_parsers(sub) -> None:
     s.add_argument("--timeout", type=float, default=60, help="seconds before a request gets 504")
     s.add_argument("--max-tokens-limit", type=int, default=1024, help="the largest max_tokens a request may ask")
     s.add_argument("--quiet", action="store_true", help="no access log")
+    s.add_argument("--api-key", help="require `Authorization: Bearer KEY` on /v1/ (default: $MATHTUNE_API_KEY)")
+    s.add_argument("--allow-host", action="append", metavar="NAME",
+                   help="a Host name this server answers to besides its loopback names (repeatable); "
+                        "bound to 0.0.0.0 without it, any Host is answered")
+    s.add_argument("--max-body", type=int, default=1 << 20, help="bytes of the largest request body (413 above)")
+    s.add_argument("--header-timeout", type=float, default=10.0,
+                   help="seconds a connection has to send a whole request head before it is closed")
     s.set_defaults(func=cmd_serve)
 

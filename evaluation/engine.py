@@ -46,15 +46,16 @@ class Answer:
 
 
 def answer(model: Model, problems: list[str], settings: Settings, on_event: OnEvent | None = None,
-           seeds: list[int] | None = None) -> list[Answer]:
+           seeds: list[int] | None = None, cancelled=None) -> list[Answer]:
     """Answer a batch of questions in one decoder batch; question i samples from a Generator seeded
-    `seeds[i]` (default: its position) when `settings.sampling` is not greedy."""
+    `seeds[i]` (default: its position) when `settings.sampling` is not greedy. `cancelled(i)` true stops
+    question i where it is."""
     rngs = None
     if not settings.sampling.greedy:
         keys = [[settings.sampling.seed, i] for i in range(len(problems))] if seeds is None else [[s] for s in seeds]
         rngs = [np.random.default_rng(k) for k in keys]
     entries = answer_batch(model, problems, settings.max_new_tokens, settings.limits, settings.execute,
-                           sampling=settings.sampling, rngs=rngs, on_event=on_event)
+                           sampling=settings.sampling, rngs=rngs, on_event=on_event, cancelled=cancelled)
     out = []
     for i, e in enumerate(entries):
         got, source = final_answer(e)

@@ -153,19 +153,22 @@ def _tell_text(on_event, i: int, text: str, sent: list[int]) -> None:
 
 
 def answer_batch(model: Model, problems: list[str], max_new_tokens: int, limits: Limits, execute: bool = True,
-                 on_token=None, sampling=None, rngs=None, on_event=None, keep_text: bool = False) -> list[dict]:
+                 on_token=None, sampling=None, rngs=None, on_event=None, keep_text: bool = False,
+                 cancelled=None) -> list[dict]:
     """Generate; where a program block closes, run it, append its output, and let the model finish.
     With `sampling`, problem i draws from `rngs[i]` in both parts. `on_event(i, kind, value)` hears
     problem i as it goes: ("text", new characters the model wrote), ("program", code) before it runs,
     ("output", the sandbox Result) after (what chat and serve stream).
     With `keep_text`, the first part runs on to the end, so `text_generation` is what the model writes
     when nothing runs (what a text-only judge reads); the program in it is the same, greedy, as the one
-    the first part would have stopped at."""
+    the first part would have stopped at. `cancelled(i)` true ends problem i where it is (its client left)."""
     tok = model.tokenizer
     prompts = [prompt_ids(model, p) for p in problems]
     sent, sent_after = [0] * len(problems), [0] * len(problems)
 
     def code_closed(i: int, toks: list[int]) -> bool:
+        if cancelled is not None and cancelled(i):
+            return True
         if not execute and on_event is None or keep_text:
             return False
         text = tok.decode(toks)
@@ -179,7 +182,7 @@ def answer_batch(model: Model, problems: list[str], max_new_tokens: int, limits:
     second_idx, second_prompts = [], []
     for i, toks in enumerate(first):
         text = tok.decode(toks)
-        found = closed_code_block(text) if execute else None
+        found = closed_code_block(text) if execute and not (cancelled is not None and cancelled(i)) else None
         entry = {"generation": text, "code": None, "code_status": None, "code_output": None}
         if keep_text:
             entry["text_generation"] = text
@@ -198,12 +201,15 @@ def answer_batch(model: Model, problems: list[str], max_new_tokens: int, limits:
         results.append(entry)
     if second_prompts:
         def after(j: int, toks: list[int]) -> bool:
-            _tell_text(on_event, second_idx[j], tok.decode(toks), sent_after)
+            if cancelled is not None and cancelled(second_idx[j]):
+                return True
+            if on_event is not None:
+                _tell_text(on_event, second_idx[j], tok.decode(toks), sent_after)
             return False
 
         rest = _generate(model, second_prompts, max_new_tokens, tok.eos_id, min_new_tokens=0, on_token=on_token,
                          sampling=sampling, rngs=[rngs[i] for i in second_idx] if rngs else None,
-                         stop=after if on_event is not None else None)
+                         stop=after if on_event is not None or cancelled is not None else None)
         for i, toks in zip(second_idx, rest):
             results[i]["generation"] += tok.decode(toks)
     return results

@@ -3,7 +3,7 @@
 Each request is one question answered by the program-of-thought loop on the server (see
 `serve_api` for the shapes). Requests wait in the `Batcher`'s queue; a full queue is 503, a request
 not finished within `timeout` seconds is 504, anything else that goes wrong is 500 for that request
-only.
+only; a client that leaves stops its decoding. Who may ask, and how much: `serve_guard`.
 """
 from __future__ import annotations
 
@@ -16,10 +16,11 @@ import uuid
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 
 from fileio.files import InputError
 from evaluation import serve_api as api
+from evaluation import serve_guard as guard
 from evaluation.batcher import Batcher, Job, QueueFull
 from evaluation.engine import Settings
 from evaluation.pot_loop import observation
@@ -37,8 +38,45 @@ def _settings(base: Settings, req: api.ChatRequest) -> Settings:
     return dataclasses.replace(base, max_new_tokens=req.max_tokens, sampling=sampling)
 
 
-def make_app(batcher: Batcher, settings: Settings, name: str, timeout: float, max_tokens_limit: int):
+class Guard:
+    """ASGI middleware: `serve_guard.check` on every request, the security headers on every response."""
+
+    def __init__(self, app, policy: guard.Policy):
+        self.app, self.policy = app, policy
+        self.extra = [(k.lower().encode(), v.encode()) for k, v in guard.SECURITY_HEADERS.items()]
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        refused = guard.check(self.policy, scope["method"], scope["path"], headers)
+
+        async def send_secured(message):
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *self.extra]}
+            await send(message)
+
+        if refused:
+            code, message, kind = refused
+            extra = {"WWW-Authenticate": "Bearer"} if code == 401 else {}
+            return await JSONResponse(api.error_body(message, kind, code), code, extra)(scope, receive, send_secured)
+        await self.app(scope, receive, send_secured)
+
+
+async def _body(request: Request, limit: int) -> bytes | None:
+    """The request body, or None when it is larger than `limit` (a chunked body has no length to check)."""
+    body = bytearray()
+    async for part in request.stream():
+        body += part
+        if len(body) > limit:
+            return None
+    return bytes(body)
+
+
+def make_app(batcher: Batcher, settings: Settings, name: str, timeout: float, max_tokens_limit: int,
+             policy: guard.Policy = guard.Policy(frozenset(guard.LOOPBACK))):
     app = FastAPI(title="mathtune", docs_url=None, redoc_url=None)
+    app.add_middleware(Guard, policy=policy)
     started = int(time.time())
 
     def fail(code: int, message: str, kind: str) -> JSONResponse:
@@ -56,7 +94,7 @@ def make_app(batcher: Batcher, settings: Settings, name: str, timeout: float, ma
     async def stats():  # how requests were batched (the bench and tests read it)
         sizes = batcher.batch_sizes
         return {"batches": len(sizes), "requests": sum(sizes), "largest_batch": max(sizes, default=0),
-                "waiting": batcher.waiting()}
+                "waiting": batcher.waiting(), "stopped_early": batcher.stopped}
 
     @app.get("/v1/models")
     async def models():
@@ -64,8 +102,11 @@ def make_app(batcher: Batcher, settings: Settings, name: str, timeout: float, ma
 
     @app.post("/v1/chat/completions")
     async def completions(request: Request):
+        raw = await _body(request, policy.max_body)
+        if raw is None:
+            return fail(413, f"the body is larger than {policy.max_body:,} bytes", "invalid_request_error")
         try:
-            req = api.parse_request(await request.body(), settings.max_new_tokens, max_tokens_limit)
+            req = api.parse_request(raw, settings.max_new_tokens, max_tokens_limit)
             job_settings = _settings(settings, req)
         except (api.BadRequest, ValueError) as exc:
             return fail(400, str(exc), "invalid_request_error")
@@ -105,10 +146,16 @@ def make_app(batcher: Batcher, settings: Settings, name: str, timeout: float, ma
         rid, call_id, model = f"chatcmpl-{uuid.uuid4().hex}", f"call_{uuid.uuid4().hex[:24]}", req.model or name
 
         async def next_event():
-            left = deadline - loop.time()
-            if left <= 0:
-                raise TimeoutError
-            return await asyncio.wait_for(events.get(), left)
+            while True:
+                left = deadline - loop.time()
+                if left <= 0:
+                    raise TimeoutError
+                try:  # wake now and then to see whether the client is still there
+                    return await asyncio.wait_for(events.get(), min(left, 0.5))
+                except TimeoutError:
+                    if await request.is_disconnected():
+                        job.cancelled.set()  # its decoding stops; nobody is left to read it
+                        raise ConnectionAbortedError from None
 
         def too_long() -> JSONResponse:
             job.cancelled.set()
@@ -124,10 +171,14 @@ def make_app(batcher: Batcher, settings: Settings, name: str, timeout: float, ma
                         return fail(500, value, "server_error")
             except TimeoutError:
                 return too_long()
+            except ConnectionAbortedError:
+                return Response(status_code=499)  # nginx's "client closed request": nobody reads it
         try:
             first = await next_event()  # a stream that never starts is still a 504
         except TimeoutError:
             return too_long()
+        except ConnectionAbortedError:
+            return Response(status_code=499)
 
         async def stream():
             event = first
@@ -159,6 +210,8 @@ def make_app(batcher: Batcher, settings: Settings, name: str, timeout: float, ma
                         job.cancelled.set()
                         yield api.sse(api.error_body(f"no answer within {timeout:g} s (--timeout)", "timeout", 504))
                         break
+                    except ConnectionAbortedError:
+                        break
                 yield api.sse("[DONE]")
             finally:
                 job.cancelled.set()  # a client that left frees its place if the batch has not started
@@ -178,10 +231,64 @@ def check_port(host: str, port: int) -> None:
         raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
+def _protocol(head_seconds: float):
+    """uvicorn's HTTP/1.1 protocol with a deadline for the request head: a client that opens a
+    connection and sends nothing (or a header a minute) is closed, so idle sockets cannot pile up."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class HeadDeadline(H11Protocol):
+        def connection_made(self, transport):
+            super().connection_made(transport)
+            self._head_timer = None
+            self._arm()
+
+        def _arm(self) -> None:
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+            self._head_timer = self.loop.call_later(head_seconds, self._too_slow)
+
+        def _too_slow(self) -> None:
+            if (self.cycle is None or self.cycle.response_complete) and not self.transport.is_closing():
+                self.transport.close()
+
+        def handle_events(self) -> None:
+            super().handle_events()
+            if self.cycle is not None and not self.cycle.response_complete and self._head_timer is not None:
+                self._head_timer.cancel()  # a whole request head arrived
+                self._head_timer = None
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing():
+                self._arm()  # the next request on this connection has the same deadline
+
+        def connection_lost(self, exc):
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+            super().connection_lost(exc)
+
+    return HeadDeadline
+
+
+def _more_open_files() -> None:
+    """Raise the open-files limit to what the system allows: each client holds one."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard if hard != resource.RLIM_INFINITY else max(soft, 65536), hard))
+
+
 def serve(model: Model, settings: Settings, name: str, host: str, port: int, max_batch: int, max_queue: int,
-          wait_s: float, timeout: float, max_tokens_limit: int, quiet: bool = False) -> None:
+          wait_s: float, timeout: float, max_tokens_limit: int, quiet: bool = False,
+          policy: guard.Policy | None = None, head_seconds: float = guard.HEADER_SECONDS) -> None:
     import uvicorn
 
-    app = make_app(Batcher(model, max_batch, max_queue, wait_s), settings, name, timeout, max_tokens_limit)
+    policy = policy or guard.policy_for(host)
+    app = make_app(Batcher(model, max_batch, max_queue, wait_s), settings, name, timeout, max_tokens_limit, policy)
+    _more_open_files()
     print(f"mathtune: serving {name} at http://{host}:{port}/ (OpenAI API: http://{host}:{port}/v1)", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning" if quiet else "info", access_log=not quiet)
+    if policy.hosts is None and not policy.api_key:
+        print("mathtune: every address, any Host, no --api-key: anyone who reaches this port may use it", flush=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning" if quiet else "info", access_log=not quiet,
+                http=_protocol(head_seconds), limit_concurrency=max(4 * max_queue, 256), timeout_keep_alive=5)

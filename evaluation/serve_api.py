@@ -63,6 +63,19 @@ def _number(body: dict, name: str, low: float, high: float, integer: bool = Fals
     return value
 
 
+def _unicode(text: str, where: str) -> None:
+    """JSON may escape a lone surrogate (`"\\ud800"`); no tokenizer or reply can carry one."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise BadRequest(f"{where}: not valid Unicode (a lone surrogate at character {exc.start})") from None
+
+
+def _seed(seed: int | None) -> int | None:
+    """OpenAI's seed is any 64-bit integer; the sampler's Generator takes non-negative ones."""
+    return None if seed is None else seed % 2**64
+
+
 def parse_request(raw: bytes, default_max_tokens: int, max_tokens_limit: int,
                   max_question_chars: int = MAX_QUESTION_CHARS) -> ChatRequest:
     """The question (the last user message) and the options of a /v1/chat/completions body."""
@@ -70,6 +83,8 @@ def parse_request(raw: bytes, default_max_tokens: int, max_tokens_limit: int,
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(f"the body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise BadRequest("the body is nested too deeply") from None
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object")
     messages = body.get("messages")
@@ -87,8 +102,10 @@ def parse_request(raw: bytes, default_max_tokens: int, max_tokens_limit: int,
     if len(question.strip()) > max_question_chars:
         raise BadRequest(f"messages: the question has {len(question.strip()):,} characters; "
                          f"this server answers at most {max_question_chars:,}")
+    _unicode(question, "messages: the question")
     if body.get("model") is not None and not isinstance(body["model"], str):
         raise BadRequest("model: must be a string")
+    _unicode(body.get("model") or "", "model")
     if not isinstance(body.get("stream", False), bool):
         raise BadRequest("stream: must be true or false")
     _number(body, "n", 1, 1, integer=True)  # one choice per request
@@ -98,7 +115,7 @@ def parse_request(raw: bytes, default_max_tokens: int, max_tokens_limit: int,
     return ChatRequest(question.strip(), body.get("model"), body.get("stream", False),
                        max_tokens or default_max_tokens, _number(body, "temperature", 0, 2),
                        _number(body, "top_p", 0, 1, low_open=True), _number(body, "top_k", 0, 1_000_000, integer=True),
-                       _number(body, "seed", -2**63, 2**63 - 1, integer=True))
+                       _seed(_number(body, "seed", -2**63, 2**63 - 1, integer=True)))
 
 
 def error_body(message: str, kind: str = "invalid_request_error", code: int = 400) -> dict:
