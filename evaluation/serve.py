@@ -151,7 +151,7 @@ def make_app(batcher: Batcher, settings: Settings, name: str, timeout: float, ma
                 if left <= 0:
                     raise TimeoutError
                 try:  # wake now and then to see whether the client is still there
-                    return await asyncio.wait_for(events.get(), min(left, 0.5))
+                    return await asyncio.wait_for(events.get(), min(left, 0.2))
                 except TimeoutError:
                     if await request.is_disconnected():
                         job.cancelled.set()  # its decoding stops; nobody is left to read it

@@ -73,8 +73,10 @@ def test_server_reports_program_and_output_to_openai_client(scripted):
     from evaluation.batcher import Batcher
     from evaluation.engine import Settings
     from evaluation.serve import make_app
+    from evaluation.serve_guard import policy_for
 
-    app = make_app(Batcher(scripted, 4, 8, 0.01), Settings(max_new_tokens=64), "scripted", 60, 256)
+    app = make_app(Batcher(scripted, 4, 8, 0.01), Settings(max_new_tokens=64), "scripted", 60, 256,
+                   policy_for("127.0.0.1", ["testserver"]))  # TestClient's Host
     with TestClient(app) as http:
         client = openai.OpenAI(base_url="http://testserver/v1", api_key="unused", http_client=http)
         r = client.chat.completions.create(model="scripted", messages=[{"role": "user", "content": "What is 6 * 7?"}])
@@ -111,12 +113,14 @@ def test_page_shows_program_and_output_in_chromium(scripted, tmp_path):
     from evaluation.batcher import Batcher
     from evaluation.engine import Settings
     from evaluation.serve import make_app
+    from evaluation.serve_guard import policy_for
 
     binary = find_chromium()
     if binary is None:
         pytest.skip("no chromium (Debian package `chromium`; `make chromium` installs it)")
     port = free_port()
-    app = make_app(Batcher(scripted, 4, 8, 0.01), Settings(max_new_tokens=64), "scripted", 60, 256)
+    app = make_app(Batcher(scripted, 4, 8, 0.01), Settings(max_new_tokens=64), "scripted", 60, 256,
+                   policy_for("127.0.0.1", ["testserver"]))  # TestClient's Host
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
