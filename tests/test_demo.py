@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 ENV = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
 
@@ -35,19 +37,23 @@ def test_demo_runs_every_stage_and_writes_the_report(tmp_path):
     assert not any(r["problem"] in problems for r in test if not r["seen"])
 
 
-def test_steps_demo_is_judged_on_text_alone(tmp_path):
-    """`demo.sh --style steps` (make demo STYLE=steps): steps conversations that the checker replays, a model
-    trained on them, predictions with nothing run, scored by the contest's rule on the text."""
+@pytest.mark.parametrize("style", ["steps", "compact"])
+def test_text_only_demo_is_judged_on_text_alone(tmp_path, style):
+    """`demo.sh --style steps|compact` (make demo STYLE=…): conversations that their checker replays, a
+    model trained on them, predictions with nothing run, scored by the contest's rule on the text."""
     from converters.categories import categorise
+    from converters.compactcheck import check_compact
     from converters.stepcheck import check_steps
     from converters.synth import SHARES, synth_rows
+
+    check = check_steps if style == "steps" else check_compact
 
     data = tmp_path / "train.jsonl"
     rows = [json.dumps(r, ensure_ascii=False) for r in synth_rows(600, seed=6, shares=dict.fromkeys(SHARES, 1.0))]
     data.write_text("\n".join(rows) + "\n", encoding="utf-8")
     out = tmp_path / "demo-steps"
-    proc = subprocess.run(["bash", "scripts/demo.sh", "--style", "steps", "--data", str(data), "--out", str(out),
-                           "--rows", "160", "--per-category", "1", "--max-new-tokens", "200"],
+    proc = subprocess.run(["bash", "scripts/demo.sh", "--style", style, "--data", str(data), "--out", str(out),
+                           "--rows", "160", "--per-category", "1", "--max-new-tokens", "200", "--epochs", "2"],
                           cwd=ROOT, capture_output=True, text=True, env=ENV, timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     conversations = json.loads((out / "data" / "conversations.json").read_text(encoding="utf-8"))
@@ -56,7 +62,7 @@ def test_steps_demo_is_judged_on_text_alone(tmp_path):
         problem, response = conv["conversations"][0]["value"], conv["conversations"][1]["value"]
         parsed = categorise(problem)
         if "\n" in response:  # every written solution replays (bare answers: rows the style does not cover)
-            assert check_steps(parsed.category, parsed.args, response) is None, response
+            assert check(parsed.category, parsed.args, response) is None, response
             checked += 1
     assert checked > 100
     preds = [json.loads(line) for line in (out / "test" / "pred.jsonl").open(encoding="utf-8")]
@@ -64,7 +70,7 @@ def test_steps_demo_is_judged_on_text_alone(tmp_path):
     score = json.loads((out / "test" / "score.json").read_text(encoding="utf-8"))
     assert score["judged"] == "text only" and score["mode"] == "contest"
     report = (out / "REPORT.md").read_text(encoding="utf-8")
-    assert "writes out every column step" in report
+    assert ("writes out every column step" if style == "steps" else "cut to the 8B judge's 128 tokens") in report
     assert "| category | n | correct | accuracy (text only) |" in report
     assert "Target ≥ 95% in every category but function" in report
-    assert "--style steps" in report and "--no-execute" in report and "--mode contest" in report
+    assert f"--style {style}" in report and "--no-execute" in report and "--mode contest" in report
