@@ -154,6 +154,12 @@ def _style(out: Path) -> str:
     return style if style in _INTRO else "program"
 
 
+def _data_rows(meta: dict) -> str:
+    if meta.get("packed") and meta.get("samples"):
+        return f"{meta['samples']:,} conversations packed into {meta['rows']:,} rows"
+    return f"{meta['rows']:,} conversations"
+
+
 def demo_report(out: str | os.PathLike, run: str = "tiny") -> Path:
     """REPORT.md of `scripts/demo.sh` (logs/demo, or logs/demo-steps for the text-only style)."""
     from training.logs import read_log, summary
@@ -189,7 +195,7 @@ def demo_report(out: str | os.PathLike, run: str = "tiny") -> Path:
         "those are filled with repeats and counted in this column.", "",
         "![accuracy per category](test/accuracy.png)", "",
         "## Training", "",
-        f"Data: {meta['rows']} conversations, tokenizer {meta['tokenizer']['kind']} ({meta['tokenizer']['vocab_size']} "
+        f"Data: {_data_rows(meta)}, tokenizer {meta['tokenizer']['kind']} ({meta['tokenizer']['vocab_size']} "
         f"ids), chat `{meta['chat']}`, sequence length {meta['seq_length']}, real tokens "
         f"{100 * meta['real_token_share']:.1f}%, supervised {100 * meta['supervised_share']:.1f}%.", "",
         "```", summary(rows, info), "```", "",

@@ -140,7 +140,7 @@ def format_score(result: dict) -> str:
                  f"{overall_text}  (mode {result['mode']})")
     failing = (result.get("text_only") or {}).get("failing_steps")
     if failing:
-        lines.append("first wrong step of wrong text answers (steps style): "
+        lines.append("first wrong step of wrong text answers (steps or compact style): "
                      + ", ".join(f"{k} {v}" for k, v in failing.items()))
     if result.get("rules"):
         lines.append("answers found by: " + ", ".join(f"{k} {v}" for k, v in result["rules"].items()))

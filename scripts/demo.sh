@@ -50,7 +50,7 @@ case "$STYLE" in
   steps) OUT=logs/demo-steps; ROWS=16384; EPOCHS=2; BATCH=2; PACK=1024; WHOLE=0; ITEMS=(); DIGITS=1; NEW=1100
          SHORTROWS=8000 ;;
   # compact (the steps style cut to the 8B judge's 128 tokens): measures what its larger chunks cost
-  compact) OUT=logs/demo-compact; ROWS=16384; EPOCHS=4; BATCH=8; PACK=256; WHOLE=0; ITEMS=(); DIGITS=1; NEW=200
+  compact) OUT=logs/demo-compact; ROWS=16384; EPOCHS=16; BATCH=8; PACK=256; WHOLE=0; ITEMS=(); DIGITS=1; NEW=200
            SHORTROWS=0 ;;
   *) echo "demo.sh: --style $STYLE: expected program, steps or compact" >&2; exit 2 ;;
 esac

@@ -79,4 +79,4 @@ def test_steps_answers_are_judged_on_their_text_with_the_first_wrong_step_tallie
     out, result = _score(tmp_path, rows, "--mode", "contest")
     assert out.splitlines()[0].startswith("accuracy 66.67% text only (a judge that runs no code) (2/3 correct")
     assert result["text_only"]["failing_steps"] == {"carry": 1}
-    assert "first wrong step of wrong text answers (steps style): carry 1" in out
+    assert "first wrong step of wrong text answers (steps or compact style): carry 1" in out
