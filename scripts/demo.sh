@@ -14,7 +14,9 @@
 # contest's rule (within 0.01) on the text alone; its defaults are its own (logs/demo-steps, one digit
 # per token, rows packed to 1024 tokens, batch 2 for 2 epochs, 1,100 new tokens, and `--short-rows 8000`:
 # that many extra synthetic `+`/`−` problems, whose short conversations teach the column layout fastest)
-# and any option above still overrides them.
+# and any option above still overrides them. `--style compact` (make demo STYLE=compact) trains the
+# steps style cut to the 8B judge's 128 tokens (logs/demo-compact; rows packed to 256, batch 8, 16
+# epochs: the same ~28 minutes), which measures what its larger chunks cost (docs/text-only.md).
 #
 # Without --data (or DATA=…), the input is synthetic contest-style data. Each stage prints the exact
 # command it runs, and REPORT.md lists them with their timings, so any stage can be repeated by hand.
@@ -49,7 +51,7 @@ case "$STYLE" in
   # steps: the best of the measured runs within 30 minutes (docs/text-only.md, E4): batch 2, 2 epochs
   steps) OUT=logs/demo-steps; ROWS=16384; EPOCHS=2; BATCH=2; PACK=1024; WHOLE=0; ITEMS=(); DIGITS=1; NEW=1100
          SHORTROWS=8000 ;;
-  # compact (the steps style cut to the 8B judge's 128 tokens): measures what its larger chunks cost
+  # compact (the steps style cut to the 8B judge's 128 tokens): measures what its larger chunks cost (C1)
   compact) OUT=logs/demo-compact; ROWS=16384; EPOCHS=16; BATCH=8; PACK=256; WHOLE=0; ITEMS=(); DIGITS=1; NEW=200
            SHORTROWS=0 ;;
   *) echo "demo.sh: --style $STYLE: expected program, steps or compact" >&2; exit 2 ;;
