@@ -45,11 +45,20 @@ def cmd_serve(a) -> int:
 
     from evaluation.serve_guard import policy_for
 
+    import math
+
     if not 0 < a.header_timeout <= 3600:
         raise InputError("--header-timeout must be > 0 and ≤ 3600 seconds")
     if a.max_body < 1024:
         raise InputError("--max-body must be at least 1024 bytes")
-    key = a.api_key or os.environ.get("MATHTUNE_API_KEY") or None
+    if not math.isfinite(a.temperature) or not math.isfinite(a.timeout) or a.max_tokens_limit < 1:
+        raise InputError("need a finite --temperature and --timeout, and --max-tokens-limit ≥ 1")
+    for name in a.allow_host or []:
+        if not name or any(c in name for c in " :/*@") and not (name.startswith("[") and name.endswith("]")):
+            raise InputError(f"--allow-host {name!r}: give a host name without port or wildcard (e.g. box.lan)")
+    key = a.api_key if a.api_key is not None else os.environ.get("MATHTUNE_API_KEY")
+    if key is not None and (not key or key != key.strip() or not key.isascii() or not key.isprintable()):
+        raise InputError("--api-key / $MATHTUNE_API_KEY: give printable ASCII without leading or trailing spaces")
     policy = policy_for(a.host, a.allow_host, key, a.max_body)
     settings = _settings(a)
     check_port(a.host, a.port)

@@ -13,6 +13,9 @@ from typing import Callable, Sequence
 import numpy as np
 
 
+MIN_TEMPERATURE = 1e-4
+
+
 @dataclass(frozen=True)
 class Sampling:
     temperature: float = 0.0
@@ -21,12 +24,13 @@ class Sampling:
     seed: int = 0
 
     def __post_init__(self):
-        if self.temperature < 0 or not 0 < self.top_p <= 1 or self.top_k < 0:
+        if not (self.temperature >= 0 and 0 < self.top_p <= 1 and self.top_k >= 0):  # NaN fails too
             raise ValueError("need temperature ≥ 0, 0 < top-p ≤ 1 and top-k ≥ 0")
 
     @property
     def greedy(self) -> bool:
-        return self.temperature == 0 or self.top_k == 1
+        # below 1e-4 the scaled logits overflow float64 and the draw is the argmax anyway
+        return self.temperature < MIN_TEMPERATURE or self.top_k == 1
 
     def rngs(self, keys: Sequence[Sequence[int]]) -> list[np.random.Generator]:
         """One Generator per sequence, from (seed, *key) — e.g. key (row, sample)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections import Counter
 import socket
 import threading
 import time
@@ -48,8 +49,11 @@ class Guard:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        refused = guard.check(self.policy, scope["method"], scope["path"], headers)
+        pairs = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope["headers"]]
+        headers, counts = dict(pairs), Counter(k for k, _ in pairs)
+        twice = sorted(k for k in guard.SINGLE if counts[k] > 1)  # which one would a check read?
+        refused = (400, f"header {twice[0]} given more than once", "invalid_request_error") if twice else \
+            guard.check(self.policy, scope["method"], scope["path"], headers)
 
         async def send_secured(message):
             if message["type"] == "http.response.start":
@@ -63,18 +67,32 @@ class Guard:
         await self.app(scope, receive, send_secured)
 
 
-async def _body(request: Request, limit: int) -> bytes | None:
-    """The request body, or None when it is larger than `limit` (a chunked body has no length to check)."""
+async def _body(request: Request, limit: int, seconds: float) -> bytes | int:
+    """The request body, or the status that refuses it: 413 when larger than `limit` (a chunked body has no
+    length to check), 408 when it does not arrive within `seconds`, 499 when the client left."""
+    from starlette.requests import ClientDisconnect
+
     body = bytearray()
-    async for part in request.stream():
-        body += part
-        if len(body) > limit:
-            return None
+
+    async def read() -> None:
+        async for part in request.stream():
+            body.extend(part)
+            if len(body) > limit:
+                raise OverflowError
+
+    try:
+        await asyncio.wait_for(read(), seconds)
+    except OverflowError:
+        return 413
+    except TimeoutError:
+        return 408
+    except ClientDisconnect:
+        return 499
     return bytes(body)
 
 
 def make_app(batcher: Batcher, settings: Settings, name: str, timeout: float, max_tokens_limit: int,
-             policy: guard.Policy = guard.Policy(frozenset(guard.LOOPBACK))):
+             policy: guard.Policy = guard.Policy(frozenset(guard.LOOPBACK)), body_seconds: float = guard.HEADER_SECONDS):
     app = FastAPI(title="mathtune", docs_url=None, redoc_url=None)
     app.add_middleware(Guard, policy=policy)
     started = int(time.time())
@@ -102,8 +120,12 @@ def make_app(batcher: Batcher, settings: Settings, name: str, timeout: float, ma
 
     @app.post("/v1/chat/completions")
     async def completions(request: Request):
-        raw = await _body(request, policy.max_body)
-        if raw is None:
+        raw = await _body(request, policy.max_body, body_seconds)
+        if raw == 499:
+            return Response(status_code=499)  # nobody is left to read an answer
+        if raw == 408:  # a body that trickles in would hold a connection for as long as it likes
+            return fail(408, f"the body did not arrive within {body_seconds:g} s", "timeout")
+        if raw == 413:
             return fail(413, f"the body is larger than {policy.max_body:,} bytes", "invalid_request_error")
         try:
             req = api.parse_request(raw, settings.max_new_tokens, max_tokens_limit)
@@ -285,9 +307,11 @@ def serve(model: Model, settings: Settings, name: str, host: str, port: int, max
     import uvicorn
 
     policy = policy or guard.policy_for(host)
-    app = make_app(Batcher(model, max_batch, max_queue, wait_s), settings, name, timeout, max_tokens_limit, policy)
+    app = make_app(Batcher(model, max_batch, max_queue, wait_s), settings, name, timeout, max_tokens_limit, policy,
+                   head_seconds)
     _more_open_files()
-    print(f"mathtune: serving {name} at http://{host}:{port}/ (OpenAI API: http://{host}:{port}/v1)", flush=True)
+    where = f"[{host}]" if ":" in host else host  # an IPv6 address in a URL
+    print(f"mathtune: serving {name} at http://{where}:{port}/ (OpenAI API: http://{where}:{port}/v1)", flush=True)
     if policy.hosts is None and not policy.api_key:
         print("mathtune: every address, any Host, no --api-key: anyone who reaches this port may use it", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning" if quiet else "info", access_log=not quiet,

@@ -18,7 +18,8 @@ from urllib.parse import urlsplit
 LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 WILDCARD = frozenset({"", "0.0.0.0", "::"})
 MAX_BODY = 1 << 20  # bytes of one request body: a question is at most a few thousand characters
-HEADER_SECONDS = 10.0  # a connection must send a whole request head within this (slow-header clients)
+HEADER_SECONDS = 10.0  # a connection must send a whole request head (and then its body) within this
+SINGLE = frozenset({"host", "origin", "authorization", "content-type", "content-length", "sec-fetch-site"})
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -64,7 +65,7 @@ def check(policy: Policy, method: str, path: str, headers: dict[str, str]) -> tu
     origin = headers.get("origin")
     if origin is not None and (origin == "null" or urlsplit(origin).netloc.lower() != host.lower()):
         return 403, "cross-origin requests are refused", "forbidden"
-    if headers.get("sec-fetch-site") == "cross-site":
+    if "cross-site" in headers.get("sec-fetch-site", "").lower():
         return 403, "cross-site requests are refused", "forbidden"
     if method == "POST" and headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
         return 415, "the body must be sent as Content-Type: application/json", "invalid_request_error"

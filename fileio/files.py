@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import json
 import math
@@ -197,6 +198,17 @@ def check_output(path: str | os.PathLike, kind: str = "file") -> None:
     p = Path(text)
     if not text:
         raise InputError("an output path is empty")
+    if text == "-":
+        raise InputError("-: give a file name (or /dev/stdout)")
+    if p.is_symlink():  # written through to what it names (see atomic_path)
+        try:
+            os.stat(p)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise InputError(f"{text}: too many levels of symbolic links") from None
+            if not Path(os.path.realpath(p)).parent.is_dir():
+                raise InputError(f"{text}: a symbolic link to {os.path.realpath(p)}, whose folder does not exist") from None
+        p = Path(os.path.realpath(p))
     if kind == "file" and (text.endswith(os.sep) or p.is_dir()):
         raise InputError(f"{text}: is a directory; give a file name")
     if kind == "file" and p.exists():

@@ -46,10 +46,19 @@ def locked(lock: Path, what: str | os.PathLike) -> Iterator[None]:
         os.close(fd)  # closing releases the lock; the lock file stays (removing it would race)
 
 
+_VERSION = re.compile(r"v-[A-Za-z0-9_]+(\.partial)?")  # what new_version makes: the only names it removes
+
+
 @contextlib.contextmanager
 def output_lock(out: str | os.PathLike) -> Iterator[Path]:
-    """Hold the lock of `out`'s version store (one writer at a time); yields the store."""
+    """Hold the lock of `out`'s version store (one writer at a time); yields the store.
+
+    A store that is a symbolic link (or not a directory) is refused: cleaning it would follow the link
+    and remove what is there (a folder unpacked from elsewhere may carry such a link)."""
     store = store_of(out)
+    if store.is_symlink() or store.exists() and not store.is_dir():
+        raise InputError(f"{store}: is a symbolic link or not a directory; remove it (mathtune keeps its "
+                         "versions there)")
     with locked(store / "lock", out):
         yield store
 
@@ -74,8 +83,8 @@ def new_version(out: str | os.PathLike) -> Iterator[Path]:
         finally:
             if work.exists():
                 shutil.rmtree(work, ignore_errors=True)
-            if _current(store) is None:  # a first write that failed leaves no trace
-                shutil.rmtree(store, ignore_errors=True)
+            if _current(store) is None and all(e.name == "lock" or _VERSION.fullmatch(e.name) for e in store.iterdir()):
+                shutil.rmtree(store, ignore_errors=True)  # a first write that failed leaves no trace
 
 
 def clean_stale(out: Path) -> list[Path]:
@@ -85,7 +94,7 @@ def clean_stale(out: Path) -> list[Path]:
     current = _current(store)
     removed = []
     for entry in store.iterdir():
-        if entry.name in ("lock", "current") or entry.name == current:
+        if entry.name in ("lock", "current") or entry.name == current or not _VERSION.fullmatch(entry.name):
             continue
         if entry.is_dir() and not entry.is_symlink():
             shutil.rmtree(entry, ignore_errors=True)
@@ -169,7 +178,7 @@ def _publish(out: Path, store: Path, work: Path) -> None:
             link.unlink(missing_ok=True)
     for name in names:  # a member that had its own version store before this set took it over
         own = store_of(out.parent / name)
-        if own != store and own.is_dir() and _is_ours(out.parent / name, store):
+        if own != store and own.is_dir() and not own.is_symlink() and _is_ours(out.parent / name, store):
             shutil.rmtree(own, ignore_errors=True)
     clean_stale(out)
 

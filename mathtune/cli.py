@@ -83,13 +83,43 @@ OUTPUT_EXCEPTIONS = {("data", "export", "out"): lambda a: "file" if a.format == 
 
 
 def check_outputs(args: argparse.Namespace) -> None:
-    """Refuse unwritable output paths (a directory, under a file, under /proc) in one line."""
+    """Refuse unwritable output paths (a directory, under a file, under /proc) in one line, and outputs
+    that would overwrite each other or an input (`--out` may rewrite its input: it is read first)."""
     group, step = getattr(args, "group", None), getattr(args, "step", None)
+    outputs = {}
     for name, kind in OUTPUT_OPTIONS.items():
         value = getattr(args, name, None)
         if isinstance(value, str):
             kind = OUTPUT_EXCEPTIONS.get((group, step, name), OUTPUT_EXCEPTIONS.get((group, None, name), kind))
             check_output(value, kind(args) if callable(kind) else kind)
+            outputs[name] = value
+    _distinct(args, outputs)
+
+
+def _same(a: str, b: str) -> bool:
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _distinct(args: argparse.Namespace, outputs: dict[str, str]) -> None:
+    special = [v for v in outputs.values() if v.startswith("/dev/")]  # /dev/null twice is fine
+    names = list(outputs.items())
+    for i, (n1, v1) in enumerate(names):
+        for n2, v2 in names[i + 1:]:
+            if v1 not in special and _same(v1, v2):
+                raise InputError(f"--{n1.replace('_', '-')} and --{n2.replace('_', '-')} name the same file {v1}")
+    inputs = [v for key, value in vars(args).items() if key not in OUTPUT_OPTIONS
+              for v in (value if isinstance(value, list) else [value])
+              if isinstance(v, str) and os.path.isfile(v.split("#")[0])]
+    for name, value in outputs.items():
+        for given in inputs:
+            if name != "out" and value not in special and _same(value, given.split("#")[0]):
+                raise InputError(f"--{name.replace('_', '-')} {value}: is an input of this command; "
+                                 "give another file")
 
 
 def _one_line(exc: BaseException) -> str:

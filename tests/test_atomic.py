@@ -245,3 +245,26 @@ def test_prepare_refuses_a_second_run_on_the_same_folder(tmp_path):
     with locked(out / ".prepare.lock", out):
         assert main(["data", "prepare", str(rows), "--out-dir", str(out), "--no-mindrecord", "--quiet"]) == 2
     assert not (out / "report.json").exists()
+
+
+def test_a_version_store_that_is_a_symlink_is_refused_and_nothing_outside_is_removed(tmp_path):
+    """A folder unpacked from elsewhere may carry `.prepare.versions -> ..`: cleaning must not follow it."""
+    from mathtune.cli import main
+
+    victim = tmp_path / "project"
+    victim.mkdir()
+    (victim / "main.py").write_text("code\n")
+    (victim / "v-notes").mkdir()  # even a name like the store's own versions
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".prepare.versions").symlink_to(victim)
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text('{"problem": "计算 1 + 1 等于多少？", "solution": "2"}\n', encoding="utf-8")
+    assert main(["data", "prepare", str(rows), "--out-dir", str(out), "--no-mindrecord", "--quiet"]) == 2
+    assert (victim / "main.py").read_text() == "code\n" and (victim / "v-notes").is_dir()
+    # inside a real store, only the names it makes are removed
+    (out / ".prepare.versions").unlink()
+    assert main(["data", "prepare", str(rows), "--out-dir", str(out), "--no-mindrecord", "--quiet"]) in (0, 1)
+    (out / ".prepare.versions" / "notes.txt").write_text("mine\n")
+    assert main(["data", "prepare", str(rows), "--out-dir", str(out), "--no-mindrecord", "--quiet"]) in (0, 1)
+    assert (out / ".prepare.versions" / "notes.txt").read_text() == "mine\n"

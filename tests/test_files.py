@@ -190,3 +190,33 @@ def test_an_input_given_by_process_substitution_is_read_whole(tmp_path):
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert len(out.read_text().splitlines()) == 30
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--report", "{rows}"], "is an input"), (["--errors", "{rows}"], "is an input"),
+    (["--report", "{out}"], "name the same file"),
+])
+def test_outputs_that_would_overwrite_an_input_or_each_other_are_refused(tmp_path, extra, message):
+    import subprocess
+    import sys
+
+    rows = _synth(tmp_path)
+    before = rows.read_bytes()
+    out = tmp_path / "out.jsonl"
+    args = [a.format(rows=rows, out=out) for a in extra]
+    run = subprocess.run([sys.executable, "-m", "mathtune", "data", "check", str(rows), "--out", str(out), *args],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and message in run.stderr and rows.read_bytes() == before
+
+
+def test_symlink_loops_dangling_links_and_dash_are_refused_as_outputs(tmp_path):
+    from fileio.files import check_output
+
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    dangling = tmp_path / "dangling"
+    dangling.symlink_to(tmp_path / "nowhere" / "x")
+    for path, message in [(loop, "too many levels"), (dangling, "does not exist"), ("-", "/dev/stdout")]:
+        with pytest.raises(InputError, match=message):
+            check_output(path)
+    assert loop.is_symlink() and dangling.is_symlink()

@@ -32,6 +32,7 @@ def test_host_names(host, name):
     ("POST", "/v1/chat/completions", {"host": "127.0.0.1:8000", "origin": "null", **JSON}, 403),
     ("POST", "/v1/chat/completions", {"host": "127.0.0.1:8000", "origin": "http://127.0.0.1:8000", **JSON}, None),
     ("GET", "/v1/models", {"host": "127.0.0.1:8000", "sec-fetch-site": "cross-site"}, 403),
+    ("GET", "/v1/models", {"host": "127.0.0.1:8000", "sec-fetch-site": "CROSS-SITE, same-origin"}, 403),
     ("POST", "/v1/chat/completions", {"host": "127.0.0.1:8000", "content-length": str(2 << 20), **JSON}, 413),
     ("POST", "/v1/chat/completions", {"host": "127.0.0.1:8000", "content-length": "-1", **JSON}, 413),
 ])
@@ -190,3 +191,55 @@ def test_an_api_key_is_needed_when_set_and_openai_clients_send_it(guarded):
     assert got.choices[0].finish_reason == "stop"
     with pytest.raises(openai.AuthenticationError):
         openai.OpenAI(base_url=url + "/v1", api_key="wrong").models.list()
+
+
+def test_a_body_that_trickles_in_is_408_and_headers_given_twice_are_400(guarded):
+    url, _ = guarded
+    port = int(url.rsplit(":", 1)[1])
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+              b"Content-Length: 100\r\n\r\n{")  # the head, then one byte of the body, then nothing
+    s.settimeout(10)
+    reply = b""
+    while b"\r\n\r\n" not in reply:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        reply += chunk
+    s.close()
+    assert reply.startswith(b"HTTP/1.1 408"), reply[:200]
+    body = json.dumps({"messages": [{"role": "user", "content": "1+1"}]}).encode()
+    for name, value in [(b"Origin", b"http://127.0.0.1"), (b"Authorization", b"Bearer x"), (b"Host", b"127.0.0.1")]:
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                  + name + b": " + value + b"\r\n" + name + b": " + value + b"\r\n"
+                  + b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+        s.settimeout(10)
+        head = s.recv(4096)
+        s.close()
+        assert head.startswith(b"HTTP/1.1 400"), (name, head[:200])
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--api-key", ""], "--api-key"), (["--api-key", " padded "], "--api-key"), (["--api-key", "ключ"], "--api-key"),
+    (["--allow-host", "evil.com:80"], "--allow-host"), (["--allow-host", ""], "--allow-host"),
+    (["--allow-host", "*"], "--allow-host"), (["--temperature", "nan"], "finite"), (["--timeout", "nan"], "finite"),
+    (["--max-tokens-limit", "0"], "--max-tokens-limit"),
+])
+def test_unusable_serve_options_are_one_line_before_the_model_loads(tmp_path, options, message):
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-m", "mathtune", "serve", "--run-dir", str(tmp_path), *options],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2 and message in run.stderr and len(run.stderr.strip().splitlines()) == 1, run.stderr
+
+
+def test_a_temperature_too_small_to_scale_by_is_greedy():
+    import numpy as np
+
+    from evaluation.sampling import Sampling, next_tokens
+
+    logits = np.array([[0.0, 1.0, 0.99]], dtype=np.float32)
+    for t in (1e-307, 5e-324, 1e-5):
+        assert Sampling(t).greedy and next_tokens(logits, Sampling(t), [np.random.default_rng(0)])[0] == 1
