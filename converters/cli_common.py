@@ -99,7 +99,7 @@ def _tokenizer(a):
     return load_tokenizer(a.tokenizer, a.digits, a.bos, a.eos, a.pad)
 
 
-def write_dataset(conv_path: str, out: str, a, source: str | None = None) -> dict:
+def write_dataset(conv_path: str, out: str, a, source: str | None = None, shown: str | None = None) -> dict:
     """Conversations file → MindRecord with metadata and a read-back check; returns the summary."""
     from tqdm import tqdm
 
@@ -147,7 +147,7 @@ def write_dataset(conv_path: str, out: str, a, source: str | None = None) -> dic
     took = time.perf_counter() - start
     summary = {**stats.summary(), "bad_items": len(bad)}
     _report_failures([str(e) for e in bad], None)
-    print(f"wrote {summary['rows']} rows ({summary['samples']} samples) to {out} in {took:.1f}s; "
+    print(f"wrote {summary['rows']} rows ({summary['samples']} samples) to {shown or out} in {took:.1f}s; "
           f"real tokens {100 * summary['real_token_share']:.1f}%, supervised {100 * summary['supervised_share']:.1f}%")
     found = tally.meta()
     if found["template"] is None:

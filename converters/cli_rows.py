@@ -202,7 +202,7 @@ def _prepare(a, out: Path, shown: Path) -> int:
     summary = None
     if not a.no_mindrecord:
         summary = write_dataset(str(out / "conversations.json"), str(out / "train.mindrecord"), a,
-                                source=", ".join(a.inputs))
+                                source=", ".join(a.inputs), shown=str(shown / "train.mindrecord"))
     write_json(out / "report.json", {**report, "selected": P.category_table(chosen), "mindrecord": summary})
     print(f"wrote {shown}/selected.jsonl, conversations.json, conversations_tools.json, report.json"
           + ("" if a.no_mindrecord else ", train.mindrecord"))
