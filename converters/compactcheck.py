@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from converters.stepcheck import TRUNCATED, Expr, check_steps, close, final_value, header_value
-from converters.steps_replay import Fail, StepError
+from converters.steps_replay import Fail, StepError, first_wrong
 
 KINDS = ("layout", "restate", "chunk", "answer")
 _TRUNCATING = ("linear", "sqrt", "mean", "discount")
@@ -43,10 +43,4 @@ def check_compact(category: str, args: tuple[str, ...], response: str) -> StepEr
     """None when every line of `response` holds; else the first wrong one."""
     if category in ("fraction", "function"):
         return check_steps(category, args, response)
-    try:
-        _check(category, args, response.split("\n"))
-    except Fail as failure:
-        return failure.args[0]
-    except (ValueError, ArithmeticError, IndexError) as e:  # text no rule foresaw: never a traceback
-        return StepError(1, "layout", f"unreadable: {e}")
-    return None
+    return first_wrong(_check, category, args, response)

@@ -13,7 +13,7 @@ from decimal import Context, Decimal
 from fractions import Fraction
 
 from converters.compute import solve
-from converters.steps_replay import Fail, Replay, StepError
+from converters.steps_replay import Fail, Replay, StepError, first_wrong
 
 KINDS = ("restate", "layout", "copy", "cursor", "carry", "sum digit", "borrow", "difference digit",
          "partial product", "quotient digit", "root digit", "trial divisor", "bring down", "progress row",
@@ -178,10 +178,4 @@ def _check(category: str, args: tuple[str, ...], lines: list[str]) -> None:
 
 def check_steps(category: str, args: tuple[str, ...], response: str) -> StepError | None:
     """None when every step of `response` holds; else the first wrong one."""
-    try:
-        _check(category, args, response.split("\n"))
-    except Fail as failure:
-        return failure.args[0]
-    except (ValueError, ArithmeticError, IndexError) as e:  # text no rule foresaw: never a traceback
-        return StepError(1, "layout", f"unreadable: {e}")
-    return None
+    return first_wrong(_check, category, args, response)

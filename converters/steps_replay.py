@@ -25,6 +25,18 @@ class Fail(Exception):
         super().__init__(StepError(line, kind, detail))
 
 
+def first_wrong(check, category: str, args: tuple[str, ...], response: str) -> StepError | None:
+    """Run a checker `check(category, args, lines)` that raises Fail: None, or the first wrong step;
+    text no rule foresaw is a `layout` error, never a traceback."""
+    try:
+        check(category, args, response.split("\n"))
+    except Fail as failure:
+        return failure.args[0]
+    except (ValueError, ArithmeticError, IndexError) as e:
+        return StepError(1, "layout", f"unreadable: {e}")
+    return None
+
+
 def _digits(text: str) -> list[int]:
     return [int(c) for c in text]
 

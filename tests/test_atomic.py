@@ -17,7 +17,19 @@ ROOT = Path(__file__).resolve().parents[1]
 # Imports MindSpore once, then per kill point forks a writer whose k-th rename/link call is os._exit:
 # the process dies there as under `kill -9`. The output folder is restored to the old set before each
 # fork and copied (symlinks as symlinks) after each death, for the checker to open with MindDataset.
-KILLER = textwrap.dedent("""
+# Wraps a call so that the k-th call of any wrapped one ends the process as `kill -9` would (one count
+# for all of them; a forked child starts from the parent's count, which never calls them).
+DYING = textwrap.dedent("""
+    import os
+    def dying(real, k, calls=[0]):
+        def call(*args, **kwargs):
+            calls[0] += 1
+            if calls[0] == k:
+                os._exit(77)
+            return real(*args, **kwargs)
+        return call
+""")
+KILLER = DYING + textwrap.dedent("""
     import json, os, shutil, sys
     from pathlib import Path
     sys.path.insert(0, sys.argv[1])
@@ -31,16 +43,8 @@ KILLER = textwrap.dedent("""
             shutil.copytree(pristine, live, symlinks=True)
             pid = os.fork()
             if pid == 0:
-                calls = [0]
-                def dying(real):
-                    def call(*args, **kwargs):
-                        calls[0] += 1
-                        if calls[0] == k:
-                            os._exit(77)
-                        return real(*args, **kwargs)
-                    return call
                 for name in ("rename", "replace", "link"):  # the calls that change what readers see
-                    setattr(os, name, dying(getattr(os, name)))
+                    setattr(os, name, dying(getattr(os, name), k))
                 pairs = ((h, g) for _, h, g in read_conversations(conv))
                 write_mindrecord(encode(pairs, tok, EncodeOptions(chat="plain")), live / "train.mindrecord", 96,
                                  tok.pad_id, {"version": "new"}, shards=shards)
@@ -175,19 +179,11 @@ def test_mindrecord_into_a_directory_path_leaves_nothing(small_set, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dir"] and not any(target.iterdir())
 
 
-PREPARE_KILLER = textwrap.dedent("""
+PREPARE_KILLER = DYING + textwrap.dedent("""
     import os, sys
     sys.path.insert(0, sys.argv[1])
     k = int(sys.argv[2])
-    calls = [0]
-    def dying(real):
-        def call(*args, **kwargs):
-            calls[0] += 1
-            if calls[0] == k:
-                os._exit(77)
-            return real(*args, **kwargs)
-        return call
-    os.replace, os.rename = dying(os.replace), dying(os.rename)
+    os.replace, os.rename = dying(os.replace, k), dying(os.rename, k)
     from mathtune.cli import main
     sys.exit(main(sys.argv[3:]))
 """)
