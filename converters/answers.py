@@ -25,7 +25,8 @@ _PLAIN_FRACTION = re.compile(r"[-+]?\d+/[-+]?\d+", re.ASCII)
 _PLAIN_GROUPED = re.compile(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?", re.ASCII)
 _PLAIN_NUMBER = re.compile(r"[-+]?(?:\d+(?:_\d+)*(?:\.(?:\d+(?:_\d+)*)?)?|\.\d+(?:_\d+)*)(?:[eE][-+]?\d+)?", re.ASCII)
 _INT_LITERAL = re.compile(r"[-+]?0(?:[xX][0-9a-fA-F]+(?:_[0-9a-fA-F]+)*|[oO][0-7]+(?:_[0-7]+)*|[bB][01]+(?:_[01]+)*)")
-MAX_PLAIN = 10_000  # characters of one printed value (a program may print a 28-digit power, not a megabyte)
+MAX_PLAIN = 1_000_000  # characters of one printed value: the regexes are linear, a line past this is not a value
+MAX_LITERAL = 200  # an int literal in base 2/8/16 is converted to decimal digits: keep that cheap
 
 
 def plain_value(line: str) -> str | None:
@@ -39,7 +40,7 @@ def plain_value(line: str) -> str | None:
     if _PLAIN_GROUPED.fullmatch(text):
         return text.replace(",", "").lstrip("+")
     if _INT_LITERAL.fullmatch(text):
-        return str(int(text, 0))
+        return str(int(text, 0)) if len(text) <= MAX_LITERAL else None
     if _PLAIN_NUMBER.fullmatch(text):
         return text.replace("_", "").lstrip("+")
     return None

@@ -54,7 +54,7 @@ def test_the_answer_read_from_a_programs_output(printed, answer):
 
 
 @pytest.mark.parametrize("line", ["a = 5", "Done in 0.01 s", "1,2", "12,34", "0x", "1__0", "_1", "1_", "e5", "--3",
-                                  "1/", "/2", "0xZZ", "1.2.3", "१२", "9" * 10_001])
+                                  "1/", "/2", "0xZZ", "1.2.3", "१२", "9" * 1_000_001, "0x" + "f" * 300])
 def test_lines_that_are_not_one_value(line):
     assert plain_value(line) is None
 
