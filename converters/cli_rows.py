@@ -29,7 +29,7 @@ def weights(specs: list[str], names: list[str]) -> dict[str, float]:
 
 
 def cmd_synth(a) -> int:
-    from converters.synth import SHARES, synth_rows
+    from converters.synth import SHARES, synth_rows, valid_ops
 
     if a.phrasings == "varied":
         from converters.phrasings import phrased_rows
@@ -40,7 +40,7 @@ def cmd_synth(a) -> int:
         n = write_jsonl(a.out, phrased_rows(a.n, a.seed))
         print(f"wrote {n} rows in varied phrasings to {a.out}")
         return 0
-    if not a.ops or set(a.ops) - set("+-*/"):
+    if not valid_ops(a.ops):
         raise InputError(f"--ops {a.ops!r}: expected some of + - * /")
     unknown = sorted(set(a.only or []) - set(SHARES))
     if unknown:
@@ -171,6 +171,14 @@ def cmd_prepare(a) -> int:
     return code
 
 
+def _errors_file(a, out: Path, shown: Path, wanted: bool) -> tuple[str | None, str | None]:
+    """(the errors file as named to the user, where it is written): `--errors` as given, else
+    errors.txt of the set, written into the new version (`out`) when `wanted`."""
+    if a.errors:
+        return a.errors, None
+    return (str(shown / "errors.txt"), str(out / "errors.txt")) if wanted else (None, None)
+
+
 def _prepare(a, out: Path, shown: Path) -> int:
     """Write the outputs into `out` (the new version); messages name them as published, in `shown`."""
     errors: list[RowError] = []
@@ -189,7 +197,7 @@ def _prepare(a, out: Path, shown: Path) -> int:
     if not chosen:  # say why, before any later step fails for a wrong reason
         why = S.why_empty(steps, rows)
         write_json(out / "report.json", {**report, "selected": [], "no_rows_left": why})
-        _report_failures(failures, a.errors or str(shown / "errors.txt"), None if a.errors else str(out / "errors.txt"))
+        _report_failures(failures, *_errors_file(a, out, shown, True))
         print(f"mathtune: no row left to train on: {why}", file=sys.stderr)
         return 1
     done = P.complete_rows(chosen, a.style, a.labels)
@@ -206,6 +214,4 @@ def _prepare(a, out: Path, shown: Path) -> int:
     write_json(out / "report.json", {**report, "selected": P.category_table(chosen), "mindrecord": summary})
     print(f"wrote {shown}/selected.jsonl, conversations.json, conversations_tools.json, report.json"
           + ("" if a.no_mindrecord else ", train.mindrecord"))
-    keep = failures and not a.errors
-    return _report_failures(failures, a.errors or (str(shown / "errors.txt") if failures else None),
-                            str(out / "errors.txt") if keep else None)
+    return _report_failures(failures, *_errors_file(a, out, shown, bool(failures)))

@@ -19,7 +19,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from converters.compute import OPS
-from converters.steps import steps_response
+from converters.steps import steps_response, wrap
 
 
 def _num(x: Decimal) -> str:
@@ -28,14 +28,10 @@ def _num(x: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _wrap(expr: str, negative: bool) -> str:
-    return f"= -({expr})" if negative else f"= {expr}"
-
-
 def _partials(x: Decimal, y: Decimal) -> list[Decimal]:
     """|x| times each non-zero digit of |y| at its place, highest place first."""
     x, y = abs(x), abs(y)
-    sign, digits, exp = y.as_tuple()
+    _, digits, exp = y.as_tuple()
     n = len(digits)
     return [x * d * Decimal(10) ** (exp + n - 1 - i) for i, d in enumerate(digits) if d]
 
@@ -44,15 +40,15 @@ def _products(x: Decimal, y: Decimal, negative: bool) -> list[str]:
     terms = _partials(x, y)
     if len(terms) < 2:
         return []
-    return [_wrap(" + ".join(_num(t) for t in terms), negative)]
+    return [wrap(" + ".join(_num(t) for t in terms), negative)]
 
 
 def _quotient(num: Decimal, den: Decimal, negative: bool) -> list[str]:
-    """The operands scaled to integers by the same power of ten, when that changes how they read."""
+    """The operands scaled to integers by the same power of ten (`compact_response` drops the line when
+    it reads as the first)."""
     places = max(0, -num.as_tuple().exponent, -den.as_tuple().exponent)
     top, bottom = abs(num).scaleb(places), abs(den).scaleb(places)
-    line = _wrap(f"{_num(top)} ÷ {_num(bottom)}", negative)
-    return [line]
+    return [wrap(f"{_num(top)} ÷ {_num(bottom)}", negative)]
 
 
 def _middle(category: str, args: tuple[str, ...]) -> list[str]:
@@ -74,7 +70,7 @@ def _middle(category: str, args: tuple[str, ...]) -> list[str]:
         for j in range(2, k):
             acc *= x
             rest = f" × {_num(x)}^{k - j}" if k - j > 1 else f" × {_num(x)}"
-            lines.append(_wrap(f"{_num(acc)}{rest}", negative))
+            lines.append(wrap(f"{_num(acc)}{rest}", negative))
         return lines
     if category == "mean":
         total = sum(Decimal(v) for v in args)

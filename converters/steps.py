@@ -53,7 +53,8 @@ def _show(n: int, places: int, negative: bool = False) -> str:
     return f"{sign}{text[:-places]}.{text[-places:]}"
 
 
-def _wrap(expr: str, negative: bool) -> str:
+def wrap(expr: str, negative: bool) -> str:
+    """`= EXPR`, or `= -(EXPR)` with the sign outside (shared with `converters.compact`)."""
     return f"= -({expr})" if negative else f"= {expr}"
 
 
@@ -71,10 +72,10 @@ def _arithmetic(t: Tape, a: str, op: str, b: str) -> None:
         negative = x < 0
         if x == 0:  # 0 ± y: the value is ±y
             negative = y != 0 and (y < 0) == (kind == "+")
-            t.say(_wrap(_magnitude(y), negative))
+            t.say(wrap(_magnitude(y), negative))
             t.say(f"= {_show(Y, s, negative)}")
             return
-        t.say(_wrap(f"{_magnitude(x)} {'+' if adding else '-'} {_magnitude(y)}", negative))
+        t.say(wrap(f"{_magnitude(x)} {'+' if adding else '-'} {_magnitude(y)}", negative))
         if adding:
             value = t.add(X, Y, _fit(WIDTHS["add"], X + Y))
         else:
@@ -85,12 +86,12 @@ def _arithmetic(t: Tape, a: str, op: str, b: str) -> None:
         return
     negative = (x < 0) != (y < 0) and x != 0
     if kind == "*":
-        t.say(_wrap(f"{_magnitude(x)} × {_magnitude(y)}", negative))
+        t.say(wrap(f"{_magnitude(x)} × {_magnitude(y)}", negative))
         width, ydigits = WIDTHS["mul"]
         value = t.mul(X, Y, _fit(width, X * Y), max(ydigits, len(str(Y))))
         t.say(f"= {_show(value, 2 * s, negative)}")
         return
-    t.say(_wrap(f"{_magnitude(x)} ÷ {_magnitude(y)}", negative))
+    t.say(wrap(f"{_magnitude(x)} ÷ {_magnitude(y)}", negative))
     _divide(t, X, Y, *WIDTHS["div"], negative)
 
 
@@ -108,7 +109,7 @@ def _linear(t: Tape, m: str, sign: str, n: str, rhs: str) -> None:
     s = _places(coef, num)
     top, bottom = _scaled(num, s), _scaled(coef, s)
     negative = (num < 0) != (coef < 0) and num != 0
-    t.say(_wrap(f"{_magnitude(num)} ÷ {_magnitude(coef)}", negative))
+    t.say(wrap(f"{_magnitude(num)} ÷ {_magnitude(coef)}", negative))
     _divide(t, top, bottom, *WIDTHS["linear"], negative)
 
 
@@ -133,7 +134,7 @@ def _power(t: Tape, a: str, k: str) -> None:
     s = _places(x)
     X = _scaled(x, s)
     negative = x < 0 and n % 2 == 1
-    t.say(_wrap(f"{_magnitude(x)}^{n}", negative))
+    t.say(wrap(f"{_magnitude(x)}^{n}", negative))
     digits = max(WIDTHS["power"], len(str(X)))
     acc = X
     for step in range(2, n + 1):
@@ -165,7 +166,7 @@ def _product(t: Tape, a: str, b: str, widths: tuple[int, int]) -> None:
     s1, s2 = _places(x), _places(y)
     X, Y = _scaled(x, s1), _scaled(y, s2)
     negative = (x < 0) != (y < 0) and x != 0 and y != 0
-    t.say(_wrap(f"{_magnitude(x)} × {_magnitude(y)}", negative))
+    t.say(wrap(f"{_magnitude(x)} × {_magnitude(y)}", negative))
     width, ydigits = widths
     value = t.mul(X, Y, _fit(width, X * Y), max(ydigits, len(str(Y))))
     t.say(f"= {_show(value, s1 + s2, negative)}")

@@ -144,6 +144,14 @@ GENERATORS: dict[str, Callable[[random.Random], tuple[str, str]]] = {
 }
 
 
+OPS = "+-*/"
+
+
+def valid_ops(ops: str) -> bool:
+    """Operators `arithmetic` can draw: some of + - * /."""
+    return bool(ops) and not set(ops) - set(OPS)
+
+
 def synth_rows(
     n: int, seed: int = 0, shares: dict[str, float] | None = None, duplicate_share: float = 0.0,
     with_category: bool = False, short_numbers: float = 0.0, ops: str = "+-*/",
@@ -156,7 +164,7 @@ def synth_rows(
     training data in which a 2-digit operand is not a 1-in-100 rarity. `ops`: the operators `arithmetic`
     draws from (`"+-"`: the short rows that teach the steps style's column layout fastest).
     """
-    if not ops or set(ops) - set("+-*/"):
+    if not valid_ops(ops):
         raise ValueError(f"ops {ops!r}: expected some of + - * /")
     rng = _Draws(seed, short_numbers, ops)
     shares = shares or SHARES

@@ -32,21 +32,19 @@ def cmd_chat(a) -> int:
 
 
 def cmd_serve(a) -> int:
+    import math
+    import os
+
     from fileio.files import InputError
     from evaluation.cli import _model
     from evaluation.serve import check_port, serve
+    from evaluation.serve_guard import policy_for
 
     for name in ("max_batch", "max_queue"):
         if getattr(a, name) < 1:
             raise InputError(f"--{name.replace('_', '-')} must be at least 1")
     if a.timeout <= 0 or not 0 <= a.wait_ms <= 10_000 or not 0 < a.port < 65536:
         raise InputError("need --timeout > 0, 0 ≤ --wait-ms ≤ 10000 and 0 < --port < 65536")
-    import os
-
-    from evaluation.serve_guard import policy_for
-
-    import math
-
     if not 0 < a.header_timeout <= 3600:
         raise InputError("--header-timeout must be > 0 and ≤ 3600 seconds")
     if a.max_body < 1024:

@@ -165,9 +165,10 @@ def answer_batch(model: Model, problems: list[str], max_new_tokens: int, limits:
     tok = model.tokenizer
     prompts = [prompt_ids(model, p) for p in problems]
     sent, sent_after = [0] * len(problems), [0] * len(problems)
+    gone = cancelled or (lambda i: False)
 
     def code_closed(i: int, toks: list[int]) -> bool:
-        if cancelled is not None and cancelled(i):
+        if gone(i):
             return True
         if not execute and on_event is None or keep_text:
             return False
@@ -182,7 +183,7 @@ def answer_batch(model: Model, problems: list[str], max_new_tokens: int, limits:
     second_idx, second_prompts = [], []
     for i, toks in enumerate(first):
         text = tok.decode(toks)
-        found = closed_code_block(text) if execute and not (cancelled is not None and cancelled(i)) else None
+        found = closed_code_block(text) if execute and not gone(i) else None
         entry = {"generation": text, "code": None, "code_status": None, "code_output": None}
         if keep_text:
             entry["text_generation"] = text
@@ -201,7 +202,7 @@ def answer_batch(model: Model, problems: list[str], max_new_tokens: int, limits:
         results.append(entry)
     if second_prompts:
         def after(j: int, toks: list[int]) -> bool:
-            if cancelled is not None and cancelled(second_idx[j]):
+            if gone(second_idx[j]):
                 return True
             if on_event is not None:
                 _tell_text(on_event, second_idx[j], tok.decode(toks), sent_after)

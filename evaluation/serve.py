@@ -126,7 +126,7 @@ def make_app(batcher: Batcher, settings: Settings, name: str, timeout: float, ma
         if raw == 408:  # a body that trickles in would hold a connection for as long as it likes
             return fail(408, f"the body did not arrive within {body_seconds:g} s", "timeout")
         if raw == 413:
-            return fail(413, f"the body is larger than {policy.max_body:,} bytes", "invalid_request_error")
+            return fail(*guard.too_large(policy))
         try:
             req = api.parse_request(raw, settings.max_new_tokens, max_tokens_limit)
             job_settings = _settings(settings, req)

@@ -56,6 +56,11 @@ def host_name(host: str) -> str:
     return host.rsplit(":", 1)[0].rstrip(".") if host.count(":") == 1 else host.rstrip(".")
 
 
+def too_large(policy: Policy) -> tuple[int, str, str]:
+    """The refusal of a body over the limit, by its `Content-Length` or as counted while it arrives."""
+    return 413, f"the body is larger than {policy.max_body:,} bytes", "invalid_request_error"
+
+
 def check(policy: Policy, method: str, path: str, headers: dict[str, str]) -> tuple[int, str, str] | None:
     """(status, message, error type) when the request is refused; None when it may go on.
     `headers`: names in lower case."""
@@ -71,7 +76,7 @@ def check(policy: Policy, method: str, path: str, headers: dict[str, str]) -> tu
         return 415, "the body must be sent as Content-Type: application/json", "invalid_request_error"
     length = headers.get("content-length")
     if length is not None and (not length.isdigit() or int(length) > policy.max_body):
-        return 413, f"the body is larger than {policy.max_body:,} bytes", "invalid_request_error"
+        return too_large(policy)
     if policy.api_key and path.startswith("/v1/"):
         scheme, _, given = headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), policy.api_key.encode()):

@@ -57,16 +57,6 @@ MAX_STREAM = 1 << 30  # bytes read from a pipe (a pipe is kept in memory: it can
 _STREAMS: dict[str, bytes] = {}
 
 
-def _is_stream(path: str) -> bool:
-    """A pipe, socket or character device: `<(…)`, /dev/stdin. Such an input reads once; a second open
-    of `/dev/fd/63` would find it drained and read as empty."""
-    try:
-        mode = os.stat(path).st_mode
-    except OSError:
-        return False
-    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)
-
-
 def _stream_bytes(path: str) -> bytes:
     if path not in _STREAMS:
         with open(path, "rb") as handle:
@@ -78,11 +68,12 @@ def _stream_bytes(path: str) -> bytes:
 
 
 def open_input(path: str | os.PathLike, mode: str = "rb", **kwargs: Any) -> IO:
-    """Open an input file; InputError naming the file when it cannot be read. A pipe (`<(…)`) is read
-    once and kept, so every later open of the same name reads it again from the start."""
+    """Open an input file; InputError naming the file when it cannot be read. A pipe (`<(…)`, /dev/stdin)
+    is read once and kept, so every later open of the same name reads it again from the start (a second
+    open of `/dev/fd/63` would find it drained)."""
     key = os.fspath(path)
     try:
-        if _is_stream(key):
+        if _special(Path(key)) == "stream":
             data = io.BytesIO(_stream_bytes(key))
             if "b" in mode:
                 return data
@@ -211,12 +202,8 @@ def check_output(path: str | os.PathLike, kind: str = "file") -> None:
         p = Path(os.path.realpath(p))
     if kind == "file" and (text.endswith(os.sep) or p.is_dir()):
         raise InputError(f"{text}: is a directory; give a file name")
-    if kind == "file" and p.exists():
-        special = _special(p)
-        if special == "device":
-            raise InputError(f"{text}: is a block device or socket, not a file; give a file name")
-        if special:  # /dev/null, /dev/stdout, a named pipe: written into, never replaced
-            return
+    if kind == "file" and _special(p, refuse=True):  # /dev/null, /dev/stdout, a FIFO: written into
+        return
     if kind == "dir" and p.exists() and not p.is_dir():
         raise InputError(f"{text}: exists and is not a directory")
     base = p if kind != "file" and p.is_dir() else p.parent
@@ -232,9 +219,10 @@ def check_output(path: str | os.PathLike, kind: str = "file") -> None:
     os.unlink(probe)
 
 
-def _special(path: Path) -> str | None:
-    """"stream" for a character device or named pipe (written into), "device" for a block device or
-    socket (refused), None for a regular file, a link to one, or nothing."""
+def _special(path: Path, refuse: bool = False) -> str | None:
+    """"stream" for a character device or named pipe (read once, or written into), "device" for a block
+    device or socket (with `refuse`, InputError: never a file to replace), None for a regular file, a
+    link to one, or nothing."""
     try:
         mode = os.stat(path).st_mode
     except OSError:
@@ -242,6 +230,8 @@ def _special(path: Path) -> str | None:
     if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
         return "stream"
     if stat.S_ISBLK(mode) or stat.S_ISSOCK(mode):
+        if refuse:
+            raise InputError(f"{path}: is a block device or socket, not a file; give a file name")
         return "device"
     return None
 
@@ -254,10 +244,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     is replaced); a character device or named pipe (`/dev/null`, `/dev/stdout`) gets the bytes written
     into it, never a file in its place; a block device or socket is refused (InputError)."""
     path = Path(path)
-    special = _special(path)
-    if special == "device":
-        raise InputError(f"{path}: is a block device or socket, not a file; give a file name")
-    if special == "stream":
+    if _special(path, refuse=True) == "stream":
         with tempfile.TemporaryDirectory(prefix=".mathtune-out-") as tmp:
             yield Path(tmp) / path.name
             with open(Path(tmp) / path.name, "rb") as src, open(path, "wb") as dst:

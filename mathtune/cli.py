@@ -112,12 +112,12 @@ def _distinct(args: argparse.Namespace, outputs: dict[str, str]) -> None:
         for n2, v2 in names[i + 1:]:
             if v1 not in special and _same(v1, v2):
                 raise InputError(f"--{n1.replace('_', '-')} and --{n2.replace('_', '-')} name the same file {v1}")
-    inputs = [v for key, value in vars(args).items() if key not in OUTPUT_OPTIONS
-              for v in (value if isinstance(value, list) else [value])
-              if isinstance(v, str) and os.path.isfile(v.split("#")[0])]
+    inputs = [path for key, value in vars(args).items() if key not in OUTPUT_OPTIONS
+              for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)
+              for path in [v.split("#")[0]] if os.path.isfile(path)]  # `rows.jsonl#3000` names rows.jsonl
     for name, value in outputs.items():
         for given in inputs:
-            if name != "out" and value not in special and _same(value, given.split("#")[0]):
+            if name != "out" and value not in special and _same(value, given):
                 raise InputError(f"--{name.replace('_', '-')} {value}: is an input of this command; "
                                  "give another file")
 
