@@ -1,5 +1,6 @@
 """Sandbox cost: start-up of a bare interpreter vs one under bubblewrap, and executions/s of
-`run_code` in each mode (a fresh process per program, as `mathtune predict` runs them).
+`run_code` in each mode (a fresh process per program, as `mathtune predict` runs them), for a program
+using `decimal` and one importing sympy (whose import is most of such a program's time).
 
 Usage: python bench/bench_sandbox.py [--runs 40]
 """
@@ -43,11 +44,16 @@ def main() -> None:
         print(f"bwrap: skipped ({problem})")
     for mode in modes:
         limits = Limits(sandbox=mode)
-        start = time.perf_counter()
-        for i in range(a.runs):
-            assert run_code(f"from decimal import Decimal\nprint(Decimal('{i}.5') * 2)", limits).ok
-        rate = a.runs / (time.perf_counter() - start)
-        print(f"run_code --sandbox={mode}: {rate:.1f} executions/s")
+        rates = {}
+        for kind, program in (("decimal", "from decimal import Decimal\nprint(Decimal('{i}.5') * 2)"),
+                              ("sympy", "from sympy import Rational, sqrt\nprint(Rational({i}, 7) + sqrt(12))")):
+            start = time.perf_counter()
+            for i in range(a.runs):
+                assert run_code(program.format(i=i), limits).ok
+            rates[kind] = a.runs / (time.perf_counter() - start)
+            print(f"run_code --sandbox={mode}, a {kind} program: {rates[kind]:.1f} executions/s")
+        print(f"  importing sympy costs {1000 / rates['sympy'] - 1000 / rates['decimal']:.0f} ms a program "
+              f"({rates['decimal'] / rates['sympy']:.1f}x the time of a program without it)")
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ import time
 from dataclasses import dataclass
 
 from evaluation import sandbox_bwrap, sandbox_cgroup, sandbox_seccomp
+from evaluation.sandbox_packages import INSIDE, link_dir, package_dirs
 from evaluation.sandbox_prelude import FORBIDDEN_EXIT, MEMORY_EXIT, PRELUDE
 from evaluation.sandbox_tree import remove_tree
 
@@ -58,9 +59,10 @@ class Result:
         return self.status == "ok"
 
 
-def _prelude_args(limits: Limits) -> list[str]:
+def _prelude_args(limits: Limits, packages: str, readable: tuple[str, ...]) -> list[str]:
+    """The limits, the sys.path entry holding sympy and mpmath, and the folders the program may read them in."""
     return [str(limits.cpu_seconds), str(limits.memory_mb * 1024 * 1024), str(limits.file_bytes),
-            str(limits.open_files), str(limits.processes)]
+            str(limits.open_files), str(limits.processes), packages, ":".join(readable)]
 
 
 def run_code(code: str, limits: Limits = Limits()) -> Result:
@@ -92,7 +94,7 @@ def _run_bwrap(source: bytes, limits: Limits) -> Result:
             child_fds += [block_r, info_w]
             # info stays open until the end: bwrap writes more to it, and a closed pipe would kill it
             own_fds += [block, info]
-        cmd = sandbox_bwrap.command(limits, program, PRELUDE, _prelude_args(limits), *child_fds[2:],
+        cmd = sandbox_bwrap.command(limits, program, PRELUDE, _prelude_args(limits, INSIDE, (INSIDE,)), *child_fds[2:],
                                     seccomp_fd=child_fds[1])
         start = time.perf_counter()
         # env={}: bwrap's own init keeps the environment bwrap started with, readable in /proc/1/environ
@@ -144,7 +146,9 @@ def _run_weak(source: bytes, limits: Limits) -> Result:
         program = os.path.join(work, "program.py")
         with open(program, "wb") as handle:
             handle.write(source)
-        cmd = [sys.executable, "-I", "-S", "-X", "utf8", "-c", PRELUDE, work, program, *_prelude_args(limits)]
+        packages = link_dir(work)
+        cmd = [sys.executable, "-I", "-S", "-X", "utf8", "-c", PRELUDE, work, program,
+               *_prelude_args(limits, packages, package_dirs())]
         start = time.perf_counter()
         # limits are set by the prelude, not a preexec_fn: without one, Python can vfork, which stays fast
         # when the caller is a large process (a loaded model); a new session lets a timeout kill the group

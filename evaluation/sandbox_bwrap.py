@@ -15,7 +15,7 @@ import subprocess
 import sys
 import sysconfig
 
-from evaluation import sandbox_seccomp
+from evaluation import sandbox_packages, sandbox_seccomp
 
 WORK = "/tmp"  # the tmpfs inside the sandbox
 INSTALL_HINT = ("bubblewrap is needed to run the model's programs: `sudo apt-get install bubblewrap` "
@@ -120,7 +120,7 @@ def command(limits, program_fd: int, prelude: str, prelude_args: list[str], bloc
            *(["--disable-userns"] if "--disable-userns" in newer else []),
            "--die-with-parent", "--new-session", "--clearenv",
            "--cap-drop", "ALL",  # as root bwrap keeps them (in the new user namespace) unless told
-           *read_only_view(),
+           *read_only_view(), *sandbox_packages.bind_args(),
            "--proc", "/proc", *proc_covers(), "--dev", "/dev",
            *size, "--tmpfs", WORK,
            "--file", str(program_fd), f"{WORK}/program.py", "--chdir", WORK, "--remount-ro", "/",

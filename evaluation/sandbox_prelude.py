@@ -10,6 +10,8 @@ lives in `__main__` and ordinary Python can switch it off. Under bubblewrap the 
 """
 from __future__ import annotations
 
+from evaluation.sandbox_packages import ALLOWED_TEXT
+
 MEMORY_EXIT = 101
 FORBIDDEN_EXIT = 102
 
@@ -17,6 +19,7 @@ PRELUDE = r'''
 import resource, sys
 _tmp, _code_path = sys.argv[1], sys.argv[2]
 _cpu, _mem, _fsize, _nofile, _nproc = (int(v) for v in sys.argv[3:8])
+_paths, _packages = [p for p in sys.argv[8:9] if p], tuple(p for p in sys.argv[9].split(":") if p)
 # CPU: the soft limit sends SIGXCPU; the hard one, a second later, SIGKILL if that was caught
 resource.setrlimit(resource.RLIMIT_CPU, (_cpu, _cpu + 1))
 # core size 1, not 0: the kernel ignores RLIMIT_CORE when core_pattern pipes to a helper (apport,
@@ -25,7 +28,24 @@ resource.setrlimit(resource.RLIMIT_CPU, (_cpu, _cpu + 1))
 for _res, _value in ((resource.RLIMIT_AS, _mem), (resource.RLIMIT_FSIZE, _fsize),
                      (resource.RLIMIT_NOFILE, _nofile), (resource.RLIMIT_NPROC, _nproc), (resource.RLIMIT_CORE, 1)):
     resource.setrlimit(_res, (_value, _value))
-_lib = tuple(p for p in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix} if p)
+_lib = tuple(p for p in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix} if p) + _packages + tuple(_paths)
+sys.path += _paths
+_ALLOWED = frozenset(sys.stdlib_module_names) | {"sympy", "mpmath"}
+
+class _OnlyAllowed:
+    """Refuses imports outside the standard library, sympy and mpmath (an ImportError, so that a
+    library's optional imports degrade as they would without the package)."""
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        top = name.partition(".")[0]
+        if top not in _ALLOWED:
+            raise ModuleNotFoundError(f"sandbox: import of {top!r} is refused: a program may import %(allowed)s",
+                                      name=name)
+        return None
+
+sys.meta_path.insert(0, _OnlyAllowed)
+if _packages:  # sympy needs ctypes (for sizeof(c_long)), whose import loads libpython: done before the hook,
+    import ctypes  # so that the program's own ctypes calls still meet it
 _DENY = ("socket.", "subprocess.", "os.system", "os.exec", "os.spawn", "os.posix_spawn", "os.fork", "os.forkpty",
          "os.kill", "os.killpg", "os.putenv", "os.unsetenv", "ctypes.", "pty.", "sys.addaudithook", "os.setuid",
          "os.chroot", "os.startfile", "webbrowser.", "urllib.", "http.", "ftplib.", "smtplib.", "os.symlink",
@@ -71,8 +91,15 @@ except BaseException as _exc:
     _code = 1
     if isinstance(_exc, MemoryError):
         _code = %(memory)d
-    elif isinstance(_exc, PermissionError) and str(_exc).startswith("sandbox:"):
+    elif isinstance(_exc, (PermissionError, ImportError)) and str(_exc).startswith("sandbox:"):
         _code = %(forbidden)d
+        try:  # the refusal in one line, not a traceback through the program
+            sys.stdout.flush()
+            sys.stderr.write(f"{_exc}\n")
+            sys.stderr.flush()
+        finally:
+            import os
+            os._exit(_code)
     try:
         import traceback
         traceback.print_exc()
@@ -82,4 +109,4 @@ except BaseException as _exc:
         pass
     import os
     os._exit(_code)
-''' % {"memory": MEMORY_EXIT, "forbidden": FORBIDDEN_EXIT}
+''' % {"memory": MEMORY_EXIT, "forbidden": FORBIDDEN_EXIT, "allowed": ALLOWED_TEXT}

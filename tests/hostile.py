@@ -10,7 +10,9 @@ from evaluation import sandbox_bwrap
 BWRAP_PROBLEM = sandbox_bwrap.problem()
 needs_bwrap = pytest.mark.skipif(BWRAP_PROBLEM is not None, reason=f"bubblewrap sandbox unavailable: {BWRAP_PROBLEM}")
 # what issue 13's attacker did first: the in-process policy switched off, so only the kernel is left
-HOOK_OFF = "import __main__\n__main__._DENY = ()\n__main__._PATH_EVENTS = set()\n"
+# the audit hook's policy emptied and the import finder removed: both live in the program's own interpreter
+HOOK_OFF = ("import __main__, sys\n__main__._DENY = ()\n__main__._PATH_EVENTS = set()\n"
+            "sys.meta_path[:] = [f for f in sys.meta_path if getattr(f, '__name__', '') != '_OnlyAllowed']\n")
 
 
 def new_mark() -> str:

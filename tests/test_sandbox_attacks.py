@@ -250,8 +250,7 @@ def test_native_extension_runs_only_inside(tmp_path, mark):
     if built.returncode != 0:
         pytest.skip(f"gcc could not build the extension: {built.stderr.decode()[-200:]}")
     blob = (tmp_path / "evil.so").read_bytes().hex()
-    code = f"""
-import sys
+    code = HOOK_OFF + f"""
 open('evil.so', 'wb').write(bytes.fromhex({blob!r}))
 sys.path.insert(0, '.')
 import evil
