@@ -115,9 +115,11 @@ def add_score_parser(sub) -> None:
     s.add_argument("predictions", help="JSONL/JSON rows, or MindFormers' text_generation_result.txt")
     s.add_argument("--gold", help="rows the predictions were made from, same order (JSONL or conversations JSON); "
                                   "their gold answers and categories are used")
-    s.add_argument("--mode", choices=["exact", "rel", "contest", "pal"], default="exact",
+    s.add_argument("--mode", choices=["exact", "rel", "contest", "pal", "math"], default="exact",
                    help="exact: equal at the gold's shown precision; rel: 1e-6 relative; contest: 0.01 absolute; "
-                        "pal: under 1e-3 absolute (PAL's GSM-Hard rule)")
+                        "pal: under 1e-3 absolute (PAL's GSM-Hard rule); math: every row judged symbolically "
+                        "(math-verify: LaTeX, fractions, radicals, intervals, sets), as rows whose gold is not a "
+                        "plain number always are")
     s.add_argument("--out", "--out-dir", dest="out_dir", help="default: beside the predictions")
     s.set_defaults(func=cmd_score)
 

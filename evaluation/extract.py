@@ -29,7 +29,7 @@ from fractions import Fraction
 
 from converters.answers import as_exact, extract_boxed
 
-MODES = ("exact", "rel", "contest", "pal")
+MODES = ("exact", "rel", "contest", "pal", "math")
 RULES = ("boxed", "####", "answer line", "first equation", "last number")
 MAX_EXPONENT = 10_000  # contest values stay below 1e200; 10**1e9 would never finish
 MAX_DIGITS = 10_000
@@ -185,6 +185,8 @@ def is_correct(pred: str | None, gold: str, mode: str = "exact") -> bool:
         return abs(p - g) <= Fraction(1, 10**6) * abs(g) if g else abs(p) <= Fraction(1, 10**12)
     if mode == "pal":
         return abs(p - g) < Fraction(1, 1000)
+    if mode == "math":  # numbers on both sides; otherwise the row is judged by evaluation.symbolic
+        return p == g
     return abs(p - g) <= Fraction(1, 100)
 
 

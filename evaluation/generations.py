@@ -76,13 +76,17 @@ def read_generations(path: str | os.PathLike) -> tuple[list[tuple[str, str | Non
     return out, errors
 
 
+_HEAD_WINDOW = 512  # an echo starts the output, after at most a template's head (~150 characters)
+
+
 def _loose_end(text: str, needle: str) -> int | None:
-    """End (in `text`) of the first occurrence of `needle`, ignoring whitespace; linear time."""
+    """End (in `text`) of an occurrence of `needle` that starts within the output's head, ignoring
+    whitespace; linear time. Further in, the same text is the model's own (`print` holds a problem `r`)."""
     squeezed = "".join(needle.split())
     if not squeezed:
         return None
     positions = [i for i, ch in enumerate(text) if not ch.isspace()]
-    found = "".join(text[i] for i in positions).find(squeezed)
+    found = "".join(text[i] for i in positions).find(squeezed, 0, _HEAD_WINDOW + len(squeezed))
     return None if found < 0 else positions[found + len(squeezed) - 1] + 1
 
 

@@ -1,6 +1,9 @@
 """`mathtune score`: accuracy overall and per category, error kinds, the extraction rules that
 fired, a table and a bar chart.
 
+A row whose gold is not a plain number (a competition answer: `\\dfrac{1}{16}`, `(-\\infty, 3]`), or every
+row with `--mode math`, is judged symbolically (`evaluation.symbolic`, math-verify).
+
 A row is scored from `answer` (already extracted, e.g. a program's output; a sentence there is read
 like free text), else from the text in `generation` or `prediction` (extracted here); its gold is `gold` (or any of `answers`). Numbers
 and one-element lists are taken as text; anything else makes the row unusable, and unusable rows
@@ -16,6 +19,7 @@ from pathlib import Path
 from converters.categories import CATEGORIES
 from fileio.plotting import figure, save_png
 from evaluation.extract import MODES, error_kind, extract_with_rule, is_correct, to_exact
+from evaluation import symbolic
 from evaluation.textonly import JUDGED, judged, text_only
 
 FIELDS = ("answer", "generation", "prediction")
@@ -71,6 +75,21 @@ def golds_of(row: dict) -> list[str]:
     raise RowProblem("no gold answer (field 'gold')")
 
 
+def _judge_symbolic(row: dict, golds: list[str]) -> tuple[str | None, str]:
+    """Sets `correct`, `error` (and `symbolic`) of a row judged by math-verify; (answer shown, rule)."""
+    parsed = symbolic.parsed_golds(golds)
+    given = row.get("answer") is not None and row.get("answer_from") != "text"
+    if given:
+        pred, rule = symbolic.from_value(_text(row["answer"], "answer")), row.get("answer_from") or "given"
+    else:
+        name = "generation" if row.get("generation") is not None else "prediction"
+        pred, rule = symbolic.from_text(_text(row[name], name)), symbolic.RULE
+    row["correct"] = bool(pred) and symbolic.judge(pred, parsed)
+    row["error"] = None if row["correct"] else ("wrong" if pred else "no answer")
+    row["symbolic"] = True
+    return symbolic.shown(pred) if pred else None, rule if isinstance(rule, str) else "given"
+
+
 def score_rows(rows: list[dict], mode: str = "exact") -> dict:
     """Adds `answer`, `rule`, `correct` and `error` to each usable row; unusable rows are listed
     under `rejected` ({where, reason}) and not counted."""
@@ -87,11 +106,18 @@ def score_rows(rows: list[dict], mode: str = "exact") -> dict:
         except RowProblem as exc:
             rejected.append({"where": row.get("where") or f"row {index}", "reason": str(exc)})
             continue
+        if symbolic.is_symbolic(golds, mode):
+            try:
+                pred, rule = _judge_symbolic(row, golds)
+            except ValueError as exc:
+                rejected.append({"where": row.get("where") or f"row {index}", "reason": str(exc)})
+                continue
+        else:
+            row["correct"] = any(is_correct(pred, g, mode) for g in golds)
+            row["error"] = None if row["correct"] else error_kind(pred, golds[0], mode)
         row["answer"], row["rule"] = pred, rule
         usable.append(row)
         usable_golds.append(golds)
-        row["correct"] = any(is_correct(pred, g, mode) for g in golds)
-        row["error"] = None if row["correct"] else error_kind(pred, golds[0], mode)
         rules[rule] += 1
         cat = row.get("category") if isinstance(row.get("category"), str) and row["category"] else "unknown"
         per[cat]["n"] += 1

@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from converters.categories import categorise
 from converters.compactcheck import check_compact
 from converters.stepcheck import check_steps
+from evaluation import symbolic
 from evaluation.extract import extract_with_rule, is_correct
 
 OPENERS = {"+", "-", "×", "÷", "√"}
@@ -80,7 +81,12 @@ def text_only(rows: list[dict], mode: str, golds: list[list[str]]) -> dict | Non
         measurable, answer = text_answer(row)
         if not measurable:
             return None
-        right = any(is_correct(answer, g, mode) for g in gold)
+        if row.get("symbolic"):
+            text = row.get("text_generation")
+            pred = symbolic.from_text(text) if isinstance(text, str) else symbolic.from_value(answer)
+            right = bool(pred) and symbolic.judge(pred, symbolic.parsed_golds(gold))
+        else:
+            right = any(is_correct(answer, g, mode) for g in gold)
         cat = row.get("category") if isinstance(row.get("category"), str) and row["category"] else "unknown"
         per[cat]["n"] += 1
         per[cat]["correct"] += right

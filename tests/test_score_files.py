@@ -158,3 +158,23 @@ def test_answer_field_sources():
     assert answer_of({"answer": "8230", "answer_from": "text", "generation": "= 5632.48 8230"}) == ("5632.48",
                                                                                                    "answer line")
     assert answer_of({"answer": None, "generation": ""}) == (None, "none")
+
+
+def test_competition_rows_are_judged_symbolically_and_unreadable_golds_located(tmp_path):
+    rows = [{"generation": r"So $x = \boxed{\frac{1}{16}}$.", "gold": r"\dfrac{1}{16}", "category": "competition"},
+            {"generation": r"The set is $(-\infty, 3)$.", "gold": r"(-\infty, 3]", "category": "competition"},
+            {"answer": "2*sqrt(3)", "answer_from": "program", "gold": r"2\sqrt{3}", "category": "competition"},
+            {"generation": r"It is $\frac{\pi}{2}$", "gold": r"\frac{\pi}{2}", "category": "competition"},
+            {"generation": "1", "gold": r"\frac{1}{", "category": "competition"},
+            {"generation": "= 12", "gold": "12", "category": "arithmetic"}]
+    path = tmp_path / "pred.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    for mode in ("exact", "math"):
+        proc = _mathtune("score", str(path), "--mode", mode)
+        assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+        assert proc.stdout.startswith(f"accuracy 80.00% programs run (4/5 correct, mode {mode})"), proc.stdout
+        assert f"{path}:5: gold answer '\\frac{{1}}{{' cannot be parsed as an answer (LaTeX or a number): unparseable" \
+            in proc.stdout
+    scored = [json.loads(line) for line in (tmp_path / "scored.jsonl").read_text().splitlines()]
+    assert [r["correct"] for r in scored] == [True, False, True, True, True]
+    assert [r.get("symbolic", False) for r in scored] == [True, True, True, True, True]  # --mode math: every row

@@ -1,0 +1,149 @@
+"""Competition answers (MATH style): normalising a LaTeX answer, parsing it, and judging two as equal.
+
+Parsing and judging are Hugging Face's `math-verify` (LaTeX to sympy, then equality with the field's
+rules: fractions, radicals, π, degrees, percentages, intervals, sets and tuples, units stripped). A
+program's printed value (`sqrt(3)/2`, `[2, 3]`, `Interval(-oo, 3)`) is read by a small whitelist walk of
+Python's syntax tree into sympy — never `eval`, as the text comes from a model's program.
+
+Every call is bounded: texts longer than MAX_CHARS are not parsed, and math-verify's own timeouts
+(TIMEOUT seconds, by SIGALRM: call from the main thread) end a parse or a comparison that runs long.
+"""
+from __future__ import annotations
+
+import ast
+import logging
+import re
+import threading
+
+MAX_CHARS = 400  # a MATH answer is a few dozen characters; a longer one is not an answer
+MAX_TEXT = 20_000  # of a model's free text, the end is read (where the answer is)
+TIMEOUT = 2
+MAX_POWER = 1000  # a program's `10**10**10` is not built
+
+logging.getLogger("math_verify").setLevel(logging.CRITICAL)  # it logs every timeout with the whole text
+
+_SPACES = re.compile(r"\\[,!;:]|\\(?:q)?quad|~")
+_DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|°")
+_TRAILING = re.compile(r"[\s.]+$")
+
+
+def normalise(answer: str) -> str:
+    """A LaTeX answer in one spelling: no `$`, `\\left`/`\\right`, spacing commands, `\\dfrac`, degree
+    signs or `\\$`; single spaces. The value is unchanged (math-verify reads both the same)."""
+    text = answer.strip().strip("$")
+    text = _SPACES.sub(" ", text).replace("\\left", "").replace("\\right", "")
+    text = text.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\$", "")
+    text = _DEGREES.sub("", text)
+    text = re.sub(r"\s+", " ", text)
+    return _TRAILING.sub("", text).strip()
+
+
+def _main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+def _latex_config():
+    from math_verify import LatexExtractionConfig
+
+    return [LatexExtractionConfig()]
+
+
+def parse_latex(answer: str) -> list:
+    """math-verify's parse of a LaTeX answer (`[sympy value, text]`); [] when it cannot be read."""
+    from math_verify import parse
+
+    text = normalise(answer)
+    if not text or len(text) > MAX_CHARS:
+        return []
+    timeout = TIMEOUT if _main_thread() else None
+    return parse(f"${text}$", extraction_config=_latex_config(), fallback_mode="no_fallback", parsing_timeout=timeout)
+
+
+def parse_text(text: str) -> list:
+    """The answer math-verify finds in a model's free text (`\\boxed{}` first, then the last LaTeX or
+    expression); [] when none."""
+    from math_verify import parse
+
+    timeout = TIMEOUT if _main_thread() else None
+    return parse(text[-MAX_TEXT:], fallback_mode="no_fallback", parsing_timeout=timeout)
+
+
+def parse_value(text: str) -> list:
+    """A printed value: a Python/sympy expression (`sqrt(3)/2`, `[2, 3]`, `pi/2`, `Rational(1, 16)`), else
+    LaTeX (`\\frac{1}{16}`, what `sympy.latex` prints); [] when it is neither."""
+    text = text.strip()
+    if not text or len(text) > MAX_CHARS:
+        return []
+    try:
+        value = _value(ast.parse(text.replace("^", "**"), mode="eval").body)
+    except (SyntaxError, ValueError, TypeError, ArithmeticError, RecursionError, AttributeError):
+        return parse_latex(text)
+    if getattr(value, "free_symbols", None):  # x as math-verify makes it (its assumptions), via LaTeX
+        import sympy
+
+        return parse_latex(sympy.latex(value))
+    return [value, text]
+
+
+def equivalent(gold: list, pred: list) -> bool:
+    """True when math-verify judges the parsed prediction equal to the parsed gold."""
+    from math_verify import verify
+
+    if not gold or not pred:
+        return False
+    return bool(verify(gold, pred, timeout_seconds=TIMEOUT if _main_thread() else None))
+
+
+def _functions() -> dict:
+    import sympy
+
+    return {"sqrt": sympy.sqrt, "Rational": sympy.Rational, "Integer": sympy.Integer, "Float": sympy.Float,
+            "log": sympy.log, "ln": sympy.log, "exp": sympy.exp, "sin": sympy.sin, "cos": sympy.cos,
+            "tan": sympy.tan, "asin": sympy.asin, "acos": sympy.acos, "atan": sympy.atan, "Abs": sympy.Abs,
+            "abs": sympy.Abs, "root": sympy.root, "cbrt": sympy.cbrt, "Interval": sympy.Interval, "FiniteSet": sympy.FiniteSet,
+            "Union": sympy.Union, "Tuple": sympy.Tuple}
+
+
+def _names() -> dict:
+    import sympy
+
+    return {"pi": sympy.pi, "E": sympy.E, "e": sympy.E, "oo": sympy.oo, "inf": sympy.oo, "I": sympy.I,
+            "True": sympy.true, "False": sympy.false}
+
+
+def _value(node):
+    """A sympy value from a whitelisted syntax tree: numbers, names (constants or symbols), + − × ÷ **,
+    calls of the functions above, lists/sets (solution sets) and tuples."""
+    import sympy
+
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+        return sympy.nsimplify(node.value) if isinstance(node.value, float) else sympy.Integer(node.value)
+    if isinstance(node, ast.Name):
+        return _names().get(node.id) or sympy.Symbol(node.id)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        inner = _value(node.operand)
+        return -inner if isinstance(node.op, ast.USub) else inner
+    if isinstance(node, ast.BinOp):
+        left, right = _value(node.left), _value(node.right)
+        if isinstance(node.op, ast.Pow):
+            if right.is_number and abs(right) > MAX_POWER:
+                raise ValueError("power too large")
+            return left ** right
+        ops = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
+               ast.Div: lambda a, b: a / b}
+        if type(node.op) in ops:
+            return ops[type(node.op)](left, right)
+    if isinstance(node, (ast.List, ast.Set)):
+        return sympy.FiniteSet(*(_value(e) for e in node.elts))
+    if isinstance(node, ast.Tuple):
+        return sympy.Tuple(*(_value(e) for e in node.elts))
+    if isinstance(node, ast.Call) and not node.keywords:
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else None
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "Interval":
+            name = f"Interval.{func.attr}"
+        table = {**_functions(), "Interval.open": sympy.Interval.open, "Interval.Lopen": sympy.Interval.Lopen,
+                 "Interval.Ropen": sympy.Interval.Ropen}
+        if name in table:
+            return table[name](*(_value(a) for a in node.args))
+    raise ValueError(f"not a value: {ast.dump(node)[:60]}")

@@ -1,0 +1,55 @@
+"""Judging a row symbolically (competition answers: LaTeX, sets, intervals, radicals, …) with math-verify.
+
+A row is judged this way when its gold is not a plain number, or for every row with `--mode math`;
+the contest's numeric modes judge the rest as before (`evaluation.extract`).
+"""
+from __future__ import annotations
+
+import re
+
+from converters.mathanswers import equivalent, parse_latex, parse_text, parse_value
+from evaluation.extract import to_exact
+
+RULE = "math-verify"
+
+
+# a number too large to build exactly (`1e999999999`) is still a number: compared as text by the numeric rules
+_NUMBER_LIKE = re.compile(r"\s*[-−]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?\s*")
+
+
+def is_symbolic(golds: list[str], mode: str) -> bool:
+    """Whether math-verify judges the row: `--mode math`, or a gold that is not a plain number."""
+    return mode == "math" or any(to_exact(g) is None and not _NUMBER_LIKE.fullmatch(g) for g in golds)
+
+
+def parsed_golds(golds: list[str]) -> list[list]:
+    """Each gold parsed; ValueError naming the first when none can be read."""
+    parsed = [p for p in (parse_latex(g) for g in golds) if p]
+    if not parsed:
+        shown = " ".join(golds[0][:80].split())
+        raise ValueError(f"gold answer '{shown}' cannot be parsed as an answer (LaTeX or a number): unparseable")
+    return parsed
+
+
+def judge(pred: list, golds: list[list]) -> bool:
+    return any(equivalent(g, pred) for g in golds)
+
+
+def from_text(text: str | None) -> list:
+    return parse_text(text) if isinstance(text, str) and text.strip() else []
+
+
+def from_value(value: str | None) -> list:
+    return parse_value(value) if isinstance(value, str) else []
+
+
+def shown(pred: list) -> str | None:
+    """The prediction as found in the text (math-verify keeps it beside the value)."""
+    if not pred:
+        return None
+    text = next((p for p in pred if isinstance(p, str)), None)
+    if text is None:
+        import sympy
+
+        text = sympy.latex(pred[0])
+    return text
