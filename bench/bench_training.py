@@ -33,7 +33,7 @@ def _peak(stdout: str) -> int:
 def make_data(work: Path, n: int, tokenizer: str | None) -> Path:
     m = [sys.executable, "-m", "mathtune", "data"]
     sh(m + ["synth", "--n", str(n * 2), "--seed", "5", "--out", "raw.jsonl"], work)
-    sh(m + ["prepare", "raw.jsonl", "--out-dir", "d", "--n", str(n), "--drop-english", "--template", "none",
+    sh(m + ["prepare", "raw.jsonl", "--out-dir", "d", "--n", str(n), "--drop-competition", "--template", "none",
             "--no-mindrecord", "--quiet"], work)
     if tokenizer is None:
         sh(m + ["tokenizer", "d/conversations.json", "--out", "tok", "--printable"], work)

@@ -18,14 +18,15 @@ CATEGORIES: dict[str, str] = {
     "power": "乘方",
     "function": "函数值",
     "mean": "平均值",
-    "english": "English (MATH-style)",
+    "competition": "English competition (MATH-style)",
     "area": "长方形面积",
     "discount": "折扣比例",
     "sales": "销售额",
     "mass": "质量",
     "fraction": "分数化简",
 }
-CHINESE_CATEGORIES = tuple(c for c in CATEGORIES if c != "english")
+CHINESE_CATEGORIES = tuple(c for c in CATEGORIES if c != "competition")
+COMPETITION = "competition"  # English competition problems (MATH style): LaTeX, a `\\boxed{}` answer
 OTHER = "other"
 
 MAX_NUMBER_CHARS = 40  # a contest operand has at most ~8; longer ones are refused before computing
@@ -126,7 +127,7 @@ def _categorise(problem: str) -> Parsed:
             args = tuple(map(_ascii, args))
             return Parsed(name, args, problem, _refuse(name, args))
     if not _CJK.search(problem) and _LATIN.search(problem):
-        return Parsed("english", (), problem)
+        return Parsed("competition", (), problem)
     return Parsed(OTHER, (), problem)
 
 

@@ -54,7 +54,7 @@ def format_kinds(kinds: Counter) -> str:
 def _select_opts(a) -> P.SelectOptions:
     return P.SelectOptions(n=a.n, seed=a.seed, min_per_category=a.min_per_category,
                            max_per_category=a.max_per_category, multiple_of=a.multiple_of,
-                           drop_english=a.drop_english, keep_disagree=a.keep_disagree)
+                           drop_competition=a.drop_competition, keep_disagree=a.keep_disagree)
 
 
 def _add_select_args(p: argparse.ArgumentParser) -> None:
@@ -65,7 +65,8 @@ def _add_select_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-per-category", type=bounded_int(0, MAX_ROWS), help="cap per category")
     p.add_argument("--multiple-of", type=bounded_int(1, MAX_ROWS), default=1,
                    help="trim to a multiple of the global batch size")
-    p.add_argument("--drop-english", action="store_true", help="leave out English rows")
+    p.add_argument("--drop-competition", "--drop-english", dest="drop_competition", action="store_true",
+                   help="leave out the English competition rows (category `competition`)")
     p.add_argument("--keep-disagree", action="store_true",
                    help="keep rows whose label is wrong, trained on the recomputed answer")
 

@@ -8,7 +8,9 @@ text only: every digit of its working follows from a learnable column step (`con
 """
 from __future__ import annotations
 
+from converters.categories import COMPETITION
 from converters.compact import compact_response
+from converters.competition import printed, program_for
 from converters.compactcheck import check_compact
 from converters.cot import cot_response
 from converters.given import given_line, given_program
@@ -24,6 +26,18 @@ _TEXT_ONLY = {"steps": (steps_response, check_steps), "compact": (compact_respon
 LABELS = ("exact", "given")
 
 
+def _competition(checked: Checked, style: str, given: str) -> dict:
+    """The worked solution (CoT) in every style; with `program`/`pot`, a sympy program where the solution's
+    last computation is one whose value is the boxed answer (`converters.competition`)."""
+    code = program_for(given, checked.expected) if style in ("program", "pot") and checked.expected else None
+    if code is None:
+        return {"response": given, "final": given}
+    output = printed(code)
+    final = f"The answer is $\\boxed{{{checked.expected}}}$."
+    return {"response": pot_response(code, output, final if style == "pot" else ""), "code": code,
+            "output": output, "final": final}
+
+
 def complete(checked: Checked, style: str, given: str, labels: str = "exact") -> dict:
     """The response for one checked row: `{"response", "code"?, "output"?, "final"}`.
 
@@ -35,7 +49,9 @@ def complete(checked: Checked, style: str, given: str, labels: str = "exact") ->
         raise ValueError(f"unknown style {style!r}; choose from {STYLES}")
     if labels not in LABELS:
         raise ValueError(f"unknown labels {labels!r}; choose from {LABELS}")
-    if checked.category == "english" or checked.solution is None:
+    if checked.category == COMPETITION:
+        return _competition(checked, style, given)
+    if checked.solution is None:
         return {"response": given, "final": given}
     final, output, code, used = checked.solution, checked.expected, None, {}
     if labels == "given" and checked.status == ROUNDED:

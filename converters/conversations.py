@@ -5,7 +5,7 @@ import json
 
 PYTHON_TOOL = {
     "name": "python",
-    "description": "Run a Python program (standard library only) and return what it prints.",
+    "description": "Run a Python program (standard library, sympy and mpmath) and return what it prints.",
     "parameters": {"type": "object", "properties": {"code": {"type": "string"}}, "required": ["code"]},
 }
 

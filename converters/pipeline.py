@@ -123,7 +123,7 @@ class SelectOptions:
     min_per_category: int = 0
     max_per_category: int | None = None
     multiple_of: int = 1
-    drop_english: bool = False
+    drop_competition: bool = False
     keep_disagree: bool = False  # train on our recomputed answer instead of dropping the row
 
 
@@ -153,8 +153,8 @@ def select(rows: list[dict], opts: SelectOptions, steps: Steps) -> list[dict]:
                    [r for r in rows if r["status"] != "unparseable" and r["category"] != OTHER])
     rows = _record(steps, "label disagrees with the computed answer", rows,
                    [r for r in rows if r["status"] in usable])
-    if opts.drop_english:
-        rows = _record(steps, "English (--drop-english)", rows, [r for r in rows if r["category"] != "english"])
+    if opts.drop_competition:
+        rows = _record(steps, "competition (--drop-competition)", rows, [r for r in rows if r["category"] != "competition"])
     if opts.n is not None or opts.max_per_category is not None:
         n = len(rows) if opts.n is None else opts.n
         rows = _record(steps, "stratified sample", rows, stratified_sample(

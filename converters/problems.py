@@ -10,7 +10,7 @@ from fileio.files import InputError
 from converters.formats import read_items
 from converters.synth import GENERATORS
 
-CHINESE = [c for c in GENERATORS if c != "english"]
+CHINESE = [c for c in GENERATORS if c != "competition"]
 
 
 def read_problems(path: str, fmt: str = "auto") -> list[dict]:

@@ -55,8 +55,8 @@ def why_empty(steps: Steps, rows: list[dict]) -> str:
         if name.startswith("label disagrees"):
             return (f"all {removed} rows have a label that disagrees with the computed answer "
                     "(--keep-disagree trains on the computed answer)")
-        if name.startswith("English"):
-            return f"all {removed} rows are English and --drop-english leaves them out"
+        if name.startswith("competition"):
+            return f"all {removed} rows are English competition problems and --drop-competition leaves them out"
         return f"step '{name}' removed the last {removed} rows"
     return "no rows in the input"
 

@@ -14,7 +14,7 @@ from typing import Callable, Iterator
 # Shares of the de-duplicated contest train.json (percent), from the reference table.
 SHARES: dict[str, float] = {
     "arithmetic": 65.46, "linear": 7.30, "sqrt": 7.15, "power": 7.14, "function": 3.65,
-    "mean": 3.59, "english": 1.82, "area": 1.58, "discount": 1.14, "sales": 1.14,
+    "mean": 3.59, "competition": 1.82, "area": 1.58, "discount": 1.14, "sales": 1.14,
     "mass": 0.02, "fraction": 0.01,
 }
 
@@ -105,7 +105,7 @@ def _fraction(rng: random.Random) -> tuple[str, str]:
     return f"将分数 {n}/{d} 进行简化。", f"最简化的形式为：{Fraction(n, d)}"
 
 
-def _english(rng: random.Random) -> tuple[str, str]:
+def _competition(rng: random.Random) -> tuple[str, str]:
     kind = rng.randrange(4)
     if kind == 0:
         a, b, c = rng.randint(2, 9), rng.randint(2, 4), rng.randint(2, 20)
@@ -139,7 +139,7 @@ def _gcd(a: int, b: int) -> int:
 
 GENERATORS: dict[str, Callable[[random.Random], tuple[str, str]]] = {
     "arithmetic": _arithmetic, "linear": _linear, "sqrt": _sqrt, "power": _power,
-    "function": _function, "mean": _mean, "english": _english, "area": _area,
+    "function": _function, "mean": _mean, "competition": _competition, "area": _area,
     "discount": _discount, "sales": _sales, "mass": _mass, "fraction": _fraction,
 }
 

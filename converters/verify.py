@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from converters.answers import as_exact, extract_boxed, last_number
-from converters.categories import OTHER, categorise
+from converters.categories import COMPETITION, OTHER, categorise
+from converters.mathanswers import normalise, readable
 from converters.compute import FLOAT_NOTATION, ComputeError, solve
 from converters.rounding import rounding_rule
 
@@ -30,15 +31,27 @@ class Checked(NamedTuple):
     rounding: str = ""  # for `rounded`: how the label rounds the exact value
 
 
+def _competition(problem: str, solution: str, wrapper: str) -> Checked:
+    """A competition row: its `\\boxed{}` answer, normalised and proven readable (no recomputation: the
+    problem is free text). `expected` is the normalised answer, `solution` the given worked solution."""
+    boxed = extract_boxed(solution)
+    if boxed is None:
+        return Checked(COMPETITION, UNPARSEABLE, problem, None, None, solution, (), "no \\boxed{} answer in the solution",
+                       wrapper)
+    answer = normalise(boxed)
+    if not readable(answer):
+        shown = " ".join(boxed[:80].split())
+        return Checked(COMPETITION, UNPARSEABLE, problem, boxed, None, solution, (),
+                       f"the boxed answer '{shown}' cannot be parsed (LaTeX)", wrapper)
+    return Checked(COMPETITION, UNCHECKED, problem, boxed, answer, solution, (), "", wrapper)
+
+
 def check(problem: str, solution: str) -> Checked:
     """Categorise, recompute and compare one row. Pure; never raises on row content."""
     parsed = categorise(problem)
     cat, args, text, wrapper = parsed.category, parsed.args, parsed.problem, parsed.wrapper
-    if cat == "english":
-        boxed = extract_boxed(solution)
-        status = UNCHECKED if boxed is not None else UNPARSEABLE
-        reason = "" if boxed is not None else "no \\boxed{} answer in the solution"
-        return Checked(cat, status, text, boxed, boxed, solution, args, reason, wrapper)
+    if cat == COMPETITION:
+        return _competition(text, solution, wrapper)
     if cat == OTHER:
         return Checked(cat, UNPARSEABLE, text, None, None, None, args, "matches no category rule", wrapper)
     if parsed.error:

@@ -123,7 +123,7 @@ def gold_of(row: dict) -> tuple[str | None, str | None]:
         return row.get("category"), str(row["gold"])
     solution = row.get("solution") or row.get("reference")
     c = check(row["problem"], solution or "")
-    if c.category == "english":
+    if c.category == "competition":
         return c.category, c.expected
     if c.expected is not None:
         return c.category, c.expected

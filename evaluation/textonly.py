@@ -63,7 +63,7 @@ def failing_step(row: dict) -> str | None:
     if text is None or not isinstance(row.get("problem"), str):
         return None
     parsed = categorise(row["problem"])
-    if parsed.error or parsed.category in ("english", "other"):
+    if parsed.error or parsed.category in ("competition", "other"):
         return None
     lines = text.split("\n")
     check = check_steps if any(line in OPENERS for line in lines) else check_compact

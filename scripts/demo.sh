@@ -124,7 +124,7 @@ if [[ -z "$DATA" ]]; then
 fi
 MIN=$(( ROWS / 22 < 300 ? ROWS / 22 : 300 ))  # a floor per category that leaves room for shares
 stage data-prepare "$OUT/data/conversations.json" mathtune data prepare "$DATA" ${INPUTS[@]+"${INPUTS[@]}"} --out "$OUT/data" --n "$ROWS" \
-    --min-per-category "$MIN" --multiple-of "$BATCH" --drop-english --style "$STYLE" --template none --no-mindrecord --quiet
+    --min-per-category "$MIN" --multiple-of "$BATCH" --drop-competition --style "$STYLE" --template none --no-mindrecord --quiet
 stage data-tokenizer "$OUT/tokenizer/tokenizer.json" mathtune data tokenizer "$OUT/data/conversations.json" \
     --out "$OUT/tokenizer" --printable --merges 400 --digits "$DIGITS" --whole-numbers "$WHOLE" ${ITEMS[@]+"${ITEMS[@]}"}
 stage data-mindrecord "$OUT/data/train.mindrecord" mathtune data mindrecord "$OUT/data/conversations.json" \

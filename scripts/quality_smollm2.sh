@@ -61,7 +61,7 @@ mode() { if [[ $1 == gsm_hard ]]; then echo pal; else echo exact; fi; }         
 tokens() { if [[ $1 == heldout || $1 == reworded ]]; then echo 128; else echo 192; fi; }
 INPUTS=("$OUT/gsm8k_pot.jsonl#$GSM_ROWS" "$OUT/raw_contest.jsonl#$CONTEST_ROWS" "$OUT/raw_varied.jsonl#$VARIED_ROWS")
 PREPARE=(--style pot --template none --tokenizer "$M/tokenizer.json" --chat chatml --seq-length 512 --pack
-         --multiple-of 4 --drop-english --quiet)
+         --multiple-of 4 --drop-competition --quiet)
 
 # --- model and training data
 stage convert "$M/model.ckpt" mathtune ckpt from-gguf --out "$M"

@@ -49,7 +49,7 @@ stage data-synth "$OUT/raw.jsonl" mathtune data synth --balanced --n 20000 --see
     --out "$OUT/raw.jsonl"
 stage data-prepare "$D/train.mindrecord" mathtune data prepare "$OUT/raw.jsonl" --out "$D" --n "$ROWS" \
     --style "$STYLE" --template none --tokenizer "$M/tokenizer.json" --chat chatml --seq-length "$SEQ" --pack \
-    --multiple-of "$TBATCH" --drop-english --quiet
+    --multiple-of "$TBATCH" --drop-competition --quiet
 stage data-heldout "$OUT/heldout.jsonl" mathtune data heldout --per-category "$PER" --seed 7 \
     --exclude "$OUT/raw.jsonl" --out "$OUT/heldout.jsonl"
 stage train "$RUN/train_args.json" mathtune train --config "$CONFIG" --data "$D/train.mindrecord" \

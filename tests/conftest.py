@@ -23,7 +23,7 @@ def tiny_data(tmp_path_factory):
 
     d = tmp_path_factory.mktemp("tiny_data")
     rows = P.check_rows([dict(r, source="synth") for r in synth_rows(300, seed=11)])
-    chosen = P.select(rows, P.SelectOptions(n=256, drop_english=True), [])
+    chosen = P.select(rows, P.SelectOptions(n=256, drop_competition=True), [])
     flat, _ = P.conversations(P.complete_rows(chosen, "pot"), "none")
     write_json(d / "conversations.json", flat)
     tok_path = build_char_tokenizer(conversation_texts(d / "conversations.json"), d / "tok", extra=string.printable)

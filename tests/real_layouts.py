@@ -80,7 +80,7 @@ def relabel(row: dict, rounding: str) -> dict | None:
     if rounding == "exact":
         return dict(row)
     c = check(row["problem"], row["solution"])
-    if c.expected is None or c.category in ("english", "fraction"):
+    if c.expected is None or c.category in ("competition", "fraction"):
         return None
     try:
         label = ROUNDINGS[rounding](c.expected, c.category)

@@ -36,7 +36,7 @@ def test_wrapped_prompt_is_stripped(template):
 
 
 def test_english_and_other():
-    assert categorise("What is the value of $3^4 - 2 \\cdot 5$?").category == "english"
+    assert categorise("What is the value of $3^4 - 2 \\cdot 5$?").category == "competition"
     assert categorise("讲一个关于数学的故事").category == OTHER
     assert categorise("").category == OTHER
     assert categorise("计算 inf * 2 等于多少？").category == OTHER

@@ -63,7 +63,7 @@ def test_equal_values_in_other_notation_agree():
 
 def test_english_rows_keep_their_boxed_answer():
     c = check("What is $\\frac{1}{2}+\\frac{1}{3}$?", "So it is $\\boxed{\\frac{5}{6}}$.")
-    assert (c.category, c.status, c.expected) == ("english", UNCHECKED, "\\frac{5}{6}")
+    assert (c.category, c.status, c.expected) == ("competition", UNCHECKED, "\\frac{5}{6}")
     assert check("What is $1+1$?", "It is two.").status == UNPARSEABLE
 
 

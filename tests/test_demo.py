@@ -32,7 +32,7 @@ def test_demo_runs_every_stage_and_writes_the_report(tmp_path):
     for png in ("tiny/loss.png", "test/accuracy.png"):
         assert (out / png).read_bytes()[:4] == b"\x89PNG"
     test = [json.loads(line) for line in (out / "test.jsonl").open(encoding="utf-8")]
-    assert {r["category"] for r in test} == set(SHARES) - {"english"}
+    assert {r["category"] for r in test} == set(SHARES) - {"competition"}
     problems = {json.loads(r)["problem"] for r in rows}
     assert not any(r["problem"] in problems for r in test if not r["seen"])
 

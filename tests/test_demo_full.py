@@ -25,7 +25,7 @@ def test_full_demo_reaches_its_reported_accuracy(tmp_path):
     assert score["n"] == 1100  # 100 held-out problems in each of the 11 categories
     short = {c["category"]: c["accuracy"] for c in score["categories"] if c["accuracy"] < 0.99}
     assert score["accuracy"] >= 0.995 and not short, (score["accuracy"], short)
-    assert {c["category"] for c in score["categories"]} == {c for c in _categories() if c != "english"}
+    assert {c["category"] for c in score["categories"]} == {c for c in _categories() if c != "competition"}
     meta = json.loads((out / "tiny" / "data.meta.json").read_text(encoding="utf-8"))
     assert meta["template"] == "none" and (out / "tiny" / meta["tokenizer"]["path"]).is_file()
 

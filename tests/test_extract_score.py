@@ -142,10 +142,10 @@ def test_score_table_and_plot(tmp_path):
     rows = [{"category": "arithmetic", "gold": "3.00", "prediction": "1.00 + 2.00 = 3.00"},
             {"category": "arithmetic", "gold": "3.00", "prediction": "1.00 + 2.00 = -3.00"},
             {"category": "mean", "gold": "47.666666666666664", "prediction": "平均值为 47.666666666666664"},
-            {"category": "english", "gold": "\\frac{5}{6}", "prediction": "so $\\boxed{\\frac{5}{6}}$"}]
+            {"category": "competition", "gold": "\\frac{5}{6}", "prediction": "so $\\boxed{\\frac{5}{6}}$"}]
     result = score_rows(rows)
     assert (result["n"], result["correct"]) == (4, 3)
     assert [(c["category"], c["correct"], c["errors"]) for c in result["categories"]] == [
-        ("arithmetic", 1, {"wrong sign": 1}), ("mean", 1, {}), ("english", 1, {})]
+        ("arithmetic", 1, {"wrong sign": 1}), ("mean", 1, {}), ("competition", 1, {})]
     assert "overall           4        3    75.00%  (mode exact)" in format_score(result)
     assert plot_score(result, tmp_path / "acc.png").read_bytes()[:4] == b"\x89PNG"

@@ -51,7 +51,7 @@ def test_rows_carry_category_and_gold_the_contest_rules_cannot_read():
     rows = list(phrased_rows(440, 3))
     assert rows == list(phrased_rows(440, 3)) and rows != list(phrased_rows(440, 4))
     assert {r["category"] for r in rows} == set(CHINESE_CATEGORIES)
-    assert all(categorise(r["problem"]).category in ("other", "english") for r in rows)
+    assert all(categorise(r["problem"]).category in ("other", "competition") for r in rows)
     assert all(check_given(r).status == "agree" for r in rows)
 
 

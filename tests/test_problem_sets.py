@@ -61,7 +61,7 @@ def bpe(tmp_path_factory):
     from converters import pipeline as P
 
     rows = P.check_rows([dict(r, source="s") for r in synth_rows(600, seed=3)])
-    flat, _ = P.conversations(P.complete_rows(P.select(rows, P.SelectOptions(drop_english=True), []), "pot"), "none")
+    flat, _ = P.conversations(P.complete_rows(P.select(rows, P.SelectOptions(drop_competition=True), []), "pot"), "none")
     texts = [c["value"] for r in flat for c in r["conversations"]]
     out = build_char_tokenizer(texts, tmp_path_factory.mktemp("bpe"), merges=200)
     char = build_char_tokenizer(texts, tmp_path_factory.mktemp("char"))

@@ -55,12 +55,12 @@ def test_select_logs_every_step():
             {"problem": "What is $1+1$?", "solution": "$\\boxed{2}$", "source": "f:6"}]
     steps = []
     rows = check_rows(dedup_rows(raw, steps))
-    chosen = select(rows, SelectOptions(drop_english=True), steps)
+    chosen = select(rows, SelectOptions(drop_competition=True), steps)
     assert [r["source"] for r in chosen] == ["f:1"]
     assert [(s, removed, left) for s, removed, left in steps] == [
         ("input", 0, 6), ("exact duplicates", 2, 4), ("whitespace-normalised duplicates", 0, 4),
         ("unparseable / other", 1, 3), ("label disagrees with the computed answer", 1, 2),
-        ("English (--drop-english)", 1, 1)]
+        ("competition (--drop-competition)", 1, 1)]
     kept = select(rows, SelectOptions(keep_disagree=True), [])
     assert sorted(r["source"] for r in kept) == ["f:1", "f:4", "f:6"]
 

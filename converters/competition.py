@@ -1,0 +1,96 @@
+"""Competition rows as conversations: the given worked solution (CoT), and a sympy program where the
+solution's last computation can be written as one and its value is the boxed answer.
+
+The program is the solution's own final computation (`$\\frac{3}{4} \\cdot 2^{3} = \\boxed{6}$` →
+`value = Rational(3, 4) * Integer(2)**3`), translated from a small LaTeX subset (numbers, + − × ÷, fractions,
+roots, powers, π, brackets); a bare number is not a computation and gets no program. Its value is computed
+by the whitelisted walk of `converters.mathanswers` (no eval) and must equal the boxed answer by
+math-verify; tests run such programs in the sandbox and see the same value printed.
+"""
+from __future__ import annotations
+
+import re
+
+from converters.mathanswers import equivalent, parse_latex, parse_value
+
+MAX_EXPR = 200
+_MATH = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\[(.+?)\\\]|\\\((.+?)\\\)", re.S)
+_COMMANDS = {r"\cdot": "*", r"\times": "*", r"\div": "/", r"\pi": "pi", r"\left": "", r"\right": "",
+             r"\!": "", r"\,": "", r"\ ": ""}
+_FRAC = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
+_SQRT_N = re.compile(r"\\sqrt\s*\[(\d+)\]\s*\{([^{}]*)\}")
+_SQRT = re.compile(r"\\sqrt\s*\{([^{}]*)\}")
+_POWER = re.compile(r"\^\s*\{([^{}]*)\}")
+_NUMBER = re.compile(r"(?<![\w.])(\d+\.\d+|\d+)(?![\w.])")
+_ALLOWED = re.compile(r"[\d\s.,+\-*/()]|pi|sqrt|root|Rational|Integer")
+
+
+def last_computation(solution: str) -> str | None:
+    """The LaTeX of the last step before `\\boxed{…}`: the part of its formula after the previous `=`."""
+    at = solution.rfind("\\boxed")
+    if at < 0:
+        return None
+    formula = None
+    for m in _MATH.finditer(solution):
+        if m.start() <= at < m.end():
+            formula = next(g for g in m.groups() if g is not None)
+    if formula is None:
+        return None
+    head = formula[: formula.rfind("\\boxed")]
+    parts = [p.strip() for p in head.split("=")]
+    if len(parts) < 2 or not parts[-1] == "":
+        return None  # `… = \boxed{}` is what a computation looks like
+    step = parts[-2]
+    return step if step and len(step) <= MAX_EXPR else None
+
+
+def to_python(latex: str) -> str | None:
+    """The LaTeX subset as a sympy expression in Python (exact: integers as `Integer`), else None."""
+    text = latex
+    for command, python in _COMMANDS.items():
+        text = text.replace(command, python)
+    for _ in range(20):  # innermost first; nesting beyond 20 is not a step of a solution
+        new = _FRAC.sub(r"(\1)/(\2)", text)
+        new = _SQRT_N.sub(r"root(\2, \1)", new)
+        new = _SQRT.sub(r"sqrt(\1)", new)
+        new = _POWER.sub(r"**(\1)", new)
+        if new == text:
+            break
+        text = new
+    text = text.replace("^", "**").replace("{", "(").replace("}", ")")
+    rest = _ALLOWED.sub("", text)
+    if rest.strip() or not re.search(r"[+\-*/]|sqrt|root", text):
+        return None  # a name, a command left over, or no operation at all
+    if "/" in text or "**" in text:  # Python's 3/4 and 2**-1 are floats: exact sympy integers then
+        text = _NUMBER.sub(_exact, text)
+    text = re.sub(r"(?<=[\d)])\s*(?=[(A-Za-z])", "*", text)  # 2\sqrt{3}, (1)(2): implicit products
+    return " ".join(text.split())
+
+
+def _exact(m: re.Match) -> str:
+    digits = m.group(1)
+    if "." not in digits:
+        return f"Integer({digits})"
+    whole, frac = digits.split(".")
+    return f"Rational({int(whole + frac)}, {10 ** len(frac)})"
+
+
+def program_for(solution: str, answer: str) -> str | None:
+    """A sympy program printing the solution's last computation, when its value is the answer; else None."""
+    step = last_computation(solution)
+    python = to_python(step) if step else None
+    if python is None:
+        return None
+    value = parse_value(python)
+    gold = parse_latex(answer)
+    if not value or not gold or not equivalent(gold, value):
+        return None
+    return f"from sympy import *\n\nvalue = {python}\nprint(latex(value))"
+
+
+def printed(program: str) -> str:
+    """What `program_for`'s program prints (its value's LaTeX), computed by the whitelisted walk."""
+    import sympy
+
+    expr = program.split("value = ", 1)[1].split("\n", 1)[0]
+    return sympy.latex(parse_value(expr)[0])
