@@ -11,20 +11,27 @@ Sets and their layouts:
 - gsm_hard    data/gsm_hard/test.jsonl     {input, code, target: float, idx}
 - svamp       data/svamp/test.jsonl        {Body, Question, Answer: float, idx, …}
 - multiarith  data/mawps/multiarith.jsonl  {input, target: int} (idx: the line, from 0)
+- math        data/math/test.jsonl         {problem, level: "Level 3", type: subject, solution, idx}: the gold
+              is the solution's `\\boxed{}` answer, normalised LaTeX (scored symbolically); `level` and `subject`
+              are kept on each row, and `--levels 1 2` samples from those levels only
 """
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 import math
 import random
 from pathlib import Path
 from typing import Iterable
 
+from converters import mathanswers
+from converters.answers import extract_boxed
+from converters.mathanswers import readable
 from fileio.files import InputError
 
 FILES = {"gsm8k": "gsm8k/test.jsonl", "gsm_hard": "gsm_hard/test.jsonl", "svamp": "svamp/test.jsonl",
-         "multiarith": "mawps/multiarith.jsonl"}
+         "multiarith": "mawps/multiarith.jsonl", "math": "math/test.jsonl"}
 SETS = tuple(FILES)
 
 
@@ -62,6 +69,9 @@ def question(name: str, item: dict) -> tuple[str, str]:
         if body and body[-1] not in ".?!,":
             body += "."
         return f"{body} {item['Question'].strip()}", canonical(item["Answer"])
+    if name == "math":  # readable or not is checked for the sampled items only (a parse costs ~6 ms)
+        boxed = extract_boxed(item["solution"])
+        return item["problem"], "" if boxed is None else mathanswers.normalise(boxed)
     return item["input"], canonical(item["target"])
 
 
@@ -80,19 +90,37 @@ def load(name: str, path: str | Path | None = None) -> list[dict]:
                 problem, gold = question(name, item)
             except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
                 raise InputError(f"{path}:{line_no}: not a {name} item ({type(exc).__name__}: {exc})") from None
-            items.append({"idx": item.get("idx", line_no - 1), "problem": problem, "gold": gold})
+            extra = {"level": _level(item.get("level")), "subject": item.get("type")} if name == "math" else {}
+            items.append({"idx": item.get("idx", line_no - 1), "problem": problem, "gold": gold, **extra})
     return items
 
 
-def sample(name: str, n: int, seed: int, path: str | Path | None = None) -> list[dict]:
+def _level(text) -> int | None:
+    """MATH's `Level 3` as 3 (`Level ?` as None)."""
+    digits = str(text or "").removeprefix("Level ").strip()
+    return int(digits) if digits.isdigit() else None
+
+
+def sample(name: str, n: int, seed: int, path: str | Path | None = None, levels: Iterable[int] = ()) -> list[dict]:
     """n items of set `name` drawn with random.Random(seed), in the drawn order (so the first k of
-    them are a sample too), as problem rows."""
+    them are a sample too), as problem rows; `levels` keeps only MATH items of those levels."""
     items = load(name, path)
+    levels = set(levels)
+    if levels:
+        items = [item for item in items if item.get("level") in levels]
     if not 1 <= n <= len(items):
-        raise InputError(f"--n {n}: {name} has {len(items)} problems")
-    picked = random.Random(seed).sample(range(len(items)), n)
+        which = f" of level {', '.join(map(str, sorted(levels)))}" if levels else ""
+        raise InputError(f"--n {n}: {name} has {len(items)} problems{which}")
+    if name == "math":  # drawn in a fixed order, passing over the few items whose answer cannot be read
+        order = random.Random(seed).sample(range(len(items)), len(items))
+        picked = list(itertools.islice((i for i in order if items[i]["gold"] and readable(items[i]["gold"])), n))
+        if len(picked) < n:
+            raise InputError(f"--n {n}: {name} has {len(picked)} problems with a readable answer")
+    else:
+        picked = random.Random(seed).sample(range(len(items)), n)
     return [{"problem": items[i]["problem"], "gold": items[i]["gold"], "category": name,
-             "source": f"{name}:{items[i]['idx']}", "id": f"{name}:{items[i]['idx']}"} for i in picked]
+             "source": f"{name}:{items[i]['idx']}", "id": f"{name}:{items[i]['idx']}",
+             **{k: items[i][k] for k in ("level", "subject") if k in items[i]}} for i in picked]
 
 
 def normalise(text: str) -> str:

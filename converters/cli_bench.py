@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 
 from converters import benchsets as B
-from fileio.files import write_jsonl
+from fileio.files import InputError, write_jsonl
 
 SHOWN = 60  # characters of the first overlapping problem in the refusal
 
@@ -13,7 +13,9 @@ def cmd_bench(a) -> int:
     """Sample, check against every --exclude file, write; exit 1 (nothing written) on any overlap."""
     from converters.problems import read_problems
 
-    rows = B.sample(a.set, a.n, a.seed, a.input)
+    if a.levels and a.set != "math":
+        raise InputError(f"--levels: only the math set has levels, not {a.set}")
+    rows = B.sample(a.set, a.n, a.seed, a.input, a.levels)
     training = ((r["source"], r["problem"]) for path in a.exclude for r in read_problems(path, a.format))
     found = B.overlaps(rows, training)
     if found:

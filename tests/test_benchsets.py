@@ -100,3 +100,24 @@ def test_score_rows_in_pal_mode_counts_by_the_rule():
     result = score_rows([dict(r) for r in rows], "pal")
     assert (result["mode"], result["n"], result["correct"]) == ("pal", 2, 1)
     assert score_rows([dict(r) for r in rows], "exact")["correct"] == 0
+
+
+def test_math_bench_keeps_level_and_subject_and_refuses_training_overlap(tmp_path):
+    out = tmp_path / "math.jsonl"
+    proc = _mathtune("data", "bench", "math", "--n", "40", "--seed", "3", "--levels", "1", "2", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 40 and {r["level"] for r in rows} <= {1, 2} and all(r["subject"] for r in rows)
+    assert rows == B.sample("math", 40, 3, levels=[1, 2])  # fixed by the seed
+    assert all(r["category"] == "math" and r["gold"] for r in rows)
+    from converters.mathanswers import readable
+    assert all(readable(r["gold"]) for r in rows)
+    # MATH-style training rows holding one of them (its own solution): refused, nothing written
+    training = tmp_path / "train.jsonl"
+    training.write_text(json.dumps({"problem": rows[5]["problem"], "solution": "$\\boxed{1}$"}) + "\n")
+    refused = tmp_path / "refused.jsonl"
+    proc = _mathtune("data", "bench", "math", "--n", "40", "--seed", "3", "--levels", "1", "2",
+                     "--exclude", str(training), "--out", str(refused))
+    assert proc.returncode == 1 and not refused.exists() and rows[5]["source"] in proc.stderr
+    proc = _mathtune("data", "bench", "svamp", "--levels", "1", "--out", str(refused))
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "only the math set has levels" in proc.stderr
