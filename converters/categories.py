@@ -18,7 +18,7 @@ CATEGORIES: dict[str, str] = {
     "power": "乘方",
     "function": "函数值",
     "mean": "平均值",
-    "competition": "English competition (MATH-style)",
+    "competition": "competition (MATH-style; free-form with a \\boxed{} answer)",
     "area": "长方形面积",
     "discount": "折扣比例",
     "sales": "销售额",
@@ -26,7 +26,9 @@ CATEGORIES: dict[str, str] = {
     "fraction": "分数化简",
 }
 CHINESE_CATEGORIES = tuple(c for c in CATEGORIES if c != "competition")
-COMPETITION = "competition"  # English competition problems (MATH style): LaTeX, a `\\boxed{}` answer
+# English competition problems (MATH style: LaTeX, a `\\boxed{}` answer); `converters.verify` also puts here any
+# other free-form problem whose solution has a `\\boxed{}` answer (`data synth --kind middle`'s Chinese rows)
+COMPETITION = "competition"
 OTHER = "other"
 
 MAX_NUMBER_CHARS = 40  # a contest operand has at most ~8; longer ones are refused before computing

@@ -28,7 +28,13 @@ def add_parser(sub) -> None:
         p.add_argument("--quiet", action="store_true", help="no progress bars")
         return p
 
-    p = step("synth", cmd_synth, "synthetic contest-style rows (all 11 categories + English)")
+    p = step("synth", cmd_synth, "synthetic rows: contest-style (all 11 categories + competition) or middle-school")
+    p.add_argument("--kind", choices=["contest", "middle"], default="contest",
+                   help="middle: fractions with mixed operations, roots, logarithms, trigonometric values and "
+                        "percentages in Chinese and English, exact answers (sympy), each program run and checked")
+    p.add_argument("--exclude", nargs="*", default=[],
+                   help="--kind middle: files whose problems are never written (a held-out set's training)")
+    _add_format_arg(p)
     p.add_argument("--n", type=bounded_int(1, MAX_ROWS), default=1000)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--duplicates", type=share, default=0.0, help="share of rows repeating an earlier row")
@@ -37,7 +43,8 @@ def add_parser(sub) -> None:
                         "(the contest's uniform draw makes 2-digit operands a 1-in-100 rarity)")
     p.add_argument("--balanced", action="store_true",
                    help="equal shares for every category (default: the contest's shares)")
-    p.add_argument("--only", nargs="+", metavar="CATEGORY", help="draw these categories only")
+    p.add_argument("--only", nargs="+", metavar="CATEGORY",
+                   help="draw these categories only (--kind middle: among ms-fraction ms-root ms-log ms-trig ms-percent)")
     p.add_argument("--ops", default="+-*/", help="the operators arithmetic problems draw from, e.g. +-")
     p.add_argument("--weight", action="append", default=[], metavar="CATEGORY=W",
                    help="multiply a category's share (repeatable), e.g. --weight mean=2")

@@ -31,6 +31,10 @@ def weights(specs: list[str], names: list[str]) -> dict[str, float]:
 def cmd_synth(a) -> int:
     from converters.synth import SHARES, synth_rows, valid_ops
 
+    if a.kind == "middle":
+        return _synth_middle(a)
+    if a.exclude:
+        raise InputError("--exclude applies to --kind middle only")
     if a.phrasings == "varied":
         from converters.phrasings import phrased_rows
 
@@ -55,6 +59,26 @@ def cmd_synth(a) -> int:
     n = write_jsonl(a.out, synth_rows(a.n, a.seed, shares, duplicate_share=a.duplicates,
                                          short_numbers=a.short_numbers, ops=a.ops))
     print(f"wrote {n} rows to {a.out}")
+    return 0
+
+
+def _synth_middle(a) -> int:
+    from converters.middle import KINDS, synth_middle
+    from converters.problems import read_problems
+
+    if a.duplicates or a.balanced or a.weight or a.short_numbers or a.ops != "+-*/" or a.phrasings != "contest":
+        raise InputError("--duplicates, --balanced, --weight, --short-numbers, --ops and --phrasings apply to "
+                         "--kind contest only")
+    unknown = sorted(set(a.only or []) - set(KINDS))
+    if unknown:
+        raise InputError(f"--only {' '.join(unknown)}: expected kinds among {', '.join(KINDS)}")
+    exclude = {r["problem"] for path in a.exclude for r in read_problems(path, a.format)}
+    try:
+        n = write_jsonl(a.out, synth_middle(a.n, a.seed, a.only or KINDS, exclude))
+    except ValueError as exc:
+        raise InputError(f"--n {a.n}: {exc}") from None
+    print(f"wrote {n} middle-school rows to {a.out} (each program run and its output checked)"
+          + (f"; none of them in {len(a.exclude)} excluded file(s)" if a.exclude else ""))
     return 0
 
 

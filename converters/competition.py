@@ -3,7 +3,7 @@ solution's last computation can be written as one and its value is the boxed ans
 
 The program is the solution's own final computation (`$\\frac{3}{4} \\cdot 2^{3} = \\boxed{6}$` →
 `value = Rational(3, 4) * Integer(2)**3`), translated from a small LaTeX subset (numbers, + − × ÷, fractions,
-roots, powers, π, brackets); a bare number is not a computation and gets no program. Its value is computed
+roots, powers, π, brackets, logarithms `\\log_{b}`, sin/cos/tan of degrees); a bare number is not a computation and gets no program. Its value is computed
 by the whitelisted walk of `converters.mathanswers` (no eval) and must equal the boxed answer by
 math-verify; tests run such programs in the sandbox and see the same value printed.
 """
@@ -17,12 +17,16 @@ MAX_EXPR = 200
 _MATH = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\[(.+?)\\\]|\\\((.+?)\\\)", re.S)
 _COMMANDS = {r"\cdot": "*", r"\times": "*", r"\div": "/", r"\pi": "pi", r"\left": "", r"\right": "",
              r"\!": "", r"\,": "", r"\ ": ""}
+_FRAC_INT = re.compile(r"\\[dt]?frac\s*\{\s*(\d+)\s*\}\s*\{\s*(\d+)\s*\}")
 _FRAC = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
 _SQRT_N = re.compile(r"\\sqrt\s*\[(\d+)\]\s*\{([^{}]*)\}")
 _SQRT = re.compile(r"\\sqrt\s*\{([^{}]*)\}")
 _POWER = re.compile(r"\^\s*\{([^{}]*)\}")
-_NUMBER = re.compile(r"(?<![\w.])(\d+\.\d+|\d+)(?![\w.])")
-_ALLOWED = re.compile(r"[\d\s.,+\-*/()]|pi|sqrt|root|Rational|Integer")
+_LEFT_OPERAND = re.compile(r"(?<![\w.])(\d+)(?=\s*(?:/|\*\*))")
+_DECIMAL = re.compile(r"(?<![\w.])(\d+\.\d+)(?![\w.])")
+_LOG = re.compile(r"\\log_\{?(\d+)\}?\s*(\d+(?:\^\{\d+\}|\^\d)?)")
+_TRIG = re.compile(r"\\(sin|cos|tan)\s*\(?(\d+)\)?\s*\^\s*\{?\\circ\}?")
+_ALLOWED = re.compile(r"[\d\s.,+\-*/()]|pi|sqrt|root|log|sin|cos|tan|rad|Rational|Integer")
 
 
 def last_computation(solution: str) -> str | None:
@@ -46,11 +50,13 @@ def last_computation(solution: str) -> str | None:
 
 def to_python(latex: str) -> str | None:
     """The LaTeX subset as a sympy expression in Python (exact: integers as `Integer`), else None."""
-    text = latex
+    text = _TRIG.sub(r"\1(rad(\2))", latex)  # degrees
+    text = _LOG.sub(r"log(\2, \1)", text)
     for command, python in _COMMANDS.items():
         text = text.replace(command, python)
+    text = _FRAC_INT.sub(r"Rational(\1, \2)", text)
     for _ in range(20):  # innermost first; nesting beyond 20 is not a step of a solution
-        new = _FRAC.sub(r"(\1)/(\2)", text)
+        new = _FRAC.sub(r"((\1)/(\2))", text)
         new = _SQRT_N.sub(r"root(\2, \1)", new)
         new = _SQRT.sub(r"sqrt(\1)", new)
         new = _POWER.sub(r"**(\1)", new)
@@ -59,10 +65,11 @@ def to_python(latex: str) -> str | None:
         text = new
     text = text.replace("^", "**").replace("{", "(").replace("}", ")")
     rest = _ALLOWED.sub("", text)
-    if rest.strip() or not re.search(r"[+\-*/]|sqrt|root", text):
+    if rest.strip() or not re.search(r"[+\-*/]|sqrt|root|log|sin|cos|tan", text):
         return None  # a name, a command left over, or no operation at all
-    if "/" in text or "**" in text:  # Python's 3/4 and 2**-1 are floats: exact sympy integers then
-        text = _NUMBER.sub(_exact, text)
+    # Python's 3/4 and 2**-1 are floats: an integer on the left of / or ** becomes a sympy Integer
+    text = _LEFT_OPERAND.sub(_exact, text)
+    text = _DECIMAL.sub(_exact, text)
     text = re.sub(r"(?<=[\d)])\s*(?=[(A-Za-z])", "*", text)  # 2\sqrt{3}, (1)(2): implicit products
     return " ".join(text.split())
 

@@ -113,7 +113,7 @@ def _functions() -> dict:
 
     return {"sqrt": sympy.sqrt, "Rational": sympy.Rational, "Integer": sympy.Integer, "Float": sympy.Float,
             "log": sympy.log, "ln": sympy.log, "exp": sympy.exp, "sin": sympy.sin, "cos": sympy.cos,
-            "tan": sympy.tan, "asin": sympy.asin, "acos": sympy.acos, "atan": sympy.atan, "Abs": sympy.Abs,
+            "tan": sympy.tan, "rad": sympy.rad, "asin": sympy.asin, "acos": sympy.acos, "atan": sympy.atan, "Abs": sympy.Abs,
             "abs": sympy.Abs, "root": sympy.root, "cbrt": sympy.cbrt, "Interval": sympy.Interval, "FiniteSet": sympy.FiniteSet,
             "Union": sympy.Union, "Tuple": sympy.Tuple}
 

@@ -52,6 +52,8 @@ def check(problem: str, solution: str) -> Checked:
     cat, args, text, wrapper = parsed.category, parsed.args, parsed.problem, parsed.wrapper
     if cat == COMPETITION:
         return _competition(text, solution, wrapper)
+    if cat == OTHER and extract_boxed(solution) is not None:  # a free-form problem with a boxed answer
+        return _competition(text, solution, wrapper)
     if cat == OTHER:
         return Checked(cat, UNPARSEABLE, text, None, None, None, args, "matches no category rule", wrapper)
     if parsed.error:

@@ -47,9 +47,12 @@ def test_unreadable_answers_are_unparseable_with_a_reason(solution, reason):
 
 
 @pytest.mark.parametrize("latex,python", [
-    ("\\frac{3}{4} \\cdot 2^{3}", "(Integer(3))/(Integer(4)) * Integer(2)**(Integer(3))"),
+    ("\\frac{3}{4} \\cdot 2^{3}", "Rational(3, 4) * Integer(2)**(3)"),
+    ("3\\cos 60^{\\circ} + \\sin 30^\\circ", "3*cos(rad(60)) + sin(rad(30))"),
+    ("\\log_{3} 3^{4} - \\log_{3} 3", "log(Integer(3)**(4), 3) - log(3, 3)"),
+    ("530 \\times (1 + \\frac{40}{100})", "530 * (1 + Rational(40, 100))"), ("2^{-1} + 0.5", "Integer(2)**(-1) + Rational(5, 10)"),
     ("2\\sqrt{3} + 1", "2*sqrt(3) + 1"), ("\\sqrt[3]{27} - 1", "root(27, 3) - 1"), ("x + 1", None), ("12", None),
-    ("\\pi \\times 4", "pi * 4"), ("\\left(2+3\\right)^2", "(Integer(2)+Integer(3))**Integer(2)"),
+    ("\\pi \\times 4", "pi * 4"), ("\\left(2+3\\right)^2", "(2+3)**2"),
 ])
 def test_the_latex_subset_becomes_exact_python(latex, python):
     assert to_python(latex) == python
