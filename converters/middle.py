@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from typing import Callable, Iterable, Iterator
 
+from converters.benchsets import normalise
 from converters.competition import program_for
 from converters.mathanswers import equivalent, parse_latex, parse_value
 from converters.pot import run_in_process
@@ -140,18 +141,19 @@ def middle_row(kind: str, rng: random.Random) -> dict:
 
 def synth_middle(n: int, seed: int = 0, kinds: Iterable[str] = KINDS, exclude: set[str] = frozenset(),
                  attempts: int = 50) -> Iterator[dict]:
-    """`n` distinct rows, kinds in turn, none of whose problems is in `exclude`; each row's program is run
+    """`n` distinct rows, kinds in turn, none of whose problems is in `exclude` (compared as `data bench` does:
+    lower case, single spaces); each row's program is run
     and prints its answer (a row whose program would not is never written)."""
-    rng, kinds, seen = random.Random(seed), list(kinds), set(exclude)
+    rng, kinds, seen = random.Random(seed), list(kinds), {normalise(p) for p in exclude}
     for i in range(n):
         for _ in range(attempts):
             row = middle_row(kinds[i % len(kinds)], rng)
-            if row["problem"] in seen:
+            if normalise(row["problem"]) in seen:
                 continue
             code = program_for(row["solution"], row["gold"])
             if code is None or not _prints_answer(code, row["gold"]):
                 continue
-            seen.add(row["problem"])
+            seen.add(normalise(row["problem"]))
             yield row
             break
         else:

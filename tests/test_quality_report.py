@@ -42,6 +42,9 @@ def test_quality_report_tables_with_anchors_and_sets_not_run(tmp_path):
         ("tuned/gsm_hard", "pal"): [("gsm_hard", "3244047.0999999996", "3244047.1"), ("gsm_hard", "5", "6"),
                                     ("gsm_hard", "3.3333333333333335", "3.33"), ("gsm_hard", "1", "2")],
         ("tuned/svamp", "exact"): [("svamp", "145", "145.0")],
+        # judged symbolically: a program's sympy value, LaTeX; a tuple in the wrong order is wrong
+        ("tuned/math", "math"): [("math", "\\frac{1}{2}", "1/2", "$\\frac{1}{2}$"), ("math", "2\\sqrt{3}", "sqrt(12)", "$3$"),
+                                 ("math", "(1, 2)", "(2, 1)", "$(2, 1)$")],
     }
     for (name, mode), rows in sets.items():
         _preds(out / name / "pred.jsonl", rows)
@@ -65,11 +68,14 @@ def test_quality_report_tables_with_anchors_and_sets_not_run(tmp_path):
         "gsm_hard": {"base": None, "tuned": 25.0, "tuned_text_only": None, "n": 4},
         "svamp": {"base": None, "tuned": 100.0, "tuned_text_only": None, "n": 1},
         "multiarith": {"base": None, "tuned": None, "tuned_text_only": None, "n": None},
+        "math": {"base": None, "tuned": 66.67, "tuned_text_only": 33.33, "n": 3},
+        "middle": {"base": None, "tuned": None, "tuned_text_only": None, "n": None},
     }
     assert results["scoring"]["gsm_hard"] == "pal" and results["scoring"]["gsm8k"] == "exact"
+    assert results["scoring"]["math"] == results["scoring"]["middle"] == "math"
     assert results["targets"]["gsm_hard"] == 42.5
     assert results["met"] == {"heldout": True, "reworded": None, "gsm8k": True, "gsm_hard": False, "svamp": True,
-                              "multiarith": None}
+                              "multiarith": None, "math": None, "middle": None}
     assert results["training_minutes"] == 50.0 and results["rft"] == [
         {"round": "r1", "gsm8k": 75.0, "data": {"problems": 100, "solved": 7, "kept": 8}}]
 
@@ -80,6 +86,7 @@ def test_quality_report_tables_with_anchors_and_sets_not_run(tmp_path):
     assert ("| GSM-Hard (GSM8K, large numbers) | not run | 25.0% (1/4) | – | 4 | ≥ 0.85 × GSM8K = 42.5% | "
             "no (-17.5 pts) |") in table
     assert "| MultiArith | not run | not run | not run | – | ≥ 54.2% | – |" in table
+    assert "| MATH test, levels 1–2 (competition) | not run | 66.7% (2/3) | 33.3% | 3 | – | – |" in table
     assert "GSM8K 1.4% (5-shot)" in text and "pal, under 1e-3 from the gold, PAL's rule: gsm_hard" in text
     assert "**50.0 min**" in text
     rft = text.split("## Rejection-sampling rounds", 1)[1].split("##", 1)[0]
@@ -93,6 +100,6 @@ def test_quality_report_on_an_empty_run_folder(tmp_path):
     """Before any stage has run, every set is 'not run' and nothing crashes."""
     assert _run("report", "quality", str(tmp_path)).returncode == 0
     results = json.loads((tmp_path / "results.json").read_text())
-    assert set(results["sets"]) == {"heldout", "reworded", "gsm8k", "gsm_hard", "svamp", "multiarith"}
+    assert set(results["sets"]) == {"heldout", "reworded", "gsm8k", "gsm_hard", "svamp", "multiarith", "math", "middle"}
     assert all(v == {"base": None, "tuned": None, "tuned_text_only": None, "n": None} for v in results["sets"].values())
     assert "Training has not run yet." in (tmp_path / "RESULTS.md").read_text(encoding="utf-8")
