@@ -1,7 +1,7 @@
 """Rejection-sampling fine-tuning (RFT) rows from `predict --samples k` output.
 
 For every problem keep the distinct programs whose sandboxed output equals the gold under the
-rule `mathtune score` uses (evaluation.extract.is_correct), so the verifier, not the model,
+rule `mathtune score` uses (evaluation.symbolic.value_correct: numeric, or math-verify for LaTeX golds), so the verifier, not the model,
 decides what is trained on. This lives in evaluation, not converters: it reads prediction rows
 and their scoring rule, and converters may not import evaluation. The rows it writes are the
 `{problem, solution, category, code, gold}` layout `data gsm8k-pot` writes, which `data prepare`
@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from evaluation.extract import is_correct
+from evaluation.symbolic import value_correct
 from evaluation.predict import final_answer
 from evaluation.score import RowProblem, golds_of
 
@@ -189,7 +189,7 @@ def _judge(sample: dict, problem: str, golds: list[str], mode: str) -> str:
     answer, source = final_answer({"generation": sample.get("generation") or "", **sample})
     if sample.get("code_status") != "ok" or source != "program":
         return "program failed"
-    if not any(is_correct(answer, g, mode) for g in golds):
+    if not value_correct(answer, [str(g) for g in golds], mode):
         return "wrong"
     why = trivial_reason(sample["code"], problem)
     return f"right but {why}" if why else "right"

@@ -2,7 +2,8 @@
 maj@k), and the pass@k / maj@k figures `mathtune score` prints when rows carry samples."""
 from __future__ import annotations
 
-from evaluation.extract import is_correct, to_exact
+from evaluation.extract import to_exact
+from evaluation.symbolic import value_correct
 from evaluation.sampling import Sampling, majority_vote, pass_at_k
 
 
@@ -39,10 +40,10 @@ def sample_metrics(rows: list[dict], mode: str = "exact") -> dict | None:
         answers, golds = row.get("sample_answers"), row.get("gold")
         if not isinstance(answers, list) or not answers or golds is None or "correct" not in row:
             continue
-        golds = golds if isinstance(golds, list) else [golds]
-        c = sum(any(is_correct(a, str(g), mode) for g in golds) for a in answers)
+        golds = [str(g) for g in (golds if isinstance(golds, list) else [golds])]
+        c = sum(value_correct(a, golds, mode) for a in answers)
         vote = majority_vote(answers, key=to_exact)
-        counts.append((len(answers), c, any(is_correct(vote, str(g), mode) for g in golds)))
+        counts.append((len(answers), c, value_correct(vote, golds, mode)))
     if not counts:
         return None
     k = min(n for n, _, _ in counts)

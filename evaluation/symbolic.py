@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from converters.mathanswers import equivalent, parse_latex, parse_text, parse_value
-from evaluation.extract import to_exact
+from evaluation.extract import is_correct, to_exact
 
 RULE = "math-verify"
 
@@ -53,3 +53,16 @@ def shown(pred: list) -> str | None:
 
         text = sympy.latex(pred[0])
     return text
+
+
+def value_correct(answer: str | None, golds: list[str], mode: str) -> bool:
+    """One extracted answer (a program's output, a vote) against the golds: symbolically where the row
+    is judged so, else by the numeric rule of `mode`."""
+    if answer is None:
+        return False
+    if is_symbolic(golds, mode):
+        try:
+            return judge(from_value(str(answer)), parsed_golds(golds))
+        except ValueError:  # the gold cannot be read: nothing equals it
+            return False
+    return any(is_correct(answer, g, mode) for g in golds)

@@ -92,3 +92,14 @@ def test_unparseable_gold_is_empty():
 ])
 def test_normalise_spells_one_way(raw, clean):
     assert normalise(raw) == clean
+
+
+def test_votes_and_rft_judge_symbolic_golds_the_same_way():
+    from evaluation.samples import sample_metrics
+    from evaluation.symbolic import value_correct
+
+    assert value_correct("sqrt(12)", ["2\\sqrt{3}"], "exact") and not value_correct("3", ["2\\sqrt{3}"], "exact")
+    assert value_correct("3.0", ["3"], "exact") and not value_correct("3.1", ["3"], "exact")
+    assert not value_correct("1", ["\\frac{1}{"], "exact") and not value_correct(None, ["1"], "exact")
+    rows = [{"gold": "\\frac{1}{2}", "correct": True, "sample_answers": ["1/2", "0.5", "1/3", "Rational(1, 2)"]}]
+    assert sample_metrics(rows)["pass"]["1"] == 0.75
