@@ -101,5 +101,6 @@ def test_votes_and_rft_judge_symbolic_golds_the_same_way():
     assert value_correct("sqrt(12)", ["2\\sqrt{3}"], "exact") and not value_correct("3", ["2\\sqrt{3}"], "exact")
     assert value_correct("3.0", ["3"], "exact") and not value_correct("3.1", ["3"], "exact")
     assert not value_correct("1", ["\\frac{1}{"], "exact") and not value_correct(None, ["1"], "exact")
-    rows = [{"gold": "\\frac{1}{2}", "correct": True, "sample_answers": ["1/2", "0.5", "1/3", "Rational(1, 2)"]}]
+    rows = [{"gold": "\\frac{\\sqrt{2}}{2}", "correct": True,
+             "sample_answers": ["sqrt(2)/2", "1/sqrt(2)", "1/2", "Rational(1, 2)*sqrt(2)"]}]
     assert sample_metrics(rows)["pass"]["1"] == 0.75
