@@ -99,6 +99,30 @@ def parse_value(text: str) -> list:
     return [value, text]
 
 
+def expression_line(output: str) -> str | None:
+    """The last non-empty line a program printed, when it is one math expression as sympy or LaTeX prints
+    it (`sqrt(3)/2`, `[2, 3]`, `Interval(-oo, 3)`, `\\frac{1}{16}`), for the symbolic judge; None otherwise
+    (then the text rules read the output: `16` is not the answer of `\\frac{1}{16}`)."""
+    lines = [line.strip() for line in output.split("\n") if line.strip()]
+    if not lines or len(lines[-1]) > MAX_CHARS:
+        return None
+    line = lines[-1]
+    if "\\boxed" in line:
+        return None  # the text rules read a box
+    if "\\" in line:
+        return line if parse_latex(line) else None
+    try:
+        tree = ast.parse(line.replace("^", "**"), mode="eval").body
+        _value(tree)
+    except (SyntaxError, ValueError, TypeError, ArithmeticError, RecursionError, AttributeError):
+        return None
+    known = {**_names(), **_functions()}
+    names = [n.id for n in ast.walk(tree) if isinstance(n, ast.Name)]
+    if isinstance(tree, ast.Name) and tree.id not in known or any(len(n) > 1 and n not in known and n != "Interval" for n in names):
+        return None  # `Done`, `total`: words, not an answer (single-letter variables are: `x**2 + 1`)
+    return line
+
+
 def equivalent(gold: list, pred: list) -> bool:
     """True when math-verify judges the parsed prediction equal to the parsed gold."""
     from math_verify import verify
@@ -121,8 +145,7 @@ def _functions() -> dict:
 def _names() -> dict:
     import sympy
 
-    return {"pi": sympy.pi, "E": sympy.E, "e": sympy.E, "oo": sympy.oo, "inf": sympy.oo, "I": sympy.I,
-            "True": sympy.true, "False": sympy.false}
+    return {"pi": sympy.pi, "E": sympy.E, "e": sympy.E, "oo": sympy.oo, "I": sympy.I}
 
 
 def _value(node):

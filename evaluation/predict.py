@@ -219,13 +219,16 @@ def answer_batch(model: Model, problems: list[str], max_new_tokens: int, limits:
 def final_answer(entry: dict) -> tuple[str | None, str]:
     """In program of thought the interpreter's output is the answer: use it when the program ran (its
     last line that is one value, `converters.answers.program_answer`, else the text rules on what it
-    printed); otherwise the model's text (its answer line, or whatever it wrote)."""
+    printed, or its last line when that is one sympy/LaTeX expression); otherwise the model's text (its answer line, or whatever it wrote)."""
     from converters.answers import program_answer
+    from converters.mathanswers import expression_line
     from evaluation.extract import extract_answer
 
     if entry.get("code_status") == "ok":
         output = entry.get("code_output") or ""
         printed = program_answer(output)
+        if printed is None:  # a sympy value (`sqrt(3)/2`, `\\frac{1}{16}`) is the answer as printed
+            printed = expression_line(output)
         printed = printed if printed is not None else extract_answer(output)
         if printed is not None:
             return printed, "program"

@@ -37,7 +37,7 @@ TABLE = [
     ("The answer is 42", "42"),               # no value line: the text rules on the output
     ("x = 3\ny = 4", "4"),
     ("[1, 2, 3]\n6", "6"),
-    ("(1, 2)", "2"),
+    ("(1, 2)", "(1, 2)"),                     # one value of its own: an ordered pair (MATH), kept whole
     ("nan", None),
     ("inf", None),
     ("", None),
@@ -70,3 +70,15 @@ def test_every_training_program_prints_one_line_that_the_rule_reads_as_its_answe
         printed = run_in_process(program(parsed.category, parsed.args))
         assert "\n" not in printed
         assert is_correct(program_answer(printed), solve(parsed.category, parsed.args).value, "exact"), row
+
+
+@pytest.mark.parametrize("output,answer", [
+    ("\\frac{1}{16}\n", "\\frac{1}{16}"), ("sqrt(3)/2", "sqrt(3)/2"), ("[2, 3]", "[2, 3]"), ("pi", "pi"),
+    ("Interval(-oo, 3)", "Interval(-oo, 3)"), ("x**2 + 1", "x**2 + 1"), ("2 \\sqrt{3}", "2 \\sqrt{3}"),
+    ("x = 5\nDone", "5"), ("12.5 元", "12.5"), ("total * 2", "2"), ("12", "12")])
+def test_a_sympy_value_printed_last_is_the_answer_as_printed(output, answer):
+    """`16` is not the answer of `\\frac{1}{16}`: a last line that is one sympy/LaTeX expression is kept
+    whole for the symbolic judge; words are not expressions."""
+    from evaluation.predict import final_answer
+
+    assert final_answer({"code_status": "ok", "code_output": output, "generation": ""}) == (answer, "program")
