@@ -88,6 +88,8 @@ def load(name: str, path: str | Path | None = None) -> list[dict]:
             try:
                 item = json.loads(line)
                 problem, gold = question(name, item)
+                if not isinstance(problem, str) or not problem.strip():
+                    raise ValueError("the problem is not text")
             except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
                 raise InputError(f"{path}:{line_no}: not a {name} item ({type(exc).__name__}: {exc})") from None
             extra = {"level": _level(item.get("level")), "subject": item.get("type")} if name == "math" else {}
@@ -98,7 +100,7 @@ def load(name: str, path: str | Path | None = None) -> list[dict]:
 def _level(text) -> int | None:
     """MATH's `Level 3` as 3 (`Level ?` as None)."""
     digits = str(text or "").removeprefix("Level ").strip()
-    return int(digits) if digits.isdigit() else None
+    return int(digits) if digits.isascii() and digits.isdigit() else None
 
 
 def sample(name: str, n: int, seed: int, path: str | Path | None = None, levels: Iterable[int] = ()) -> list[dict]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import logging
+import math
 import re
 import threading
 
@@ -19,6 +20,7 @@ MAX_CHARS = 400  # a MATH answer is a few dozen characters; a longer one is not 
 MAX_TEXT = 20_000  # of a model's free text, the end is read (where the answer is)
 TIMEOUT = 2
 MAX_POWER = 1000  # a program's `10**10**10` is not built
+MAX_BITS = 100_000  # nor a power whose exact value would need more bits (`((10**1000)**1000)**1000`)
 
 logging.getLogger("math_verify").setLevel(logging.CRITICAL)  # it logs every timeout with the whole text
 
@@ -26,19 +28,20 @@ _SPACES = re.compile(r"\\[,;:]|\\(?:q)?quad|~")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?![\d]))")
 _APPROX = re.compile(r"^(?:\\approx|\\sim|≈)\s*")
 _DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|°")
-_TRAILING = re.compile(r"[\s.]+$")
 
 
 def normalise(answer: str) -> str:
     """A LaTeX answer in one spelling: no `$`, `\\left`/`\\right`, spacing commands, `\\dfrac`, degree
     signs or `\\$`; single spaces. The value is unchanged (math-verify reads both the same)."""
+    if len(answer) > 4 * MAX_CHARS:  # not an answer; and the steps below stay linear on what they see
+        answer = answer[: 4 * MAX_CHARS]
     text = _APPROX.sub("", answer.strip().strip("$").strip())
     text = _SPACES.sub(" ", text.replace("\\!", "")).replace("\\left", "").replace("\\right", "")
     text = text.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\$", "")
     text = _DEGREES.sub("", text)
     text = re.sub(r"\s+", " ", text)
     text = _THOUSANDS.sub("", text)  # 29,322,216 (lists are written `3, -2`)
-    return _TRAILING.sub("", text).strip()
+    return text.rstrip(" \t\n.").strip()
 
 
 # answers math-verify is sure to read (integers, decimals, simple fractions and radicals): not parsed, as a
@@ -89,9 +92,12 @@ def parse_value(text: str) -> list:
     if not text or len(text) > MAX_CHARS:
         return []
     try:
-        value = _value(ast.parse(text.replace("^", "**"), mode="eval").body)
-    except (SyntaxError, ValueError, TypeError, ArithmeticError, RecursionError, AttributeError):
-        return parse_latex(text)
+        ast.parse(text.replace("^", "**"), mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return parse_latex(text)  # not Python: LaTeX, as `sympy.latex` prints
+    value = _walk(text)
+    if value is None:
+        return []  # Python, but not a value (`Interval(1, 2, 3, 4)`, a call it does not know)
     if getattr(value, "free_symbols", None):  # x as math-verify makes it (its assumptions), via LaTeX
         import sympy
 
@@ -113,8 +119,9 @@ def expression_line(output: str) -> str | None:
         return line if parse_latex(line) else None
     try:
         tree = ast.parse(line.replace("^", "**"), mode="eval").body
-        _value(tree)
-    except (SyntaxError, ValueError, TypeError, ArithmeticError, RecursionError, AttributeError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    if _walk(line) is None:
         return None
     known = {**_names(), **_functions()}
     names = [n.id for n in ast.walk(tree) if isinstance(n, ast.Name)]
@@ -124,21 +131,52 @@ def expression_line(output: str) -> str | None:
 
 
 def equivalent(gold: list, pred: list) -> bool:
-    """True when math-verify judges the parsed prediction equal to the parsed gold."""
+    """True when math-verify judges the parsed prediction equal to the parsed gold; an ordered gold (a
+    tuple, or `(a, b)`, which it reads as an open interval) is never equal to an unordered set."""
+    import sympy
     from math_verify import verify
 
     if not gold or not pred:
         return False
+    ordered = isinstance(gold[0], sympy.Tuple) or (isinstance(gold[0], sympy.Interval) and gold[0].left_open
+                                                    and gold[0].right_open)
+    if ordered and isinstance(pred[0], sympy.FiniteSet):
+        return False
     return bool(verify(gold, pred, timeout_seconds=TIMEOUT if _main_thread() else None))
+
+
+class _Timeout(Exception):
+    pass
+
+
+def _walk(text: str):
+    """`_value` of the text's syntax tree, or None when it is not a value (any error, or over TIMEOUT)."""
+    import signal
+
+    def stop(signum, frame):
+        raise _Timeout
+
+    timed = _main_thread()
+    if timed:
+        previous = signal.signal(signal.SIGALRM, stop)
+        signal.setitimer(signal.ITIMER_REAL, TIMEOUT)
+    try:
+        return _value(ast.parse(text.replace("^", "**"), mode="eval").body)
+    except (_Timeout, Exception):  # sympy raises anything (NotImplementedError for Interval(1, 2, 3, 4))
+        return None
+    finally:
+        if timed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
 
 
 def _functions() -> dict:
     import sympy
 
-    return {"sqrt": sympy.sqrt, "Rational": sympy.Rational, "Integer": sympy.Integer, "Float": sympy.Float,
+    return {"sqrt": sympy.sqrt, "Rational": sympy.Rational, "Integer": sympy.Integer,
             "log": sympy.log, "ln": sympy.log, "exp": sympy.exp, "sin": sympy.sin, "cos": sympy.cos,
             "tan": sympy.tan, "rad": sympy.rad, "asin": sympy.asin, "acos": sympy.acos, "atan": sympy.atan, "Abs": sympy.Abs,
-            "abs": sympy.Abs, "root": sympy.root, "cbrt": sympy.cbrt, "Interval": sympy.Interval, "FiniteSet": sympy.FiniteSet,
+            "abs": sympy.Abs, "root": sympy.root, "Interval": sympy.Interval, "FiniteSet": sympy.FiniteSet,
             "Union": sympy.Union, "Tuple": sympy.Tuple}
 
 
@@ -148,12 +186,18 @@ def _names() -> dict:
     return {"pi": sympy.pi, "E": sympy.E, "e": sympy.E, "oo": sympy.oo, "I": sympy.I}
 
 
+def _bits(q) -> int:
+    return max(int(q.p).bit_length(), int(q.q).bit_length(), 1)
+
+
 def _value(node):
     """A sympy value from a whitelisted syntax tree: numbers, names (constants or symbols), + − × ÷ **,
     calls of the functions above, lists/sets (solution sets) and tuples."""
     import sympy
 
     if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+        if isinstance(node.value, float) and not math.isfinite(node.value):
+            raise ValueError("not a finite number")  # `1e999` is not ∞
         return sympy.nsimplify(node.value) if isinstance(node.value, float) else sympy.Integer(node.value)
     if isinstance(node, ast.Name):
         return _names().get(node.id) or sympy.Symbol(node.id)
@@ -165,14 +209,16 @@ def _value(node):
         if isinstance(node.op, ast.Pow):
             if right.is_number and abs(right) > MAX_POWER:
                 raise ValueError("power too large")
+            if left.is_Rational and right.is_number and _bits(left) * abs(right) > MAX_BITS:
+                raise ValueError("power too large")
             return left ** right
         ops = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
                ast.Div: lambda a, b: a / b}
         if type(node.op) in ops:
             return ops[type(node.op)](left, right)
-    if isinstance(node, (ast.List, ast.Set)):
+    if isinstance(node, ast.Set):
         return sympy.FiniteSet(*(_value(e) for e in node.elts))
-    if isinstance(node, ast.Tuple):
+    if isinstance(node, (ast.List, ast.Tuple)):  # as printed, in order (solve's [2, 3] still equals `3, 2`)
         return sympy.Tuple(*(_value(e) for e in node.elts))
     if isinstance(node, ast.Call) and not node.keywords:
         func = node.func

@@ -40,7 +40,7 @@ def _competition(problem: str, solution: str, wrapper: str) -> Checked:
                        wrapper)
     answer = normalise(boxed)
     if not readable(answer):
-        shown = " ".join(boxed[:80].split())
+        shown = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in " ".join(boxed[:80].split()))
         return Checked(COMPETITION, UNPARSEABLE, problem, boxed, None, solution, (),
                        f"the boxed answer '{shown}' cannot be parsed (LaTeX)", wrapper)
     return Checked(COMPETITION, UNCHECKED, problem, boxed, answer, solution, (), "", wrapper)

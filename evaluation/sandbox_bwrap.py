@@ -75,6 +75,31 @@ def read_only_view() -> tuple[str, ...]:
     return tuple(args)
 
 
+@functools.lru_cache(maxsize=1)
+def hidden_site() -> tuple[str, ...]:
+    """bwrap arguments covering the interpreter's own site-packages (inside the bound standard library, and
+    holding whatever was installed there: numpy, yaml, …) with an empty read-only tmpfs: a program sees the
+    standard library and, from `sandbox_packages`, sympy and mpmath, nothing else."""
+    base = {"base": sys.base_prefix, "platbase": sys.base_exec_prefix, "installed_base": sys.base_prefix,
+            "installed_platbase": sys.base_exec_prefix}
+    found = {os.path.realpath(sysconfig.get_path(kind, vars=base)) for kind in ("purelib", "platlib")}
+    found |= {os.path.realpath(p) for p in site_dirs() if p.startswith(sys.base_prefix)}
+    args: list[str] = []
+    for path in sorted(p for p in found if os.path.isdir(p)):
+        args += ["--tmpfs", path, "--remount-ro", path]
+    return tuple(args)
+
+
+def site_dirs() -> list[str]:
+    """The base interpreter's site-packages folders, as `site` would add them."""
+    import site
+
+    try:
+        return list(site.getsitepackages([sys.base_prefix]))
+    except (AttributeError, TypeError):
+        return []
+
+
 # Run as root, the sandbox's uid 0 is the host's uid 0 (kuid 0), and its capabilities in its own user
 # namespace include CAP_DAC_OVERRIDE over files that uid owns: every root-only file of the new /proc is
 # open to it. Most write handlers check a capability against the initial namespace, but not these:
@@ -120,7 +145,7 @@ def command(limits, program_fd: int, prelude: str, prelude_args: list[str], bloc
            *(["--disable-userns"] if "--disable-userns" in newer else []),
            "--die-with-parent", "--new-session", "--clearenv",
            "--cap-drop", "ALL",  # as root bwrap keeps them (in the new user namespace) unless told
-           *read_only_view(), *sandbox_packages.bind_args(),
+           *read_only_view(), *hidden_site(), *sandbox_packages.bind_args(),
            "--proc", "/proc", *proc_covers(), "--dev", "/dev",
            *size, "--tmpfs", WORK,
            "--file", str(program_fd), f"{WORK}/program.py", "--chdir", WORK, "--remount-ro", "/",

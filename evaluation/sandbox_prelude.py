@@ -33,15 +33,20 @@ sys.path += _paths
 _ALLOWED = frozenset(sys.stdlib_module_names) | {"sympy", "mpmath"}
 
 class _OnlyAllowed:
-    """Refuses imports outside the standard library, sympy and mpmath (an ImportError, so that a
-    library's optional imports degrade as they would without the package)."""
+    """Refuses a module outside the standard library, sympy and mpmath that would be found (a program's own
+    `numpy.py`); one that does not exist stays "not found", so `importlib.util.find_spec` probes work."""
     @staticmethod
     def find_spec(name, path=None, target=None):
         top = name.partition(".")[0]
-        if top not in _ALLOWED:
-            raise ModuleNotFoundError(f"sandbox: import of {top!r} is refused: a program may import %(allowed)s",
-                                      name=name)
+        if top in _ALLOWED:
+            return None
+        import importlib.machinery
+        if importlib.machinery.PathFinder.find_spec(top) is not None:
+            raise ModuleNotFoundError(_refusal(top), name=name)
         return None
+
+def _refusal(top):
+    return f"sandbox: import of {top!r} is refused: a program may import %(allowed)s"
 
 sys.meta_path.insert(0, _OnlyAllowed)
 if _packages:  # sympy needs ctypes (for sizeof(c_long)), whose import loads libpython: done before the hook,
@@ -91,7 +96,10 @@ except BaseException as _exc:
     _code = 1
     if isinstance(_exc, MemoryError):
         _code = %(memory)d
-    elif isinstance(_exc, (PermissionError, ImportError)) and str(_exc).startswith("sandbox:"):
+    elif (isinstance(_exc, ModuleNotFoundError) and _exc.name and _exc.name.partition(".")[0] not in _ALLOWED
+          and not str(_exc).startswith("sandbox:")):  # a package that is not there: the same one-line refusal
+        _exc = ModuleNotFoundError(_refusal(_exc.name.partition(".")[0]))
+    if isinstance(_exc, (PermissionError, ImportError)) and str(_exc).startswith("sandbox:"):
         _code = %(forbidden)d
         try:  # the refusal in one line, not a traceback through the program
             sys.stdout.flush()

@@ -55,7 +55,8 @@ def answer_of(row: dict) -> tuple[str | None, str]:
     reextract = row.get("answer_from") == "text" and row.get("generation") is not None
     if row.get("answer") is not None and not reextract:
         answer = _text(row["answer"], "answer")
-        if to_exact(answer) is not None or len(answer.split()) < 2:  # a number or a compact expression
+        # a number, a compact expression, or one sympy value (`Rational(1, 16)`: not a sentence to read `16` from)
+        if to_exact(answer) is not None or len(answer.split()) < 2 or symbolic.is_expression(answer):
             source = row.get("answer_from")  # `program`, `vote` (majority of samples), …
             return answer, source if isinstance(source, str) and source != "text" else "given"
         found, rule = extract_with_rule(answer)  # a sentence: `The answer is 12.`
@@ -106,7 +107,7 @@ def score_rows(rows: list[dict], mode: str = "exact") -> dict:
         except RowProblem as exc:
             rejected.append({"where": row.get("where") or f"row {index}", "reason": str(exc)})
             continue
-        if symbolic.is_symbolic(golds, mode):
+        if symbolic.is_symbolic(golds, mode) or symbolic.is_expression(pred):
             try:
                 pred, rule = _judge_symbolic(row, golds)
             except ValueError as exc:

@@ -22,11 +22,19 @@ def is_symbolic(golds: list[str], mode: str) -> bool:
     return mode == "math" or any(to_exact(g) is None and not _NUMBER_LIKE.fullmatch(g) for g in golds)
 
 
+def is_expression(answer: str | None) -> bool:
+    """An answer that is not a plain number but one sympy/LaTeX value (`Rational(1, 16)`, `sqrt(2)/2`): judged
+    symbolically even against a numeric gold, as the numeric rules would read `16` out of it."""
+    if answer is None or to_exact(answer) is not None or _NUMBER_LIKE.fullmatch(answer):
+        return False
+    return bool(parse_value(answer))
+
+
 def parsed_golds(golds: list[str]) -> list[list]:
     """Each gold parsed; ValueError naming the first when none can be read."""
     parsed = [p for p in (parse_latex(g) for g in golds) if p]
     if not parsed:
-        shown = " ".join(golds[0][:80].split())
+        shown = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in " ".join(golds[0][:80].split()))
         raise ValueError(f"gold answer '{shown}' cannot be parsed as an answer (LaTeX or a number): unparseable")
     return parsed
 
@@ -60,7 +68,7 @@ def value_correct(answer: str | None, golds: list[str], mode: str) -> bool:
     is judged so, else by the numeric rule of `mode`."""
     if answer is None:
         return False
-    if is_symbolic(golds, mode):
+    if is_symbolic(golds, mode) or is_expression(str(answer)):
         try:
             return judge(from_value(str(answer)), parsed_golds(golds))
         except ValueError:  # the gold cannot be read: nothing equals it

@@ -88,7 +88,7 @@ def test_unparseable_gold_is_empty():
 
 @pytest.mark.parametrize("raw,clean", [
     (r"$\dfrac{1}{16}$", r"\frac{1}{16}"), (r"180^\circ", "180"), (r"\left( 1, 2 \right)", "( 1, 2 )"),
-    (r"\$5.00.", "5.00"), (r"2\!\sqrt{3}", r"2 \sqrt{3}"), (r"\tfrac{a}{b}", r"\frac{a}{b}"), ("45°", "45"),
+    (r"\$5.00.", "5.00"), (r"2\!\sqrt{3}", r"2\sqrt{3}"), (r"\tfrac{a}{b}", r"\frac{a}{b}"), ("45°", "45"),
 ])
 def test_normalise_spells_one_way(raw, clean):
     assert normalise(raw) == clean
@@ -104,3 +104,38 @@ def test_votes_and_rft_judge_symbolic_golds_the_same_way():
     rows = [{"gold": "\\frac{\\sqrt{2}}{2}", "correct": True,
              "sample_answers": ["sqrt(2)/2", "1/sqrt(2)", "1/2", "Rational(1, 2)*sqrt(2)"]}]
     assert sample_metrics(rows)["pass"]["1"] == 0.75
+
+
+@pytest.mark.parametrize("printed", ["((10**1000)**1000)**1000", "Float(pi, 10**6)", "Interval(1, 2, 3, 4)",
+                                     "Rational(10**1000, 3)**1000", "1e999", "sqrt(2)**(10**999)"])
+def test_red_team_values_are_bounded_and_never_raise(printed):
+    """A red-team finding: chained powers were built (minutes) and `Interval(1, 2, 3, 4)` raised out of the
+    scorer and of predict."""
+    from evaluation.predict import final_answer
+
+    start = time.perf_counter()
+    assert parse_value(printed) == [] or printed == "1e999" and parse_value(printed)[0] != parse_latex("\\infty")[0]
+    final_answer({"code_status": "ok", "code_output": printed + "\n", "generation": ""})
+    assert time.perf_counter() - start < 6
+
+
+def test_a_long_answer_is_normalised_in_linear_time():
+    start = time.perf_counter()
+    assert parse_latex("." * 200_000 + "x") == [] and len(normalise("." * 200_000 + "x")) <= 1600
+    assert time.perf_counter() - start < 2
+
+
+@pytest.mark.parametrize("gold,printed,same", [
+    ("(1, 2)", "[2, 1]", False), ("(1, 2)", "(1, 2)", True), ("(1, 2, 3)", "[3, 2, 1]", False),
+    ("(1, 2)", "{1, 2}", False), ("3, 2", "[2, 3]", True), ("\\{1, 2\\}", "{2, 1}", True)])
+def test_order_matters_where_the_gold_is_ordered(gold, printed, same):
+    assert equivalent(parse_latex(gold), parse_value(printed)) is same
+
+
+def test_an_expression_answer_against_a_numeric_gold_is_judged_symbolically():
+    from evaluation.score import score_rows
+
+    rows = [{"answer": "Rational(1, 16)", "answer_from": "program", "gold": "\\dfrac{1}{16}"},
+            {"answer": "Rational(3, 4)", "answer_from": "program", "gold": "0.75"},
+            {"answer": "16", "answer_from": "program", "gold": "\\dfrac{1}{16}"}]
+    assert [r["correct"] for r in score_rows(rows) and rows] == [True, True, False]

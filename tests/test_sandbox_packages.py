@@ -81,3 +81,33 @@ def test_a_program_planting_a_module_named_like_a_package_is_refused_or_shadowed
     """A program's own `numpy.py` in its work folder is still a refused import."""
     code = "open('numpy.py', 'w').write('print(1)')\nimport sys\nsys.path.insert(0, '.')\nimport numpy"
     assert run_code(code, Limits(sandbox=mode)).status == "forbidden"
+
+
+@needs_bwrap
+def test_the_interpreters_own_site_packages_are_not_in_the_sandbox():
+    """A red-team finding: binding the standard library also bound the base interpreter's site-packages
+    (numpy, yaml, … installed there), readable and importable once the finder was removed."""
+    import sysconfig
+    import sys as host_sys
+
+    site = sysconfig.get_path("purelib", vars={"base": host_sys.base_prefix})
+    code = HOOK_OFF + f"""
+import os, sys
+sys.path.append({site!r})
+print(os.path.isdir({site!r}) and os.listdir({site!r}))
+for name in ('numpy', 'yaml', 'attr', 'setuptools', 'pip'):
+    try:
+        __import__(name)
+        print('IMPORTED', name)
+    except ImportError:
+        pass
+"""
+    result = run_code(code)
+    assert result.status == "ok" and result.stdout in ("[]\n", "False\n"), result
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_probing_for_a_missing_module_is_not_a_refusal(mode):
+    code = "import importlib.util\nprint(importlib.util.find_spec('numpy') is None, importlib.util.find_spec('nope') is None)"
+    result = run_code(code, Limits(sandbox=mode))
+    assert (result.status, result.stdout) == ("ok", "True True\n"), result
