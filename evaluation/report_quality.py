@@ -176,7 +176,8 @@ def quality_report(out: str | os.PathLike) -> Path:
         json.dump({k: v for k, v in results.items() if not k.startswith("_")}, handle, indent=2)
     times = read_times(out / "times.tsv")
     rules = {"exact": "equal to the gold at its shown precision", "pal": "under 1e-3 from the gold, PAL's rule",
-             "rel": "within 1e-6 relative", "contest": "within 0.01"}
+             "rel": "within 1e-6 relative", "contest": "within 0.01",
+             "math": "judged symbolically by math-verify (LaTeX, fractions, radicals, intervals, sets)"}
     lines = [
         "# SmolLM2-135M-Instruct + LoRA: quality run", "",
         f"Generated {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {results['machine']}.", "",
