@@ -23,9 +23,11 @@ def test_chat_answers_each_line_of_stdin(tiny_run, tmp_path):
     expected = answer(load_run(run), QUESTIONS, Settings(max_new_tokens=48))
     first, second = out.split(f"question> {QUESTIONS[1]}\n")
     for text, exp, line in zip((first, second), expected, answers):
-        assert exp.generation in text  # the model's text and, after a program, the output block it read
+        assert exp.generation.strip() and exp.generation in text  # the model's text (never empty here)
         if exp.program is not None:  # --show-program: the program and its output once more, labelled
             assert f"--- output ({exp.program_status}) ---" in text
+        else:
+            assert "--- output (" not in text
         assert line == f"answer: {exp.answer if exp.answer is not None else '(none)'}"
 
 

@@ -26,7 +26,33 @@ def test_held_out_excludes_training_problems_and_marks_what_it_cannot_avoid():
     left = 45 - len({p for p in train if p.startswith("将分数")})
     assert len(frac) == 60 and sum(not r["seen"] for r in frac) == left
     assert sum(r["seen"] for r in rows if r["category"] == "arithmetic") == 0
-    assert held_out(5, seed=1, exclude=train) == held_out(5, seed=1, exclude=train)
+
+
+@pytest.mark.parametrize("command", [
+    ["data", "heldout", "--per-category", "5", "--seed", "1"],
+    ["data", "reworded", "--n", "40", "--seed", "0"],
+    ["data", "synth", "--kind", "middle", "--n", "40", "--seed", "1"],
+    ["data", "synth", "--phrasings", "varied", "--n", "40", "--seed", "1"],
+])
+def test_sets_are_the_same_under_two_hash_seeds(command, tmp_path):
+    """Two processes with different PYTHONHASHSEED: an order that came from iterating a set or a dict of
+    strings would differ here (two calls in one process share one hash seed and could not see it)."""
+    import os
+    import subprocess
+    import sys
+
+    train = tmp_path / "train.jsonl"
+    train.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n"
+                             for r in synth_rows(300, seed=0, shares=dict.fromkeys(CHINESE, 1.0))), encoding="utf-8")
+    outs = []
+    for hash_seed in ("0", "12345"):
+        out = tmp_path / f"set-{hash_seed}.jsonl"
+        extra = ["--exclude", str(train)] if command[1] == "heldout" else []
+        proc = subprocess.run([sys.executable, "-m", "mathtune", *command, *extra, "--out", str(out)],
+                              capture_output=True, text=True, env=dict(os.environ, PYTHONHASHSEED=hash_seed))
+        assert proc.returncode == 0, proc.stderr
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1] and outs[0].count(b"\n") >= 40
 
 
 def test_reworded_rows_have_exact_golds_and_new_phrasings():

@@ -66,9 +66,16 @@ def ask(url: str, question: str, **fields) -> httpx.Response:
     return httpx.post(url + "/v1/chat/completions", json=body, timeout=120)
 
 
-def test_openai_client_plain_and_streamed(servers):
+def test_openai_client_plain_and_streamed(servers, tiny_run):
+    from evaluation.engine import Settings, answer
+    from evaluation.predict import load_run
+
     openai = pytest.importorskip("openai")
     url, _ = servers
+    # what the shared question→answer path makes of the question: each branch below is then checked,
+    # never skipped (the server answers greedily, with the same 48 new tokens)
+    expected = answer(load_run(tiny_run[0]), [QUESTION], Settings(max_new_tokens=48))[0]
+    assert expected.generation.strip()
     client = openai.OpenAI(base_url=url + "/v1", api_key="unused")
     assert [m.id for m in client.models.list()] == ["tiny"]
     got = client.chat.completions.create(model="tiny", messages=[{"role": "user", "content": QUESTION}])
@@ -76,11 +83,17 @@ def test_openai_client_plain_and_streamed(servers):
     extra = msg.model_extra
     assert got.choices[0].finish_reason == "stop" and msg.role == "assistant"
     assert extra["reasoning_content"] and got.usage.completion_tokens > 0 and got.usage.prompt_tokens > 0
-    if extra["answer_from"] is None:  # no answer could be read: the content is what the model wrote
-        assert msg.content == extra["reasoning_content"].strip()
-    if msg.tool_calls:  # the program it wrote, and what it printed in the sandbox
-        assert msg.tool_calls[0].function.name == "python" and "code" in json.loads(msg.tool_calls[0].function.arguments)
+    assert extra["reasoning_content"] == expected.generation
+    if expected.answer is None:  # no answer could be read: the content is what the model wrote
+        assert extra["answer_from"] is None and msg.content == extra["reasoning_content"].strip()
+    else:
+        assert extra["answer_from"] == expected.answer_from and expected.answer in msg.content
+    if expected.program is not None:  # the program it wrote, and what it printed in the sandbox
+        assert msg.tool_calls[0].function.name == "python"
+        assert json.loads(msg.tool_calls[0].function.arguments)["code"] == expected.program
         assert extra["tool_results"][0]["tool_call_id"] == msg.tool_calls[0].id
+    else:
+        assert not msg.tool_calls and not extra.get("tool_results")
     stream = client.chat.completions.create(model="tiny", messages=[{"role": "user", "content": QUESTION}], stream=True)
     content, reasoning, finish = "", "", None
     for part in stream:
