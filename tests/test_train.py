@@ -35,6 +35,19 @@ def test_loss_falls_and_files_are_kept(trained):
     assert sorted(p.name for p in (run / "checkpoint" / "rank_0").glob("*.ckpt"))[-1] == "llama_tiny_rank_0-3_32.ckpt"
 
 
+def test_the_terminal_shows_a_loss_bar_not_mindformers_info_lines(trained):
+    """MindFormers prints ~1,100 INFO lines in a demo's training: they go to the run's log; the terminal
+    gets its warnings, mathtune's own lines and a bar with the step, the loss and the time left."""
+    run, proc = trained
+    assert " - INFO - " not in proc.stdout and " - INFO - " not in proc.stderr
+    assert "MindFormers' log: " in proc.stdout and "(--verbose shows it here too)" in proc.stdout
+    bar = proc.stderr.replace("\r", "\n").splitlines()
+    last = [line for line in bar if line.startswith("training:")][-1]
+    assert "96/96" in last and "loss=" in last and "epoch=3/3" in last, last
+    log = (run / "log" / "rank_0" / "info.log").read_text(encoding="utf-8")
+    assert log.count("[INFO]") > 96 and "Starting Training Model" in log
+
+
 def test_save_and_reload_give_identical_logits(trained, tmp_path):
     import mindspore as ms
 
@@ -78,7 +91,9 @@ def test_resume_ends_where_an_uninterrupted_run_ends(trained, tiny_data, tmp_pat
     cut = tmp_path / "logs" / "cut"
     assert [r["global_step"] for r in read_log(cut / "log" / "rank_0" / "info.log")[0]] == list(range(1, 41))
 
-    proc = mathtune("train", "--config", str(ROOT / "yaml" / "cpu_tiny.yaml"), "--resume", *same, cwd=tmp_path)
+    proc = mathtune("train", "--config", str(ROOT / "yaml" / "cpu_tiny.yaml"), "--resume", "--verbose", *same,
+                    cwd=tmp_path)
+    assert " - INFO - " in proc.stdout and "training:" not in proc.stderr  # --verbose: the lines, no bar
     assert f"config: resuming from {cut}/checkpoint/rank_0/llama_tiny_rank_0-2_8.ckpt" in proc.stdout
     rows = read_log(cut / "log" / "rank_0" / "info.log")[0]
     assert [r["global_step"] for r in rows] == list(range(1, 97))  # continued at 41, not restarted at 1

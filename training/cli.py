@@ -86,7 +86,8 @@ def cmd_train(a) -> int:
     run_training(TrainArgs(config=a.config, train_data=a.train_data, run_name=a.run_name, logs_dir=a.logs_dir,
                            load_checkpoint=a.load_checkpoint, run_mode=a.run_mode,
                            use_parallel=a.use_parallel, device=a.device, resume=a.resume, epochs=a.epochs,
-                           overrides=a.overrides, dry_run=a.dry_run, fit_model_to_data=a.fit_model_to_data))
+                           overrides=a.overrides, dry_run=a.dry_run, fit_model_to_data=a.fit_model_to_data,
+                           verbose=a.verbose))
     return 0
 
 
@@ -185,6 +186,9 @@ def add_parser(sub) -> None:
     t.add_argument("--fit-model-to-data", action="store_true",
                    help="let the data's tokenizer set vocab_size and pad_token_id (builds another model than the "
                         "config's); without it a mismatch is refused")
+    t.add_argument("--verbose", action="store_true",
+                   help="MindFormers' INFO lines on the terminal too (they always go to RUN/log/rank_N/info.log); "
+                        "without it a progress bar shows the step, the loss and the time left")
     t.add_argument("overrides", nargs="*", metavar="key.path=value", help="config overrides, applied last")
     t.set_defaults(func=cmd_train)
 

@@ -30,6 +30,7 @@ class TrainArgs:
     overrides: list[str] = field(default_factory=list)  # key.path=value, applied last
     dry_run: bool = False
     fit_model_to_data: bool = False  # let the data's tokenizer set vocab_size and pad id (another model)
+    verbose: bool = False  # MindFormers' INFO lines on the terminal too (always in the run's log/ folder)
 
 
 def pick_device(choice: str) -> str:
@@ -172,6 +173,12 @@ def run_training(args: TrainArgs) -> dict:
     run_dir.mkdir(parents=True, exist_ok=True)
     if rank_id() == 0:
         _save_run_files(cfg, args, run_dir)
+    if not args.verbose:
+        from training.progress import quiet_mindformers
+
+        quiet_mindformers()
+        print(f"mathtune: MindFormers' log: {run_dir / 'log' / f'rank_{rank_id()}' / 'info.log'} "
+              "(--verbose shows it here too)", flush=True)
     from mindformers import Trainer
     from mindformers.core.context import build_context
 
@@ -190,10 +197,11 @@ def run_training(args: TrainArgs) -> dict:
             from training.cpu import apply_cpu_mask_patch
 
             apply_cpu_mask_patch()
-    if args.run_mode == "finetune" and cfg.load_checkpoint and not args.resume:
-        trainer.finetune(finetune_checkpoint=cfg.load_checkpoint)
-    else:
-        trainer.train()
+    with _progress(run_dir, args.verbose):
+        if args.run_mode == "finetune" and cfg.load_checkpoint and not args.resume:
+            trainer.finetune(finetune_checkpoint=cfg.load_checkpoint)
+        else:
+            trainer.train()
     took = time.perf_counter() - start
     for made in ("checkpoint", "strategy"):  # MindSpore writes checkpoints 0400: let the team read them
         if (run_dir / made).exists():
@@ -201,6 +209,17 @@ def run_training(args: TrainArgs) -> dict:
     ckpt = last_checkpoint(run_dir, rank_id())
     print(f"trained in {took:.0f}s on {device}; last checkpoint: {ckpt}")
     return {"run_dir": str(run_dir), "device": device, "seconds": took, "checkpoint": str(ckpt)}
+
+
+def _progress(run_dir: Path, verbose: bool):
+    """The loss bar on rank 0 (nothing with --verbose, where the loss lines themselves are shown)."""
+    import contextlib
+
+    if verbose or rank_id() != 0:
+        return contextlib.nullcontext()
+    from training.progress import LossBar
+
+    return LossBar(run_dir / "log" / "rank_0" / "info.log")
 
 
 def _save_run_files(cfg, args: TrainArgs, run_dir: Path) -> None:
