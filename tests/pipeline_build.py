@@ -66,6 +66,7 @@ def train_shrunk(config: Path, data: Path, work: Path, name: str) -> tuple[subpr
 STEP = re.compile(r"step:\[\s*(\d+)/\s*(\d+)\], loss:\[([-\d.e+naif]+)/")
 
 
-def steps_and_losses(text: str) -> list[tuple[int, int, float]]:
-    """(step, steps, loss) of each MFLossMonitor line."""
+def steps_and_losses(run: Path) -> list[tuple[int, int, float]]:
+    """(step, steps, loss) of each MFLossMonitor line of the run's log (the terminal shows a bar instead)."""
+    text = (run / "log" / "rank_0" / "info.log").read_text(encoding="utf-8")
     return [(int(a), int(b), float(c)) for a, b, c in STEP.findall(text)]

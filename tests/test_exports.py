@@ -12,8 +12,8 @@ POT = {"problem": "计算 6948.67 + -4898.62 等于多少？", "code": CODE, "ou
        "final": "6948.67 + -4898.62 = 2050.05",
        "response": f"```python\n{CODE}\n```\n```output\n2050.05\n```\n6948.67 + -4898.62 = 2050.05"}
 TOOLS = ('[{"type": "function", "function": {"name": "python", "description": "Run a Python program (standard '
-         'library only) and return what it prints.", "parameters": {"type": "object", "properties": {"code": '
-         '{"type": "string"}}, "required": ["code"]}}}]')
+         'library, sympy and mpmath) and return what it prints.", "parameters": {"type": "object", "properties": '
+         '{"code": {"type": "string"}}, "required": ["code"]}}}]')
 
 
 def test_pot_row_as_swift3_messages():

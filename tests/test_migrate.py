@@ -81,7 +81,7 @@ def test_migrated_contest_config_builds_and_trains(migrated, tmp_path):
     data = make_data(tmp_path / "data")
     proc, run = train_shrunk(migrated[1], data, tmp_path, "contest")
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
-    assert [(s, n) for s, n, _ in steps_and_losses(proc.stdout + proc.stderr)] == [(1, 2), (2, 2)]
+    assert [(s, n) for s, n, _ in steps_and_losses(run)] == [(1, 2), (2, 2)]
     assert len(list((run / "checkpoint" / "rank_0").glob("*.ckpt"))) == 1
 
 

@@ -80,7 +80,7 @@ def test_preset_trains_two_steps_whole_pipeline(name, pipeline_data, tmp_path):
     proc, run = train_shrunk(ROOT / "yaml" / name, pipeline_data, tmp_path, "shrunk")
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-4000:]
-    steps = steps_and_losses(out)
+    steps = steps_and_losses(run)
     assert [(s, n) for s, n, _ in steps] == [(1, 2), (2, 2)]
     assert all(np.isfinite(loss) and 0 < loss < 10 for _, _, loss in steps)
     ckpts = list((run / "checkpoint" / "rank_0").glob("*.ckpt"))

@@ -173,7 +173,8 @@ def run_training(args: TrainArgs) -> dict:
     run_dir.mkdir(parents=True, exist_ok=True)
     if rank_id() == 0:
         _save_run_files(cfg, args, run_dir)
-    if not args.verbose:
+    quiet = not args.verbose and world_size() == 1  # msrun writes each worker's lines to its own log file
+    if quiet:
         from training.progress import quiet_mindformers
 
         quiet_mindformers()
@@ -197,7 +198,7 @@ def run_training(args: TrainArgs) -> dict:
             from training.cpu import apply_cpu_mask_patch
 
             apply_cpu_mask_patch()
-    with _progress(run_dir, args.verbose):
+    with _progress(run_dir, not quiet):
         if args.run_mode == "finetune" and cfg.load_checkpoint and not args.resume:
             trainer.finetune(finetune_checkpoint=cfg.load_checkpoint)
         else:
