@@ -66,7 +66,8 @@ def _add_select_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--multiple-of", type=bounded_int(1, MAX_ROWS), default=1,
                    help="trim to a multiple of the global batch size")
     p.add_argument("--drop-competition", "--drop-english", dest="drop_competition", action="store_true",
-                   help="leave out the English competition rows (category `competition`)")
+                   help="leave out the competition rows (category `competition`: English competition problems "
+                        "and any other free-form problem whose solution has a \\boxed{} answer)")
     p.add_argument("--keep-disagree", action="store_true",
                    help="keep rows whose label is wrong, trained on the recomputed answer")
 

@@ -14,6 +14,7 @@ import re
 from converters.mathanswers import equivalent, parse_latex, parse_value
 
 MAX_EXPR = 200
+_WINDOW = 2000
 _MATH = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\[(.+?)\\\]|\\\((.+?)\\\)", re.S)
 _COMMANDS = {r"\cdot": "*", r"\times": "*", r"\div": "/", r"\pi": "pi", r"\left": "", r"\right": "",
              r"\!": "", r"\,": "", r"\ ": ""}
@@ -22,7 +23,8 @@ _FRAC = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
 _SQRT_N = re.compile(r"\\sqrt\s*\[(\d+)\]\s*\{([^{}]*)\}")
 _SQRT = re.compile(r"\\sqrt\s*\{([^{}]*)\}")
 _POWER = re.compile(r"\^\s*\{([^{}]*)\}")
-_LEFT_OPERAND = re.compile(r"(?<![\w.])(\d+)(?=\s*(?:/|\*\*))")
+_RATIONAL = re.compile(r"Rational\(\d+, \d+\)")
+_INTEGER = re.compile(r"(?<![\w.])(\d+)(?![\w.])")
 _DECIMAL = re.compile(r"(?<![\w.])(\d+\.\d+)(?![\w.])")
 _LOG = re.compile(r"\\log_\{?(\d+)\}?\s*(\d+(?:\^\{\d+\}|\^\d)?)")
 _TRIG = re.compile(r"\\(sin|cos|tan)\s*\(?(\d+)\)?\s*\^\s*\{?\\circ\}?")
@@ -34,6 +36,11 @@ def last_computation(solution: str) -> str | None:
     at = solution.rfind("\\boxed")
     if at < 0:
         return None
+    # the formula holding the box starts shortly before it (a step is ≤ MAX_EXPR characters): scanning a
+    # window keeps a solution full of unclosed `\[` linear; a pairing the window gets wrong is caught below,
+    # as its value must equal the answer
+    start = max(0, at - _WINDOW)
+    solution, at = solution[start:at + _WINDOW], at - start
     formula = None
     for m in _MATH.finditer(solution):
         if m.start() <= at < m.end():
@@ -67,11 +74,22 @@ def to_python(latex: str) -> str | None:
     rest = _ALLOWED.sub("", text)
     if rest.strip() or not re.search(r"[+\-*/]|sqrt|root|log|sin|cos|tan", text):
         return None  # a name, a command left over, or no operation at all
-    # Python's 3/4 and 2**-1 are floats: an integer on the left of / or ** becomes a sympy Integer
-    text = _LEFT_OPERAND.sub(_exact, text)
+    # Python's 3/4, (1+2)/4 and 2**-1 are floats: where a / or a negative power is left outside Rational(…),
+    # every bare integer becomes a sympy Integer (int ** positive int is exact as it is)
+    if re.search(r"/|\*\*\s*\(?\s*-", _RATIONAL.sub("", text)):
+        text = _exact_integers(text)
     text = _DECIMAL.sub(_exact, text)
     text = re.sub(r"(?<=[\d)])\s*(?=[(A-Za-z])", "*", text)  # 2\sqrt{3}, (1)(2): implicit products
     return " ".join(text.split())
+
+
+def _exact_integers(text: str) -> str:
+    """Every bare integer literal as Integer(n), leaving the literal arguments of Rational(p, q) alone."""
+    parts, last = [], 0
+    for m in _RATIONAL.finditer(text):
+        parts += [_INTEGER.sub(r"Integer(\1)", text[last:m.start()]), m.group(0)]
+        last = m.end()
+    return "".join(parts) + _INTEGER.sub(r"Integer(\1)", text[last:])
 
 
 def _exact(m: re.Match) -> str:
@@ -92,12 +110,17 @@ def program_for(solution: str, answer: str) -> str | None:
     gold = parse_latex(answer)
     if not value or not gold or not equivalent(gold, value):
         return None
-    return f"from sympy import *\n\nvalue = {python}\nprint(latex(value))"
+    code = f"from sympy import *\n\nvalue = {python}\nprint(latex(value))"
+    out = printed(code)
+    return code if out is not None and equivalent(gold, parse_latex(out)) else None
 
 
-def printed(program: str) -> str:
-    """What `program_for`'s program prints (its value's LaTeX), computed by the whitelisted walk."""
-    import sympy
+def printed(program: str) -> str | None:
+    """What one of `program_for`'s programs prints, by running it here (our own code, from the whitelisted
+    translation above; a model's programs go through evaluation's sandbox); None if it fails."""
+    from converters.pot import run_in_process
 
-    expr = program.split("value = ", 1)[1].split("\n", 1)[0]
-    return sympy.latex(parse_value(expr)[0])
+    try:
+        return run_in_process(program)
+    except Exception:  # noqa: BLE001 - a translation sympy cannot evaluate is just not a program
+        return None

@@ -7,36 +7,47 @@ from __future__ import annotations
 
 import re
 
-from converters.mathanswers import equivalent, parse_latex, parse_text, parse_value
+from converters.mathanswers import equivalent, expression_line, parse_latex, parse_text, parse_value
 from evaluation.extract import is_correct, to_exact
 
 RULE = "math-verify"
 
 
 # a number too large to build exactly (`1e999999999`) is still a number: compared as text by the numeric rules
-_NUMBER_LIKE = re.compile(r"\s*[-−]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?\s*")
+_NUMBER_LIKE = re.compile(r"\s*[-−]?(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?\s*")
 
 
 def is_symbolic(golds: list[str], mode: str) -> bool:
     """Whether math-verify judges the row: `--mode math`, or a gold that is not a plain number."""
-    return mode == "math" or any(to_exact(g) is None and not _NUMBER_LIKE.fullmatch(g) for g in golds)
+    # `-2, 1` is a list (to_exact would read its last number), `1,234` a number
+    return mode == "math" or any(not _NUMBER_LIKE.fullmatch(g) and (to_exact(g) is None or "," in g) for g in golds)
 
 
 def is_expression(answer: str | None) -> bool:
     """An answer that is not a plain number but one sympy/LaTeX value (`Rational(1, 16)`, `sqrt(2)/2`): judged
     symbolically even against a numeric gold, as the numeric rules would read `16` out of it."""
-    if answer is None or to_exact(answer) is not None or _NUMBER_LIKE.fullmatch(answer):
+    if answer is None or to_exact(answer) is not None or _NUMBER_LIKE.fullmatch(answer) or "\n" in answer.strip():
         return False
-    return bool(parse_value(answer))
+    return expression_line(answer) is not None  # Python/sympy or LaTeX; a sentence is not one
 
 
 def parsed_golds(golds: list[str]) -> list[list]:
     """Each gold parsed; ValueError naming the first when none can be read."""
-    parsed = [p for p in (parse_latex(g) for g in golds) if p]
+    parsed = [p for p in (_gold(g) for g in golds) if p]
     if not parsed:
         shown = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in " ".join(golds[0][:80].split()))
         raise ValueError(f"gold answer '{shown}' cannot be parsed as an answer (LaTeX or a number): unparseable")
     return parsed
+
+
+def _gold(gold: str) -> list:
+    """A gold parsed: a plain number exactly (math-verify reads `1e5` as e·5), anything else as LaTeX."""
+    exact = to_exact(gold) if _NUMBER_LIKE.fullmatch(gold) else None
+    if exact is not None:
+        import sympy
+
+        return [sympy.Rational(exact.numerator, exact.denominator), gold]
+    return parse_latex(gold)
 
 
 def judge(pred: list, golds: list[list]) -> bool:

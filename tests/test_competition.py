@@ -47,10 +47,10 @@ def test_unreadable_answers_are_unparseable_with_a_reason(solution, reason):
 
 
 @pytest.mark.parametrize("latex,python", [
-    ("\\frac{3}{4} \\cdot 2^{3}", "Rational(3, 4) * Integer(2)**(3)"),
+    ("\\frac{3}{4} \\cdot 2^{3}", "Rational(3, 4) * 2**(3)"),
     ("3\\cos 60^{\\circ} + \\sin 30^\\circ", "3*cos(rad(60)) + sin(rad(30))"),
-    ("\\log_{3} 3^{4} - \\log_{3} 3", "log(Integer(3)**(4), 3) - log(3, 3)"),
-    ("530 \\times (1 + \\frac{40}{100})", "530 * (1 + Rational(40, 100))"), ("2^{-1} + 0.5", "Integer(2)**(-1) + Rational(5, 10)"),
+    ("\\log_{3} 3^{4} - \\log_{3} 3", "log(3**(4), 3) - log(3, 3)"),
+    ("530 \\times (1 + \\frac{40}{100})", "530 * (1 + Rational(40, 100))"), ("2^{-1} + 0.5", "Integer(2)**(-Integer(1)) + Rational(5, 10)"),
     ("2\\sqrt{3} + 1", "2*sqrt(3) + 1"), ("\\sqrt[3]{27} - 1", "root(27, 3) - 1"), ("x + 1", None), ("12", None),
     ("\\pi \\times 4", "pi * 4"), ("\\left(2+3\\right)^2", "(2+3)**2"),
 ])
@@ -86,3 +86,23 @@ def test_prepare_keeps_competition_rows_with_programs_and_cot(tmp_path):
     texts = [c["conversations"][-1]["value"] for c in convs]
     assert sum("from sympy import *" in t for t in texts) == 3  # the three rows whose last step is the answer
     assert sum("\\boxed{5\\sqrt{2}}" in t for t in texts) == 1  # the others as their worked solution
+
+
+@pytest.mark.parametrize("solution,answer", [
+    ("$\\frac{1+2}{4} = \\boxed{\\frac{3}{4}}$", "\\frac{3}{4}"), ("$\\frac{6}{2+1} = \\boxed{2}$", "2"),
+    ("$2^{-2} \\cdot 8 = \\boxed{2}$", "2")])
+def test_a_program_prints_exactly_what_its_conversation_says(solution, answer):
+    """A review finding: `(1+2)/(4)` was float division when run, while the row said `\\frac{3}{4}`."""
+    from converters.pot import run_in_process
+
+    code = program_for(solution, answer)
+    assert code is not None and run_in_process(code) == complete(check("Q?", solution), "program", solution)["output"]
+    assert "." not in run_in_process(code)
+
+
+def test_unclosed_delimiters_stay_linear():
+    import time
+
+    start = time.perf_counter()
+    assert last_computation("\\[x" * 20000 + "\\boxed{1}") is None
+    assert time.perf_counter() - start < 0.5

@@ -139,3 +139,45 @@ def test_an_expression_answer_against_a_numeric_gold_is_judged_symbolically():
             {"answer": "Rational(3, 4)", "answer_from": "program", "gold": "0.75"},
             {"answer": "16", "answer_from": "program", "gold": "\\dfrac{1}{16}"}]
     assert [r["correct"] for r in score_rows(rows) and rows] == [True, True, False]
+
+
+
+@pytest.mark.parametrize("answer,gold,correct", [
+    ("The answer is 12.", "12", True), ("Answer: 12", "12", True), ("So she has 12 apples", "12", True),
+    ("Rational(1, 16)", "0.0625", True)])
+def test_a_sentence_in_answer_is_read_for_its_number(answer, gold, correct):
+    """A review finding: math-verify reads a sentence as a product of letters; it is not an expression."""
+    from evaluation.score import score_rows
+
+    rows = [{"answer": answer, "gold": gold}]
+    score_rows(rows)
+    assert rows[0]["correct"] is correct, rows
+
+
+@pytest.mark.parametrize("gold,text,correct", [
+    ("-2, 1", "$\\boxed{1}$", False), ("-2, 1", "$\\boxed{1, -2}$", True), ("2,3", "$\\boxed{3, 2}$", True),
+    ("1,234", "$\\boxed{1234}$", True), ("1e5", "$\\boxed{100000}$", True)])
+def test_list_golds_are_judged_as_lists_and_exponents_as_numbers(gold, text, correct):
+    from evaluation.score import score_rows
+
+    rows = [{"generation": text, "gold": gold}]
+    score_rows(rows)
+    assert rows[0]["correct"] is correct, rows
+
+
+def test_values_off_the_main_thread_are_bounded_by_size():
+    """serve reads program outputs in a worker thread, where no alarm can stop a parse."""
+    import threading
+
+    from evaluation.predict import final_answer
+
+    results = []
+    lines = ["((sqrt(2)*2**999)**999)**999", "(" * 3000 + "1" + ")" * 3000, "\\frac{" * 300 + "1" + "}{2}" * 300,
+             "sqrt(3)/2", "\\frac{1}{16}"]
+    worker = threading.Thread(target=lambda: results.extend(
+        final_answer({"code_status": "ok", "code_output": line, "generation": ""}) for line in lines))
+    start = time.perf_counter()
+    worker.start()
+    worker.join(20)
+    assert not worker.is_alive() and time.perf_counter() - start < 10
+    assert results[-2:] == [("sqrt(3)/2", "program"), ("\\frac{1}{16}", "program")]

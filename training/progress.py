@@ -57,6 +57,8 @@ class LossBar:
 
     def _poll(self) -> None:
         try:
+            if os.path.getsize(self.log_file) < self._offset:  # rotated (MindFormers starts anew at 50 MB)
+                self._offset, self._rest = 0, ""
             with open(self.log_file, encoding="utf-8", errors="replace") as handle:
                 handle.seek(self._offset)
                 chunk = handle.read()
