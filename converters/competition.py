@@ -78,7 +78,7 @@ def to_python(latex: str) -> str | None:
     # every bare integer becomes a sympy Integer (int ** positive int is exact as it is)
     if re.search(r"/|\*\*\s*\(?\s*-", _RATIONAL.sub("", text)):
         text = _exact_integers(text)
-    text = _DECIMAL.sub(_exact, text)
+    text = _DECIMAL.sub(_decimal, text)
     text = re.sub(r"(?<=[\d)])\s*(?=[(A-Za-z])", "*", text)  # 2\sqrt{3}, (1)(2): implicit products
     return " ".join(text.split())
 
@@ -92,16 +92,14 @@ def _exact_integers(text: str) -> str:
     return "".join(parts) + _INTEGER.sub(r"Integer(\1)", text[last:])
 
 
-def _exact(m: re.Match) -> str:
-    digits = m.group(1)
-    if "." not in digits:
-        return f"Integer({digits})"
-    whole, frac = digits.split(".")
+def _decimal(m: re.Match) -> str:
+    whole, frac = m.group(1).split(".")
     return f"Rational({int(whole + frac)}, {10 ** len(frac)})"
 
 
-def program_for(solution: str, answer: str) -> str | None:
-    """A sympy program printing the solution's last computation, when its value is the answer; else None."""
+def program_for(solution: str, answer: str) -> tuple[str, str] | None:
+    """(a sympy program printing the solution's last computation, what it printed) when that is the answer;
+    else None. The program is run once, here, after the bounded walk has shown its value is the answer."""
     step = last_computation(solution)
     python = to_python(step) if step else None
     if python is None:
@@ -111,11 +109,11 @@ def program_for(solution: str, answer: str) -> str | None:
     if not value or not gold or not equivalent(gold, value):
         return None
     code = f"from sympy import *\n\nvalue = {python}\nprint(latex(value))"
-    out = printed(code)
-    return code if out is not None and equivalent(gold, parse_latex(out)) else None
+    out = _printed(code)
+    return (code, out) if out is not None and equivalent(gold, parse_latex(out)) else None
 
 
-def printed(program: str) -> str | None:
+def _printed(program: str) -> str | None:
     """What one of `program_for`'s programs prints, by running it here (our own code, from the whitelisted
     translation above; a model's programs go through evaluation's sandbox); None if it fails."""
     from converters.pot import run_in_process

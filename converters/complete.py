@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from converters.categories import COMPETITION
 from converters.compact import compact_response
-from converters.competition import printed, program_for
+from converters.competition import program_for
 from converters.compactcheck import check_compact
 from converters.cot import cot_response
 from converters.given import given_line, given_program
@@ -29,10 +29,10 @@ LABELS = ("exact", "given")
 def _competition(checked: Checked, style: str, given: str) -> dict:
     """The worked solution (CoT) in every style; with `program`/`pot`, a sympy program where the solution's
     last computation is one whose value is the boxed answer (`converters.competition`)."""
-    code = program_for(given, checked.expected) if style in ("program", "pot") and checked.expected else None
-    if code is None:
+    found = program_for(given, checked.expected) if style in ("program", "pot") and checked.expected else None
+    if found is None:
         return {"response": given, "final": given}
-    output = printed(code)
+    code, output = found
     final = f"The answer is $\\boxed{{{checked.expected}}}$."
     return {"response": pot_response(code, output, final if style == "pot" else ""), "code": code,
             "output": output, "final": final}

@@ -30,6 +30,12 @@ _APPROX = re.compile(r"^(?:\\approx|\\sim|≈)\s*")
 _DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|°")
 
 
+def one_line(text: str, limit: int = 80) -> str:
+    """An answer as a message shows it: its first `limit` characters on one line, anything unprintable
+    (a bidi override, a control character) as a visible `\\uXXXX`."""
+    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in " ".join(text[:limit].split()))
+
+
 def normalise(answer: str) -> str:
     """A LaTeX answer in one spelling: no `$`, `\\left`/`\\right`, spacing commands, `\\dfrac`, degree
     signs or `\\$`; single spaces. The value is unchanged (math-verify reads both the same)."""
@@ -91,11 +97,10 @@ def parse_value(text: str) -> list:
     text = text.strip()
     if not text or len(text) > MAX_CHARS:
         return []
-    try:
-        ast.parse(text.replace("^", "**"), mode="eval")
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = _tree(text)
+    if tree is None:
         return parse_latex(text)  # not Python: LaTeX, as `sympy.latex` prints
-    value = _walk(text)
+    value = _walk(tree)
     if value is None:
         return []  # Python, but not a value (`Interval(1, 2, 3, 4)`, a call it does not know)
     if getattr(value, "free_symbols", None):  # x as math-verify makes it (its assumptions), via LaTeX
@@ -118,11 +123,8 @@ def expression_line(output: str) -> str | None:
     if "\\" in line:  # off the main thread (serve) math-verify has no timeout: simple forms only there
         return line if (_SIMPLE.fullmatch(normalise(line).replace(" ", "")) or _main_thread() and parse_latex(line)) \
             else None
-    try:
-        tree = ast.parse(line.replace("^", "**"), mode="eval").body
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
-    if _walk(line) is None:
+    tree = _tree(line)
+    if tree is None or _walk(tree) is None:
         return None
     known = {**_names(), **_functions()}
     names = [n.id for n in ast.walk(tree) if isinstance(n, ast.Name)]
@@ -150,8 +152,16 @@ class _Timeout(Exception):
     pass
 
 
-def _walk(text: str):
-    """`_value` of the text's syntax tree, or None when it is not a value (any error, or over TIMEOUT)."""
+def _tree(text: str) -> ast.expr | None:
+    """The text as one Python expression (`^` read as `**`), or None when it is not Python."""
+    try:
+        return ast.parse(text.replace("^", "**"), mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _walk(tree: ast.expr):
+    """`_value` of a syntax tree, or None when it is not a value (any error, or over TIMEOUT)."""
     import signal
 
     def stop(signum, frame):
@@ -162,8 +172,8 @@ def _walk(text: str):
         previous = signal.signal(signal.SIGALRM, stop)
         signal.setitimer(signal.ITIMER_REAL, TIMEOUT)
     try:
-        return _value(ast.parse(text.replace("^", "**"), mode="eval").body)
-    except (_Timeout, Exception):  # sympy raises anything (NotImplementedError for Interval(1, 2, 3, 4))
+        return _value(tree)
+    except Exception:  # a timeout, or anything sympy raises (NotImplementedError for Interval(1, 2, 3, 4))
         return None
     finally:
         if timed:

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from converters.answers import as_exact, extract_boxed, last_number
 from converters.categories import COMPETITION, OTHER, categorise
-from converters.mathanswers import normalise, readable
+from converters.mathanswers import normalise, one_line, readable
 from converters.compute import FLOAT_NOTATION, ComputeError, solve
 from converters.rounding import rounding_rule
 
@@ -40,9 +40,8 @@ def _competition(problem: str, solution: str, wrapper: str) -> Checked:
                        wrapper)
     answer = normalise(boxed)
     if not readable(answer):
-        shown = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in " ".join(boxed[:80].split()))
         return Checked(COMPETITION, UNPARSEABLE, problem, boxed, None, solution, (),
-                       f"the boxed answer '{shown}' cannot be parsed (LaTeX)", wrapper)
+                       f"the boxed answer '{one_line(boxed)}' cannot be parsed (LaTeX)", wrapper)
     return Checked(COMPETITION, UNCHECKED, problem, boxed, answer, solution, (), "", wrapper)
 
 

@@ -95,9 +95,9 @@ def test_a_program_prints_exactly_what_its_conversation_says(solution, answer):
     """A review finding: `(1+2)/(4)` was float division when run, while the row said `\\frac{3}{4}`."""
     from converters.pot import run_in_process
 
-    code = program_for(solution, answer)
-    assert code is not None and run_in_process(code) == complete(check("Q?", solution), "program", solution)["output"]
-    assert "." not in run_in_process(code)
+    code, output = program_for(solution, answer)
+    assert run_in_process(code) == output == complete(check("Q?", solution), "program", solution)["output"]
+    assert "." not in output
 
 
 def test_unclosed_delimiters_stay_linear():
