@@ -10,7 +10,7 @@ lives in `__main__` and ordinary Python can switch it off. Under bubblewrap the 
 """
 from __future__ import annotations
 
-from evaluation.sandbox_packages import ALLOWED_TEXT
+from evaluation.sandbox_packages import ALLOWED_TEXT, PACKAGES
 
 MEMORY_EXIT = 101
 FORBIDDEN_EXIT = 102
@@ -30,14 +30,24 @@ for _res, _value in ((resource.RLIMIT_AS, _mem), (resource.RLIMIT_FSIZE, _fsize)
     resource.setrlimit(_res, (_value, _value))
 _lib = tuple(p for p in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix} if p) + _packages + tuple(_paths)
 sys.path += _paths
-_ALLOWED = frozenset(sys.stdlib_module_names) | {"sympy", "mpmath"}
+_ALLOWED = frozenset(sys.stdlib_module_names) | frozenset(%(packages)r)
+_preloading = False
 
 class _OnlyAllowed:
     """Refuses a module outside the standard library, sympy and mpmath that would be found (a program's own
     `numpy.py`); one that does not exist stays "not found", so `importlib.util.find_spec` probes work."""
     @staticmethod
     def find_spec(name, path=None, target=None):
+        global _preloading
         top = name.partition(".")[0]
+        if top == "sympy" and "ctypes" not in sys.modules:
+            # sympy needs ctypes (for sizeof(c_long)), whose import loads libpython, an event the hook refuses
+            # to programs: imported here for sympy, only when a program asks for sympy (5 ms a run otherwise)
+            _preloading = True
+            try:
+                import ctypes
+            finally:
+                _preloading = False
         if top in _ALLOWED:
             return None
         import importlib.machinery
@@ -49,8 +59,6 @@ def _refusal(top):
     return f"sandbox: import of {top!r} is refused: a program may import %(allowed)s"
 
 sys.meta_path.insert(0, _OnlyAllowed)
-if _packages:  # sympy needs ctypes (for sizeof(c_long)), whose import loads libpython: done before the hook,
-    import ctypes  # so that the program's own ctypes calls still meet it
 _DENY = ("socket.", "subprocess.", "os.system", "os.exec", "os.spawn", "os.posix_spawn", "os.fork", "os.forkpty",
          "os.kill", "os.killpg", "os.putenv", "os.unsetenv", "ctypes.", "pty.", "sys.addaudithook", "os.setuid",
          "os.chroot", "os.startfile", "webbrowser.", "urllib.", "http.", "ftplib.", "smtplib.", "os.symlink",
@@ -65,6 +73,8 @@ def _inside(path, roots):
     return any(real == r or real.startswith(r.rstrip("/") + "/") for r in roots)
 
 def _hook(event, args):
+    if _preloading:  # the finder's own import of ctypes for sympy (the program's ctypes calls still meet the hook)
+        return
     if event.startswith(_DENY):
         raise PermissionError(f"sandbox: {event} is not allowed")
     if event in _PATH_EVENTS and args:
@@ -117,4 +127,4 @@ except BaseException as _exc:
         pass
     import os
     os._exit(_code)
-''' % {"memory": MEMORY_EXIT, "forbidden": FORBIDDEN_EXIT, "allowed": ALLOWED_TEXT}
+''' % {"memory": MEMORY_EXIT, "forbidden": FORBIDDEN_EXIT, "allowed": ALLOWED_TEXT, "packages": PACKAGES}
