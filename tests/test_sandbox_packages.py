@@ -111,3 +111,12 @@ def test_probing_for_a_missing_module_is_not_a_refusal(mode):
     code = "import importlib.util\nprint(importlib.util.find_spec('numpy') is None, importlib.util.find_spec('nope') is None)"
     result = run_code(code, Limits(sandbox=mode))
     assert (result.status, result.stdout) == ("ok", "True True\n"), result
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_sympys_ctypes_import_lets_no_ctypes_call_of_the_program_through(mode):
+    """ctypes is imported for sympy only when a program asks for sympy; the hook still refuses the program's
+    own ctypes calls afterwards, and ctypes alone stays refused."""
+    after = run_code("import sympy, ctypes\nprint('in')\nctypes.CDLL(None)", Limits(sandbox=mode))
+    assert (after.status, after.stdout) == ("forbidden", "in\n") and "ctypes.dlopen" in after.stderr
+    assert run_code("import ctypes", Limits(sandbox=mode)).status == "forbidden"
