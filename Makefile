@@ -11,7 +11,7 @@ STYLE  ?= program
 
 install: bubblewrap $(STAMP)
 
-# the sandbox of `mathtune predict` (evaluation/sandbox.py, its seccomp filter needs libseccomp); without them
+# the sandbox of `mathtune predict` (evaluation/sandbox/runner.py, its seccomp filter needs libseccomp); without them
 # programs run only with --sandbox=weak
 bubblewrap:
 	@{ command -v bwrap >/dev/null 2>&1 && { ldconfig -p 2>/dev/null || /sbin/ldconfig -p; } | grep -q libseccomp.so.2; } \

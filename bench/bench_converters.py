@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 from converters import pipeline as P
-from fileio.files import write_jsonl
-from converters.synth import synth_rows
+from fileio.atomic import write_jsonl
+from converters.synth.contest import synth_rows
 
 
 WORST_CASES = [  # each is refused or computed within the guards; none may take long
@@ -29,7 +29,7 @@ WORST_CASES = [  # each is refused or computed within the guards; none may take 
 
 def worst_row_ms() -> tuple[float, str]:
     """The slowest single row among adversarial inputs, in milliseconds."""
-    from converters.verify import check
+    from converters.rules.verify import check
 
     worst, which = 0.0, ""
     for problem, solution in WORST_CASES:

@@ -36,11 +36,12 @@ def main() -> None:
                        check=True, capture_output=True)
         import mindspore as ms
 
-        from evaluation.generate import greedy
-        from evaluation.predict import load_model_dir, prompt_ids
-        from training.ckpt import load_params
-        from training.cpu import CPU_MODEL_SETTINGS, cpu_argmax_patch
-        from training.models import build_model
+        from evaluation.inference.decode import greedy
+        from evaluation.inference.answering import prompt_ids
+        from evaluation.inference.model import load_model_dir
+        from training.checkpoints.ckpt import load_params
+        from training.model.cpu import CPU_MODEL_SETTINGS, cpu_argmax_patch
+        from training.model.build import build_model
 
         model = load_model_dir(tmp)
         texts = (PROBLEMS * (a.prompts // len(PROBLEMS) + 1))[: a.prompts]
@@ -87,7 +88,7 @@ def main() -> None:
     for p, o in zip(texts[:3], ours_b):
         print(f"  {p!r} → {model.tokenizer.decode(o)!r}")
 
-    from evaluation.sandbox import run_code
+    from evaluation.sandbox.runner import run_code
 
     t = time.perf_counter()
     runs = 40

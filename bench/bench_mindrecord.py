@@ -23,8 +23,8 @@ ANCHOR_SAMPLES_PER_S = 557  # the contest script on this machine (reference note
 
 def make_conversations(n: int, path: Path, style: str) -> None:
     from converters import pipeline as P
-    from fileio.files import write_json
-    from converters.synth import synth_rows
+    from fileio.atomic import write_json
+    from converters.synth.contest import synth_rows
 
     rows = P.check_rows([dict(r, source="s") for r in synth_rows(n, seed=1)])
     flat, _ = P.conversations(P.complete_rows(rows, style), "contest")
@@ -35,7 +35,7 @@ def worker(kind: str, conv: str, out: str, n: int, seq: str, pack: bool) -> dict
     """One measured run; prints a JSON line."""
     import mindspore.mindrecord  # noqa: F401 - import cost is not part of the measurement
 
-    from converters.tokenizers import Llama3Tokenizer
+    from converters.encode.tokenizers import Llama3Tokenizer
 
     tok = Llama3Tokenizer(digits="single")
     base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -64,7 +64,7 @@ def worker(kind: str, conv: str, out: str, n: int, seq: str, pack: bool) -> dict
         ref.write_one_row_at_a_time(ids, labels, out)
         result = {"samples": len(items)}
     else:
-        from converters.mindrecord import EncodeOptions, encode, read_conversations, resolve_seq_length, write_mindrecord
+        from converters.encode.mindrecord import EncodeOptions, encode, read_conversations, resolve_seq_length, write_mindrecord
 
         opts = EncodeOptions()
 

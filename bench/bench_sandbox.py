@@ -11,8 +11,9 @@ import os
 import subprocess
 import time
 
-from evaluation import sandbox_bwrap
-from evaluation.sandbox import Limits, run_code
+from evaluation.sandbox import bwrap
+from evaluation.sandbox.limits import Limits
+from evaluation.sandbox.runner import run_code
 
 
 def per_run_ms(cmd: list[str], runs: int, **kwargs) -> float:
@@ -26,15 +27,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=40)
     a = ap.parse_args()
-    python = sandbox_bwrap.interpreter()
+    python = bwrap.interpreter()
     bare = per_run_ms([python, "-I", "-S", "-c", "pass"], a.runs)
     print(f"start-up, bare `python -I -S -c pass`: {bare:.1f} ms")
-    problem = sandbox_bwrap.problem()
+    problem = bwrap.problem()
     modes = ["weak"]
     if problem is None:
         read, write = os.pipe()
         os.close(write)
-        cmd = sandbox_bwrap.command(Limits(), read, "pass", [])
+        cmd = bwrap.command(Limits(), read, "pass", [])
         wrapped = per_run_ms(cmd, a.runs, env={}, pass_fds=(read,))
         os.close(read)
         print(f"start-up, the same under bwrap (namespaces, binds, tmpfs): {wrapped:.1f} ms "

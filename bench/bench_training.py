@@ -59,7 +59,7 @@ def train(work: Path, config: str, data: Path, name: str, steps_per_epoch_rows: 
                "code = subprocess.run(sys.argv[1:]).returncode; "
                "print('PEAK_KB', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(code)"]
     peak_kb = _peak(sh(wrapper + cmd, work))
-    from training.logs import read_log
+    from training.run.logs import read_log
 
     log = work / "logs" / (f"{name}-msrun/worker_0.log" if workers > 1 else f"{name}/log/rank_0/info.log")
     rows, _ = read_log(log)

@@ -12,7 +12,7 @@ import unicodedata
 
 import numpy as np
 
-from converters.render import IGNORE, VICUNA_SYSTEM
+from converters.encode.render import IGNORE, VICUNA_SYSTEM
 
 
 def detour_tokenizer(tok):

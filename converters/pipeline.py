@@ -12,17 +12,17 @@ from typing import Iterable
 
 from tqdm import tqdm
 
-from converters.categories import CATEGORIES, OTHER
-from converters.complete import complete
-from converters.conversations import contest_conversation, tool_conversation
-from fileio.files import RowError
-from converters.formats import read_pairs
-from converters.given_rows import FIELDS as GIVEN_FIELDS
-from converters.given_rows import check_given, complete_program, is_given
-from converters.prompts import render_prompt
-from converters.select import (dedup, exact_key, parse_source, stratified_sample,
+from converters.rules.categories import CATEGORIES, OTHER
+from converters.solutions.complete import complete
+from converters.encode.conversations import contest_conversation, tool_conversation
+from fileio.errors import RowError
+from converters.read.formats import read_pairs
+from converters.solutions.rows_with_gold import FIELDS as GIVEN_FIELDS
+from converters.solutions.rows_with_gold import check_given, complete_program, is_given
+from converters.rules.prompts import render_prompt
+from converters.selection import (dedup, exact_key, parse_source, stratified_sample,
                                trim_to_multiple, whitespace_key)
-from converters.verify import AGREE, DISAGREE, ROUNDED, STATUSES, UNCHECKED, Checked, check
+from converters.rules.verify import AGREE, DISAGREE, ROUNDED, STATUSES, UNCHECKED, Checked, check
 
 
 @contextlib.contextmanager
@@ -45,7 +45,7 @@ def load_raw(specs: Iterable[str], errors: list[RowError], seed: int = 0, fmt: s
              kinds: Counter | None = None) -> list[dict]:
     """Rows from `file` or `file#N` specs (N rows sampled at random), each tagged with its source.
 
-    Any layout converters.formats reads; `kinds` counts the layouts seen."""
+    Any layout converters.read.formats reads; `kinds` counts the layouts seen."""
     rows: list[dict] = []
     with bulk_rows():
         rows.extend(_load_specs(specs, errors, seed, fmt, kinds))

@@ -23,7 +23,8 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
-from fileio.files import InputError, _UMASK, readable
+from fileio.atomic import UMASK, readable
+from fileio.errors import InputError
 
 
 def store_of(out: str | os.PathLike) -> Path:
@@ -35,7 +36,7 @@ def store_of(out: str | os.PathLike) -> Path:
 def locked(lock: Path, what: str | os.PathLike) -> Iterator[None]:
     """Hold an exclusive flock on the file `lock`; InputError at once if another writer of `what` has it."""
     lock.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666 & ~_UMASK)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666 & ~UMASK)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -76,7 +77,7 @@ def new_version(out: str | os.PathLike) -> Iterator[Path]:
     with output_lock(out) as store:
         clean_stale(out)
         work = Path(tempfile.mkdtemp(prefix="v-", suffix=".partial", dir=store))
-        os.chmod(work, 0o777 & ~_UMASK)
+        os.chmod(work, 0o777 & ~UMASK)
         try:
             yield work
             _publish(out, store, work)

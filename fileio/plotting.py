@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from fileio.files import atomic_path
+from fileio.atomic import atomic_path
 
 
 def figure(width: float, height: float):

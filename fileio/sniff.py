@@ -1,17 +1,18 @@
-"""What a file is, from its first bytes: a UTF-8 byte-order mark, or a compressed or binary file
-that users pass where JSON (or a text log) is expected. One clear line instead of an invalid-JSON
+"""What a file is: from its first bytes, a UTF-8 byte-order mark or a compressed or binary file
+that users pass where JSON (or a text log) is expected; from its mode, a pipe or device. One clear line instead of an invalid-JSON
 error per line."""
 from __future__ import annotations
 
-import gzip
 import os
-from typing import IO
+import stat
+from pathlib import Path
 
-from fileio.files import InputError, open_input
+from fileio.errors import InputError
 
+GZIP_MAGIC = b"\x1f\x8b"
 BOM = b"\xef\xbb\xbf"  # Windows editors start UTF-8 files with it; it is not part of the first row
 # binary files users pass for JSON (a download, a Hugging Face dataset), by their first bytes
-_BINARY = ((b"\x1f\x8b", "gzip-compressed; decompress it first (gunzip -k {path})"),
+_BINARY = ((GZIP_MAGIC, "gzip-compressed; decompress it first (gunzip -k {path})"),
            (b"PK\x03\x04", "a zip archive; unpack it first (unzip {path})"),
            (b"\xfd7zXZ\x00", "xz-compressed; decompress it first (xz -dk {path})"),
            (b"BZh", "bzip2-compressed; decompress it first (bunzip2 -k {path})"),
@@ -28,10 +29,18 @@ def refuse_compressed(path: str | os.PathLike, head: bytes) -> None:
             raise InputError(f"{path}: " + what.format(path=path))
 
 
-def open_log(path: str | os.PathLike) -> IO:
-    """A log to read as text (bad bytes replaced); a gzip'd one (rotated, archived) is decompressed."""
-    with open_input(path) as probe:
-        gzipped = probe.read(2) == _BINARY[0][0]
-    if gzipped:
-        return gzip.open(path, "rt", encoding="utf-8", errors="replace")
-    return open_input(path, "r", encoding="utf-8", errors="replace")
+def file_kind(path: Path, refuse: bool = False) -> str | None:
+    """"stream" for a character device or named pipe (read once, or written into), "device" for a block
+    device or socket (with `refuse`, InputError: never a file to replace), None for a regular file, a
+    link to one, or nothing."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
+        return "stream"
+    if stat.S_ISBLK(mode) or stat.S_ISSOCK(mode):
+        if refuse:
+            raise InputError(f"{path}: is a block device or socket, not a file; give a file name")
+        return "device"
+    return None

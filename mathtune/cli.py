@@ -4,13 +4,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
-from converters import cli as data_cli
-from training import cli as training_cli
-from training import cli_simulate
-from fileio.files import InputError, check_output
-from evaluation import cli as evaluation_cli
-from evaluation.cli_rft import add_data_step as add_rft_step
+from converters.cli import data as data_cli
+from training.cli import commands as training_cli
+from training.cli import simulate
+from fileio.atomic import check_output
+from fileio.errors import InputError
+from evaluation.cli import commands as evaluation_cli
+from evaluation.cli.rft import add_data_step as add_rft_step
 from mathtune.clitools import quiet_mindspore, use_formatter, version
 
 
@@ -35,8 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="no progress bars and no MindSpore log lines, for any command")
     sub = parser.add_subparsers(dest="group", required=True, metavar="GROUP")
     data_cli.add_parser(sub)
-    training_cli.add_parser(sub)
-    cli_simulate.add_parser(sub)
+    training_cli.add_parser(sub, entry_script=str(Path(__file__).with_name("__main__.py")))
+    simulate.add_parser(sub)
     evaluation_cli.add_parser(sub)
     # `data rft` judges predictions with score's rule, which converters may not import
     add_rft_step(sub.choices["data"])

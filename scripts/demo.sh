@@ -10,7 +10,7 @@
 #                   [--style program|steps|compact] [--max-new-tokens N] [--short-rows N]
 #
 # `--style steps` (make demo STYLE=steps) trains the text-only style instead: every digit of the working
-# follows from a column step (converters/steps.py), nothing runs at prediction, and the score is the
+# follows from a column step (converters/solutions/steps.py), nothing runs at prediction, and the score is the
 # contest's rule (within 0.01) on the text alone; its defaults are its own (logs/demo-steps, one digit
 # per token, rows packed to 1024 tokens, batch 2 for 2 epochs, 1,100 new tokens, and `--short-rows 8000`:
 # that many extra synthetic `+`/`−` problems, whose short conversations teach the column layout fastest)

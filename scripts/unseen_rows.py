@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from the repository
-from fileio.files import atomic_open  # noqa: E402
+from fileio.atomic import atomic_open  # noqa: E402
 
 
 def main(src: str, train: str, out: str, n: int, skip: int) -> int:

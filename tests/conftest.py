@@ -15,11 +15,11 @@ def tiny_data(tmp_path_factory):
     import string
 
     from converters import pipeline as P
-    from converters.chartok import build_char_tokenizer, conversation_texts
-    from fileio.files import write_json
-    from converters.mindrecord import EncodeOptions, encode, read_conversations, resolve_seq_length, write_mindrecord
-    from converters.synth import synth_rows
-    from converters.tokenizers import load_tokenizer
+    from converters.encode.char_tokenizer import build_char_tokenizer, conversation_texts
+    from fileio.atomic import write_json
+    from converters.encode.mindrecord import EncodeOptions, encode, read_conversations, resolve_seq_length, write_mindrecord
+    from converters.synth.contest import synth_rows
+    from converters.encode.tokenizers import load_tokenizer
 
     d = tmp_path_factory.mktemp("tiny_data")
     rows = P.check_rows([dict(r, source="synth") for r in synth_rows(300, seed=11)])

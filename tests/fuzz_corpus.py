@@ -20,7 +20,7 @@ GOOD_ROWS = 4
 
 
 def _good_rows() -> list[dict]:
-    from converters.synth import synth_rows
+    from converters.synth.contest import synth_rows
 
     return [dict(problem=r["problem"], solution=r["solution"]) for r in synth_rows(GOOD_ROWS, seed=3)]
 
@@ -261,7 +261,7 @@ def cases(d: Path) -> list[dict]:
 def _tokenizer(d: Path) -> Path:
     import string
 
-    from converters.chartok import build_char_tokenizer
+    from converters.encode.char_tokenizer import build_char_tokenizer
 
     return build_char_tokenizer(["计算等于？"], d / "tok", extra=string.printable)
 

@@ -5,9 +5,9 @@ import uuid
 
 import pytest
 
-from evaluation import sandbox_bwrap
+from evaluation.sandbox import bwrap
 
-BWRAP_PROBLEM = sandbox_bwrap.problem()
+BWRAP_PROBLEM = bwrap.problem()
 needs_bwrap = pytest.mark.skipif(BWRAP_PROBLEM is not None, reason=f"bubblewrap sandbox unavailable: {BWRAP_PROBLEM}")
 # what issue 13's attacker did first: the in-process policy switched off, so only the kernel is left
 # the audit hook's policy emptied and the import finder removed: both live in the program's own interpreter

@@ -1,4 +1,4 @@
-"""An oracle for the Llama 3 tokenizers, written from the sources' facts, independent of converters.tokenizers."""
+"""An oracle for the Llama 3 tokenizers, written from the sources' facts, independent of converters.encode.tokenizers."""
 from pathlib import Path
 
 # MindFormers' research/llama3/llama3_tokenizer.py (mindspore-lab/mindformers), PAT_STR as written there:
@@ -13,7 +13,7 @@ META_LLAMA3_PAT_STR = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\
 def mindformers_llama3_oracle(pat_str: str = MINDFORMERS_LLAMA3_PAT_STR):
     """tiktoken built the way MindFormers' Llama3Tokenizer builds it, from the file and the regex alone:
     ranks from the base64 lines, then 256 specials (begin, end, reserved 0-3, header ids, reserved 4,
-    eot, reserved 5-250). Shares nothing with converters.tokenizers but the tokenizer.model file."""
+    eot, reserved 5-250). Shares nothing with converters.encode.tokenizers but the tokenizer.model file."""
     import base64
     from types import SimpleNamespace
 

@@ -24,9 +24,9 @@ STAND_ALONE = {"parallel.parallel_mode": 0, "parallel.enable_parallel_optimizer"
 
 def make_data(out_dir: Path) -> Path:
     """8 rows of 16 tokens from a character tokenizer of 17 ids (fits SHRUNK's vocabulary of 32)."""
-    from converters.chartok import build_char_tokenizer
-    from converters.mindrecord import EncodeOptions, encode, write_mindrecord
-    from converters.tokenizers import load_tokenizer
+    from converters.encode.char_tokenizer import build_char_tokenizer
+    from converters.encode.mindrecord import EncodeOptions, encode, write_mindrecord
+    from converters.encode.tokenizers import load_tokenizer
 
     tok = load_tokenizer(str(build_char_tokenizer([h + g for h, g in PAIRS], out_dir / "tok",
                                                   extra=string.digits + " +=")))
@@ -39,8 +39,8 @@ def make_data(out_dir: Path) -> Path:
 
 def overrides(config: Path, data: Path) -> list[str]:
     """key=value overrides that shrink the model and make it stand-alone; only keys the file has."""
-    from converters.mindrecord import read_meta
-    from training.yamledit import flatten, read_yaml
+    from converters.encode.mindrecord import read_meta
+    from training.config.yamledit import flatten, read_yaml
 
     have = dict(flatten(read_yaml(config)))
     tok = read_meta(data)["tokenizer"]

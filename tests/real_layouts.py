@@ -15,9 +15,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Iterable
 
-from converters.given import given_line
-from converters.synth import synth_rows
-from converters.verify import check
+from converters.solutions.label_as_given import given_line
+from converters.synth.contest import synth_rows
+from converters.rules.verify import check
 
 VICUNA_HEAD = ("A chat between a curious user and an artificial intelligence assistant. "
                "The assistant gives helpful, detailed, and polite answers to the user's questions. USER: ")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from fileio.fileset import locked, output_lock, store_of
-from fileio.files import InputError
+from fileio.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,8 +33,8 @@ KILLER = DYING + textwrap.dedent("""
     import json, os, shutil, sys
     from pathlib import Path
     sys.path.insert(0, sys.argv[1])
-    from converters.mindrecord import EncodeOptions, encode, read_conversations, write_mindrecord
-    from converters.tokenizers import load_tokenizer
+    from converters.encode.mindrecord import EncodeOptions, encode, read_conversations, write_mindrecord
+    from converters.encode.tokenizers import load_tokenizer
 
     def kill_each_step(work, shards):
         pristine, live = work / "pristine", work / "live"
@@ -82,9 +82,9 @@ def small_set(tmp_path_factory):
     """A tokenizer and 40 conversations (the new data), and the old set written at seq_length 64."""
     import string
 
-    from converters.chartok import build_char_tokenizer, conversation_texts
-    from converters.mindrecord import EncodeOptions, encode, read_conversations, write_mindrecord
-    from converters.tokenizers import load_tokenizer
+    from converters.encode.char_tokenizer import build_char_tokenizer, conversation_texts
+    from converters.encode.mindrecord import EncodeOptions, encode, read_conversations, write_mindrecord
+    from converters.encode.tokenizers import load_tokenizer
 
     d = tmp_path_factory.mktemp("atomic")
     conv = d / "conversations.json"
@@ -147,8 +147,8 @@ def test_killed_at_every_rename_the_set_is_old_or_new_whole(small_set, tmp_path)
 
 
 def test_one_writer_at_a_time_and_stale_partials_cleaned(small_set, tmp_path):
-    from converters.mindrecord import EncodeOptions, encode, read_conversations, write_mindrecord
-    from converters.tokenizers import load_tokenizer
+    from converters.encode.mindrecord import EncodeOptions, encode, read_conversations, write_mindrecord
+    from converters.encode.tokenizers import load_tokenizer
 
     d, conv, tok_path, old = small_set
     tok = load_tokenizer(str(tok_path))
@@ -199,8 +199,8 @@ def _prepare_set(out: Path) -> tuple:
 
 
 def test_prepare_killed_at_any_rename_leaves_the_old_set_or_the_new_whole(tmp_path):
-    from fileio.files import write_jsonl
-    from converters.synth import synth_rows
+    from fileio.atomic import write_jsonl
+    from converters.synth.contest import synth_rows
     from mathtune.cli import main
 
     old_rows, new_rows = tmp_path / "old.jsonl", tmp_path / "new.jsonl"

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from converters import benchsets as B
+from converters.read import benchsets as B
 
 
 def _mathtune(*args, cwd=None):
@@ -87,13 +87,13 @@ def test_bench_command_writes_rows_and_refuses_a_set_in_training(tmp_path):
     ("145.0009", "145", False, True), ("145.001", "145", False, False), ("-27084279", "-27084279", True, True),
 ])
 def test_float_golds_under_exact_and_pal(pred, gold, exact, pal):
-    from evaluation.extract import is_correct
+    from evaluation.scoring.extract import is_correct
 
     assert is_correct(pred, gold, "exact") is exact and is_correct(pred, gold, "pal") is pal
 
 
 def test_score_rows_in_pal_mode_counts_by_the_rule():
-    from evaluation.score import score_rows
+    from evaluation.scoring.score import score_rows
 
     rows = [{"answer": "3244047.1", "gold": "3244047.0999999996", "category": "gsm_hard"},
             {"answer": "3.33", "gold": "3.3333333333333335", "category": "gsm_hard"}]
@@ -110,7 +110,7 @@ def test_math_bench_keeps_level_and_subject_and_refuses_training_overlap(tmp_pat
     assert len(rows) == 40 and {r["level"] for r in rows} <= {1, 2} and all(r["subject"] for r in rows)
     assert rows == B.sample("math", 40, 3, levels=[1, 2])  # fixed by the seed
     assert all(r["category"] == "math" and r["gold"] for r in rows)
-    from converters.mathanswers import readable
+    from converters.answers.expression import readable
     assert all(readable(r["gold"]) for r in rows)
     # MATH-style training rows holding one of them (its own solution): refused, nothing written
     training = tmp_path / "train.jsonl"

@@ -3,10 +3,10 @@ import json
 import subprocess
 import sys
 
-from converters.budget import budget_table
-from converters.categories import categorise
-from converters.steps import steps_response
-from converters.tokenizers import Llama3Tokenizer
+from converters.encode.budget import budget_table
+from converters.rules.categories import categorise
+from converters.solutions.steps import steps_response
+from converters.encode.tokenizers import Llama3Tokenizer
 
 M = [sys.executable, "-m", "mathtune", "data", "budget"]
 

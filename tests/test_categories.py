@@ -1,8 +1,8 @@
 """Categorisation rules, one literal row per category from the contest reference."""
 import pytest
 
-from converters.categories import OTHER, categorise
-from converters.prompts import render_prompt, strip_prompt, unwrap
+from converters.rules.categories import OTHER, categorise
+from converters.rules.prompts import render_prompt, strip_prompt, unwrap
 
 REFERENCE = [
     ("计算 7469.98 * -2455.65 等于多少？", "arithmetic", ("7469.98", "*", "-2455.65")),

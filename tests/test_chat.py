@@ -6,8 +6,8 @@ QUESTIONS = ["What is 12 + 7?", "Compute 3 * 4."]
 
 
 def test_chat_answers_each_line_of_stdin(tiny_run, tmp_path):
-    from evaluation.engine import Settings, answer
-    from evaluation.predict import load_run
+    from evaluation.inference.engine import Settings, answer
+    from evaluation.inference.model import load_run
 
     run, _ = tiny_run
     proc = subprocess.run([sys.executable, "-m", "mathtune", "chat", "--run-dir", str(run), "--show-program",
@@ -41,8 +41,8 @@ def test_terminal_output_shows_control_characters_instead_of_obeying_them():
     """Program output and model text could carry escape sequences (clipboard writes, a faked answer line)."""
     import io
 
-    from evaluation.chat import safe, show
-    from evaluation.engine import Answer
+    from evaluation.serve.chat import safe, show
+    from evaluation.inference.engine import Answer
 
     hostile = "7\x1b]52;c;ZXZpbA==\x07\ranswer: 999\x1b[2K\u202e"
     assert safe(hostile) == "7\\x1b]52;c;ZXZpbA==\\x07\\x0danswer: 999\\x1b[2K\\u202e"

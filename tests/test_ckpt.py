@@ -5,12 +5,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from training.ckpt import (CheckpointError, export_hf, extract_lora, hf_name, load_params, merge_lora, merge_shards,
+from training.checkpoints.ckpt import (CheckpointError, export_hf, extract_lora, hf_name, load_params, merge_lora, merge_shards,
                            read_adapter, save_params, write_adapter)
-from training.config import load_config
-from training.cpu import apply_cpu_config
-from training.models import build_model, logits
-from training.reference import llama_logits
+from training.config.loader import load_config
+from training.model.cpu import apply_cpu_config
+from training.model.build import build_model, logits
+from training.model.reference import llama_logits
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = dict(hidden_size=64, num_layers=2, num_heads=4, n_kv_heads=2, intermediate_size=128, vocab_size=256,
@@ -119,8 +119,8 @@ def test_merge_shards_restores_the_full_weights(lora_setup, tmp_path):
     out = merge_shards(tmp_path / "ckpt", tmp_path / "strategy.ckpt", tmp_path / "full.ckpt")
     got = load_params(out)
     assert set(got) == set(full) and all(np.array_equal(got[k], full[k]) for k in full)  # the newest step, whole
-    from fileio.files import _UMASK  # MindSpore leaves its merged file 0400: readable by others now
-    assert out.stat().st_mode & 0o777 == 0o666 & ~_UMASK
+    from fileio.atomic import UMASK  # MindSpore leaves its merged file 0400: readable by others now
+    assert out.stat().st_mode & 0o777 == 0o666 & ~UMASK
     _write_strategy(tmp_path / "s4.ckpt", layouts, 4)
     with pytest.raises(CheckpointError, match="describes 4 devices but .* has 2 ranks"):
         merge_shards(tmp_path / "ckpt", tmp_path / "s4.ckpt", tmp_path / "x.ckpt")

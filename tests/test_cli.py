@@ -213,7 +213,7 @@ def test_quiet_silences_mindspore_and_outputs_are_readable_by_others(tmp_path):
 
 
 def test_checkpoint_and_json_are_readable_by_others(tmp_path):
-    code = ("import numpy as np; from training.ckpt import save_params; from fileio.files import write_json;"
+    code = ("import numpy as np; from training.checkpoints.ckpt import save_params; from fileio.atomic import write_json;"
             "save_params({'w': np.ones((2, 2), np.float32)}, 'm.ckpt'); write_json('r.json', {'a': 1})")
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300,
                           env={**os.environ, "PYTHONPATH": str(ROOT)}, preexec_fn=lambda: os.umask(0o022))
@@ -223,7 +223,7 @@ def test_checkpoint_and_json_are_readable_by_others(tmp_path):
 
 
 def test_readable_opens_a_run_folder_left_0400(tmp_path):
-    from fileio.files import readable
+    from fileio.atomic import readable
 
     folder = tmp_path / "checkpoint" / "rank_0"
     folder.mkdir(parents=True)
@@ -231,18 +231,18 @@ def test_readable_opens_a_run_folder_left_0400(tmp_path):
     os.chmod(folder / "a.ckpt", 0o400)
     os.chmod(folder, 0o700)
     readable(tmp_path / "checkpoint")
-    umask = os.umask(0o022)  # what this process runs under (read once by fileio.files too)
+    umask = os.umask(0o022)  # what this process runs under (read once by fileio.atomic too)
     os.umask(umask)
     assert stat.S_IMODE(folder.stat().st_mode) == 0o777 & ~umask
     assert stat.S_IMODE((folder / "a.ckpt").stat().st_mode) == 0o666 & ~umask
 
 
 def test_a_runs_checkpoints_are_readable_by_others(tiny_run):
-    from fileio.files import _UMASK
+    from fileio.atomic import UMASK
 
     run_dir, _ = tiny_run
     ckpts = sorted((run_dir / "checkpoint").rglob("*.ckpt"))  # MindSpore's CheckpointMonitor writes them 0400
-    assert ckpts and all(stat.S_IMODE(p.stat().st_mode) == 0o666 & ~_UMASK for p in ckpts), \
+    assert ckpts and all(stat.S_IMODE(p.stat().st_mode) == 0o666 & ~UMASK for p in ckpts), \
         [(p.name, oct(p.stat().st_mode)) for p in ckpts]
 
 
@@ -254,7 +254,7 @@ def test_a_missing_option_is_named_by_its_canonical_name():
 
 
 def test_synth_weight_multiplies_a_category_share(tmp_path):
-    from converters.categories import categorise
+    from converters.rules.categories import categorise
 
     run("data", "synth", "--balanced", "--weight", "mean=3", "--n", "1400", "--seed", "5", "--out", "w.jsonl",
         cwd=tmp_path)

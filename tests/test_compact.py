@@ -3,14 +3,14 @@ import random
 
 import pytest
 
-from converters.budget import budget_table
-from converters.categories import CHINESE_CATEGORIES, categorise
-from converters.compact import compact_response
-from converters.compactcheck import KINDS, check_compact
-from converters.compute import solve
-from converters.synth import GENERATORS, synth_rows
-from evaluation.extract import extract_answer, is_correct
-from evaluation.textonly import failing_step
+from converters.encode.budget import budget_table
+from converters.rules.categories import CHINESE_CATEGORIES, categorise
+from converters.solutions.compact import compact_response
+from converters.solutions.compact_check import KINDS, check_compact
+from converters.rules.compute import solve
+from converters.synth.contest import GENERATORS, synth_rows
+from evaluation.scoring.extract import extract_answer, is_correct
+from evaluation.scoring.textonly import failing_step
 
 
 def _rows(n: int, seed: int):
@@ -78,8 +78,8 @@ def test_hostile_text_is_a_step_error_never_a_traceback(text):
 
 
 def test_complete_writes_checked_compact_rows_and_score_names_their_first_wrong_line():
-    from converters.complete import complete
-    from converters.verify import check as verify_row
+    from converters.solutions.complete import complete
+    from converters.rules.verify import check as verify_row
 
     for category, args, problem in _rows(200, seed=4):
         checked = verify_row(problem, solve(category, args).solution)

@@ -7,10 +7,11 @@ import sys
 
 import pytest
 
-from converters.competition import last_computation, program_for, to_python
-from converters.complete import complete
-from converters.verify import check
-from evaluation.sandbox import Limits, run_code
+from converters.solutions.competition import last_computation, program_for, to_python
+from converters.solutions.complete import complete
+from converters.rules.verify import check
+from evaluation.sandbox.limits import Limits
+from evaluation.sandbox.runner import run_code
 from hostile import needs_bwrap
 
 ROWS = [  # (problem, solution, normalised answer, program expected?)
@@ -93,7 +94,7 @@ def test_prepare_keeps_competition_rows_with_programs_and_cot(tmp_path):
     ("$2^{-2} \\cdot 8 = \\boxed{2}$", "2")])
 def test_a_program_prints_exactly_what_its_conversation_says(solution, answer):
     """A review finding: `(1+2)/(4)` was float division when run, while the row said `\\frac{3}{4}`."""
-    from converters.pot import run_in_process
+    from converters.solutions.pot import run_in_process
 
     code, output = program_for(solution, answer)
     assert run_in_process(code) == output == complete(check("Q?", solution), "program", solution)["output"]

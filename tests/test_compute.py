@@ -4,10 +4,10 @@ from fractions import Fraction
 
 import pytest
 
-from converters.answers import as_exact, extract_boxed, last_number
-from converters.compute import ComputeError, solve
-from converters.rounding import rounding_rule
-from converters.verify import AGREE, DISAGREE, ROUNDED, UNCHECKED, UNPARSEABLE, check
+from converters.answers.number import as_exact, extract_boxed, last_number
+from converters.rules.compute import ComputeError, solve
+from converters.rules.rounding import rounding_rule
+from converters.rules.verify import AGREE, DISAGREE, ROUNDED, UNCHECKED, UNPARSEABLE, check
 
 REFERENCE = [
     ("计算 7469.98 * -2455.65 等于多少？", "7469.98 * -2455.65 = -18343656.3870"),
@@ -136,8 +136,8 @@ def test_rounding_rule_float_repr_of_a_big_product():
     ("商品原价为 51 元，打折后的价格为 28 元，请计算打折的折扣比例。", "45.1"),
 ])
 def test_given_programs_print_the_label(problem, label):
-    from converters.complete import complete
-    from converters.pot import run_in_process
+    from converters.solutions.complete import complete
+    from converters.solutions.pot import run_in_process
 
     c = check(problem, label)
     done = complete(c, "pot", label, labels="given")
@@ -147,7 +147,7 @@ def test_given_programs_print_the_label(problem, label):
 
 
 def test_a_label_no_program_prints_keeps_the_exact_value():
-    from converters.complete import complete
+    from converters.solutions.complete import complete
 
     c = check("去年销售额为 11 万元，今年销售额增加了 66%，请计算今年的销售额。", "18.259999999999998")
     done = complete(c, "answer", c.label, labels="given")

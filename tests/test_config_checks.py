@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from training.config import check_config, fill_from_data, load_config
-from training.params import describe, lora_params, total_params
+from training.config.loader import check_config, fill_from_data, load_config
+from training.model.params import describe, lora_params, total_params
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,7 +37,7 @@ def test_heads_must_divide_hidden(cfg):
 
 
 def test_missing_config_and_data(cfg, tmp_path):
-    from training.config import ConfigError
+    from training.config.errors import ConfigError
 
     with pytest.raises(ConfigError, match="config not found"):
         load_config(tmp_path / "nope.yaml")
@@ -46,7 +46,7 @@ def test_missing_config_and_data(cfg, tmp_path):
 
 def test_data_must_fit_the_model(cfg, tiny_data):
     """tiny_data: 256 rows of a character tokenizer (pad id 0), seq_length auto (not 256)."""
-    from converters.mindrecord import read_meta
+    from converters.encode.mindrecord import read_meta
 
     data = str(tiny_data / "train.mindrecord")
     meta = read_meta(data)
@@ -85,7 +85,7 @@ def test_number_written_as_text_is_caught(cfg):
 
 
 def test_dumped_config_loads_back_with_the_same_values(cfg, tmp_path):
-    from training.yamledit import dump_config
+    from training.config.yamledit import dump_config
 
     (tmp_path / "c.yaml").write_text(dump_config(cfg))
     again = load_config(tmp_path / "c.yaml")
@@ -97,14 +97,14 @@ def test_dumped_config_loads_back_with_the_same_values(cfg, tmp_path):
                                           ("llama3_8b_lora_8p.yaml", 64)])
 def test_every_8b_preset_steps_its_global_batch(preset, rows):
     """The contest's 64 on 4 and 8 cards; 32 on one card, where 64 does not fit (see the preset's header)."""
-    from training.config import global_batch
+    from training.config.loader import global_batch
 
     assert global_batch(load_config(ROOT / "yaml" / preset)) == rows
 
 
 def test_save_steps_use_data_parallel_not_the_world_size(cfg, tiny_data, monkeypatch):
     """4 NPUs at dp 1 / mp 4: an epoch of 256 rows is 256 / 64 = 4 steps, not 256 / (64 × 4)."""
-    from training.train import _set_save_steps
+    from training.run.train import _set_save_steps
 
     monkeypatch.setenv("MS_WORKER_NUM", "4")
     notes = _set_save_steps(cfg, str(tiny_data / "train.mindrecord"))

@@ -1,9 +1,9 @@
 """CoT working and PoT programs on literal rows."""
 import pytest
 
-from converters.complete import complete
-from converters.pot import OBSERVATION_RE, pot_response, program, run_in_process
-from converters.verify import check
+from converters.solutions.complete import complete
+from converters.solutions.pot import OBSERVATION_RE, pot_response, program, run_in_process
+from converters.rules.verify import check
 
 
 def _done(problem, solution, style):
@@ -61,7 +61,7 @@ def test_observation_pattern_finds_the_output_block():
 
 
 def test_program_style_stops_at_the_output_and_trains_only_the_program():
-    from converters.render import segments
+    from converters.encode.render import segments
 
     c = check("计算 398.87 - 7270.48 等于多少？", "398.87 - 7270.48 = -6871.61")
     pot, prog = complete(c, "pot", ""), complete(c, "program", "")

@@ -12,7 +12,7 @@ ENV = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.envir
 
 
 def test_demo_runs_every_stage_and_writes_the_report(tmp_path):
-    from converters.synth import SHARES, synth_rows
+    from converters.synth.contest import SHARES, synth_rows
 
     data = tmp_path / "train.jsonl"
     rows = [json.dumps(r, ensure_ascii=False) for r in synth_rows(1200, seed=5, shares=dict.fromkeys(SHARES, 1.0))]
@@ -41,10 +41,10 @@ def test_demo_runs_every_stage_and_writes_the_report(tmp_path):
 def test_text_only_demo_is_judged_on_text_alone(tmp_path, style):
     """`demo.sh --style steps|compact` (make demo STYLE=…): conversations that their checker replays, a
     model trained on them, predictions with nothing run, scored by the contest's rule on the text."""
-    from converters.categories import categorise
-    from converters.compactcheck import check_compact
-    from converters.stepcheck import check_steps
-    from converters.synth import SHARES, synth_rows
+    from converters.rules.categories import categorise
+    from converters.solutions.compact_check import check_compact
+    from converters.solutions.steps_check import check_steps
+    from converters.synth.contest import SHARES, synth_rows
 
     check = check_steps if style == "steps" else check_compact
 

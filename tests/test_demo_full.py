@@ -31,6 +31,6 @@ def test_full_demo_reaches_its_reported_accuracy(tmp_path):
 
 
 def _categories():
-    from converters.categories import CATEGORIES
+    from converters.rules.categories import CATEGORIES
 
     return CATEGORIES

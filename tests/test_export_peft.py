@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from training.ckpt import CheckpointError, export_hf, model_weights, save_params
-from training.models import build_model, logits
-from training.peft_export import peft_tensors
+from training.checkpoints.ckpt import CheckpointError, export_hf, model_weights, save_params
+from training.model.build import build_model, logits
+from training.checkpoints.peft_export import peft_tensors
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = dict(hidden_size=64, num_layers=2, num_heads=4, n_kv_heads=2, intermediate_size=128, vocab_size=256,
@@ -27,8 +27,8 @@ def lora_run(tmp_path_factory):
     """A LoRA model as a run leaves it: checkpoint with LoRA tensors + config.yaml with pet_config."""
     import mindspore as ms
 
-    from training.cpu import CPU_MODEL_SETTINGS
-    from training.yamledit import read_yaml, write_yaml
+    from training.model.cpu import CPU_MODEL_SETTINGS
+    from training.config.yamledit import read_yaml, write_yaml
 
     d = tmp_path_factory.mktemp("lora_run")
     ms.set_context(mode=1, device_target="CPU")
@@ -113,7 +113,7 @@ def test_peft_loads_the_adapter_onto_the_exported_base(lora_run, tmp_path):
     pytest.importorskip("torch", reason=PEFT_SKIP)
     from safetensors.numpy import load_file
 
-    from training.peft_export import export_peft
+    from training.checkpoints.peft_export import export_peft
 
     d, mc, params, want = lora_run
     export_hf(model_weights({k: v for k, v in params.items() if "lora" not in k}), mc, tmp_path / "base")

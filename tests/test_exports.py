@@ -4,8 +4,8 @@ import json
 import subprocess
 import sys
 
-from converters.conversations import tool_conversation
-from converters.exports import swift_messages_item
+from converters.encode.conversations import tool_conversation
+from converters.encode.exports import swift_messages_item
 
 CODE = "from decimal import Decimal\nprint(Decimal('6948.67') + Decimal('-4898.62'))"
 POT = {"problem": "计算 6948.67 + -4898.62 等于多少？", "code": CODE, "output": "2050.05",

@@ -3,8 +3,8 @@ import pytest
 
 import time
 
-from evaluation.extract import error_kind, extract_answer, extract_with_rule, is_correct, to_exact
-from evaluation.score import format_score, plot_score, score_rows
+from evaluation.scoring.extract import error_kind, extract_answer, extract_with_rule, is_correct, to_exact
+from evaluation.scoring.score import format_score, plot_score, score_rows
 
 
 @pytest.mark.parametrize("text,answer", [

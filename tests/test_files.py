@@ -3,7 +3,9 @@ import json
 
 import pytest
 
-from fileio.files import InputError, atomic_open, iter_json_array, read_rows, write_json
+from fileio.atomic import atomic_open, write_json
+from fileio.errors import InputError
+from fileio.reading import iter_json_array, read_rows
 
 
 def test_bad_lines_are_located_and_good_rows_pass(tmp_path):
@@ -81,7 +83,7 @@ def test_iter_json_array_errors(tmp_path, text, message):
 
 
 def test_hostile_json_is_a_located_bad_line(tmp_path):
-    from fileio.files import loads
+    from fileio.reading import loads
 
     path = tmp_path / "rows.jsonl"
     path.write_text('{"problem": "\\ud800", "solution": "s"}\n' + "[" * 200_000 + "\n"
@@ -100,7 +102,7 @@ def test_hostile_json_is_a_located_bad_line(tmp_path):
 
 def test_a_lone_surrogate_is_written_as_its_json_escape(tmp_path):
     target = tmp_path / "out.jsonl"
-    from fileio.files import write_jsonl
+    from fileio.atomic import write_jsonl
 
     write_jsonl(target, [{"text": "a\ud800b"}])
     assert json.loads(target.read_text(encoding="utf-8")) == {"text": "a\ud800b"}  # lossless, valid UTF-8
@@ -111,7 +113,7 @@ def test_a_lone_surrogate_is_written_as_its_json_escape(tmp_path):
     ("/proc/mathtune-x/y", "file", "cannot write in /proc"), ("new/", "file", "is a directory"),
     ("file", "dir", "exists and is not a directory")])
 def test_unwritable_outputs_are_refused_in_one_line(tmp_path, where, kind, message):
-    from fileio.files import check_output
+    from fileio.atomic import check_output
 
     (tmp_path / "dir").mkdir()
     (tmp_path / "file").write_text("x")
@@ -123,8 +125,8 @@ def test_unwritable_outputs_are_refused_in_one_line(tmp_path, where, kind, messa
 
 
 def _synth(tmp_path, n=12):
-    from converters.synth import synth_rows
-    from fileio.files import write_jsonl
+    from converters.synth.contest import synth_rows
+    from fileio.atomic import write_jsonl
 
     rows = tmp_path / "rows.jsonl"
     write_jsonl(rows, synth_rows(n, seed=3))
@@ -171,7 +173,7 @@ def test_an_output_naming_a_device_or_pipe_is_written_into_never_replaced(tmp_pa
 
 
 def test_an_output_through_a_symlink_replaces_the_file_it_names_and_keeps_the_link(tmp_path):
-    from fileio.files import write_jsonl
+    from fileio.atomic import write_jsonl
 
     target, link = tmp_path / "target.jsonl", tmp_path / "link.jsonl"
     target.write_text("old\n")
@@ -210,7 +212,7 @@ def test_outputs_that_would_overwrite_an_input_or_each_other_are_refused(tmp_pat
 
 
 def test_symlink_loops_dangling_links_and_dash_are_refused_as_outputs(tmp_path):
-    from fileio.files import check_output
+    from fileio.atomic import check_output
 
     loop = tmp_path / "loop"
     loop.symlink_to(loop)

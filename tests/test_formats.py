@@ -8,11 +8,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from converters import pipeline as P
-from fileio.files import InputError
-from converters.formats import read_items, read_pairs
-from converters.problems import read_problems
-from converters.synth import GENERATORS, synth_rows
-from converters.verify import check
+from fileio.errors import InputError
+from converters.read.formats import read_items, read_pairs
+from converters.synth.problem_sets import read_problems
+from converters.synth.contest import GENERATORS, synth_rows
+from converters.rules.verify import check
 from real_layouts import ROUNDINGS, WRAPPERS, relabel, write_conversations
 
 PROBLEM = "计算 1.00 + 2.00 等于多少？"

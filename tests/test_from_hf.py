@@ -6,10 +6,10 @@ import sys
 import numpy as np
 import pytest
 
-from fileio.files import InputError
+from fileio.errors import InputError
 from hf_fixtures import write_hf_llama
-from training.ckpt import hf_name
-from training.hf_import import mf_name, read_hf_model
+from training.checkpoints.ckpt import hf_name
+from training.checkpoints.hf_import import mf_name, read_hf_model
 
 NAMES = [("model.embed_tokens.weight", "model.tok_embeddings.embedding_weight"),
          ("model.norm.weight", "model.norm_out.weight"), ("lm_head.weight", "lm_head.weight"),
@@ -52,7 +52,7 @@ def test_from_hf_then_export_hf_gives_the_same_tensors(tmp_path):
                   "bos_token_id": 1, "eos_token_id": 2, "pad_token_id": 3}
     assert {p.name for p in out.iterdir()} >= {"model.ckpt", "tokenizer.json", "tokenizer_config.json",
                                                "train_config.yaml"}
-    from training.yamledit import read_yaml
+    from training.config.yamledit import read_yaml
 
     train_mc = read_yaml(out / "train_config.yaml")["model"]["model_config"]
     assert (train_mc["theta"], train_mc["n_kv_heads"], train_mc["intermediate_size"]) == (500000.0, 2, 96)
@@ -69,7 +69,7 @@ def test_from_hf_then_export_hf_gives_the_same_tensors(tmp_path):
     assert (config["rope_theta"], config["num_key_value_heads"], config["rms_norm_eps"]) == (500000.0, 2, 1e-5)
 
     # the export-hf folder (config.json, no model_config.json) is read by --model-dir, converted in memory
-    from evaluation.predict import load_model_dir
+    from evaluation.inference.model import load_model_dir
 
     model = load_model_dir(back)
     assert model.mc == mc and np.array_equal(model.params["model.layers.1.attention.wk.weight"],
@@ -79,7 +79,7 @@ def test_from_hf_then_export_hf_gives_the_same_tensors(tmp_path):
 def test_train_loads_the_converted_model(tmp_path):
     """train --config MODEL/train_config.yaml --load_checkpoint MODEL/model.ckpt on data tokenised by the
     model's own tokenizer.json: LoRA trains, and the frozen base in its checkpoint is the HF original."""
-    from training.ckpt import load_params
+    from training.checkpoints.ckpt import load_params
 
     original = write_hf_llama(tmp_path / "hf", tied=True, sharded=False, seed=2)
     model = tmp_path / "model"
@@ -109,7 +109,7 @@ def test_tied_single_file(tmp_path):
     params, mc, _ = read_hf_model(tmp_path / "hf")
     assert mc["tie_word_embeddings"] is True and "lm_head.weight" not in params and len(params) == 20
     assert np.array_equal(params["model.tok_embeddings.embedding_weight"], original["model.embed_tokens.weight"])
-    from training.hf_import import verify
+    from training.checkpoints.hf_import import verify
 
     check = verify(params, original, mc, tmp_path / "hf")
     assert check["max_abs_diff"] <= 1e-4
@@ -119,7 +119,7 @@ def test_bfloat16_weights_are_widened(tmp_path):
     """bf16 (how most Llamas ship) has no numpy dtype: the reader widens the raw 16 bits. The file is
     written by the format's documented layout (8-byte header length, JSON header, raw data), and by
     safetensors.torch when torch is installed."""
-    from training.hf_import import _read_safetensors
+    from training.checkpoints.hf_import import _read_safetensors
 
     values = np.array([1.0, -2.5, 0.15625, 2.0 ** 100], dtype=np.float32)  # exact in bf16
     bits = (values.view(np.uint32) >> 16).astype("<u2")

@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-from evaluation.generate import KVDecoder, greedy
-from training.config import load_config
-from training.cpu import apply_cpu_config, cpu_argmax_patch
-from training.models import build_model
+from evaluation.inference.decode import KVDecoder, greedy
+from training.config.loader import load_config
+from training.model.cpu import apply_cpu_config, cpu_argmax_patch
+from training.model.build import build_model
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +55,8 @@ def test_min_new_tokens_and_stop(model):
 def test_rows_that_finish_leave_the_batch_without_changing_the_others(model):
     """decode() drops finished rows once a quarter of the batch is done; every prompt still gets the
     tokens it gets alone, greedy and sampled (each row draws from its own generator)."""
-    from evaluation.generate import decode
-    from evaluation.sampling import Sampling
+    from evaluation.inference.decode import decode
+    from evaluation.inference.sampling import Sampling
 
     _, mc, params = model
     dec = KVDecoder(params, mc)

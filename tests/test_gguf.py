@@ -5,7 +5,7 @@ import sys
 
 import numpy as np
 
-from training.gguf import unpermute
+from training.checkpoints.gguf import unpermute
 
 
 def test_unpermute_inverts_llama_cpp_row_order():
@@ -27,7 +27,7 @@ def test_from_gguf_conversion(tmp_path):
     check = report["check"]
     assert check["max_abs_diff"] < 1e-3 and check["positions"] == 5
     assert check["next_token"] == " Paris" == check["reference_next_token"]
-    from converters.tokenizers import load_tokenizer
+    from converters.encode.tokenizers import load_tokenizer
 
     tok = load_tokenizer(str(out / "tokenizer.json"))
     assert (tok.bos_id, tok.eos_id, tok.pad_id, tok.vocab_size) == (1, 2, 0, 49152)

@@ -5,11 +5,11 @@ import sys
 
 import pytest
 
-from evaluation import gsm8k
+from evaluation.inference import gsm8k_styles
 
 
 def test_test_split_and_gold_answers():
-    rows = gsm8k.load()
+    rows = gsm8k_styles.load()
     assert len(rows) == 1319
     assert rows[0]["gold"] == "18" and rows[0]["question"].startswith("Janet")
     assert all(r["gold"].lstrip("-").replace(".", "", 1).isdigit() for r in rows)
@@ -18,9 +18,9 @@ def test_test_split_and_gold_answers():
 @pytest.mark.parametrize("style,needle", [("zero-shot", "after '####'"), ("cot", "step by step"),
                                           ("pot", "```python"), ("few-shot", "Question: Natalia")])
 def test_prompt_styles(style, needle):
-    assert needle in gsm8k.prompt("What is 2+2?", style)
+    assert needle in gsm8k_styles.prompt("What is 2+2?", style)
     with pytest.raises(ValueError):
-        gsm8k.prompt("x", "sideways")
+        gsm8k_styles.prompt("x", "sideways")
 
 
 def test_gsm8k_command_compares_styles(tiny_run, tmp_path):

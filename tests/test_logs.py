@@ -4,10 +4,10 @@ import sys
 
 import pytest
 
-from fileio.files import InputError
+from fileio.errors import InputError
 import time
 
-from training.logs import parse_log, plot, read_log, smoothed, summary, write_csv
+from training.run.logs import parse_log, plot, read_log, smoothed, summary, write_csv
 
 OLD = ("2024-07-30 10:01:02 - INFO - { Epoch:[  1/  5], step:[    2/  535], loss: 2.248, per_step_time: 364368ms, "
        "lr: 1.25e-07, overflow cond: False, loss_scale: 1.0")

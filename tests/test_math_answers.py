@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from converters.mathanswers import equivalent, normalise, parse_latex, parse_text, parse_value
+from converters.answers.expression import equivalent, normalise, parse_latex, parse_text, parse_value
 
 # (gold as MATH writes it, a prediction's text) — must match
 SAME = [
@@ -95,8 +95,8 @@ def test_normalise_spells_one_way(raw, clean):
 
 
 def test_votes_and_rft_judge_symbolic_golds_the_same_way():
-    from evaluation.samples import sample_metrics
-    from evaluation.symbolic import value_correct
+    from evaluation.inference.sampled_answers import sample_metrics
+    from evaluation.scoring.symbolic import value_correct
 
     assert value_correct("sqrt(12)", ["2\\sqrt{3}"], "exact") and not value_correct("3", ["2\\sqrt{3}"], "exact")
     assert value_correct("3.0", ["3"], "exact") and not value_correct("3.1", ["3"], "exact")
@@ -111,7 +111,7 @@ def test_votes_and_rft_judge_symbolic_golds_the_same_way():
 def test_red_team_values_are_bounded_and_never_raise(printed):
     """A red-team finding: chained powers were built (minutes) and `Interval(1, 2, 3, 4)` raised out of the
     scorer and of predict."""
-    from evaluation.predict import final_answer
+    from evaluation.inference.answering import final_answer
 
     start = time.perf_counter()
     assert parse_value(printed) == [] or printed == "1e999" and parse_value(printed)[0] != parse_latex("\\infty")[0]
@@ -133,7 +133,7 @@ def test_order_matters_where_the_gold_is_ordered(gold, printed, same):
 
 
 def test_an_expression_answer_against_a_numeric_gold_is_judged_symbolically():
-    from evaluation.score import score_rows
+    from evaluation.scoring.score import score_rows
 
     rows = [{"answer": "Rational(1, 16)", "answer_from": "program", "gold": "\\dfrac{1}{16}"},
             {"answer": "Rational(3, 4)", "answer_from": "program", "gold": "0.75"},
@@ -147,7 +147,7 @@ def test_an_expression_answer_against_a_numeric_gold_is_judged_symbolically():
     ("Rational(1, 16)", "0.0625", True)])
 def test_a_sentence_in_answer_is_read_for_its_number(answer, gold, correct):
     """A review finding: math-verify reads a sentence as a product of letters; it is not an expression."""
-    from evaluation.score import score_rows
+    from evaluation.scoring.score import score_rows
 
     rows = [{"answer": answer, "gold": gold}]
     score_rows(rows)
@@ -158,7 +158,7 @@ def test_a_sentence_in_answer_is_read_for_its_number(answer, gold, correct):
     ("-2, 1", "$\\boxed{1}$", False), ("-2, 1", "$\\boxed{1, -2}$", True), ("2,3", "$\\boxed{3, 2}$", True),
     ("1,234", "$\\boxed{1234}$", True), ("1e5", "$\\boxed{100000}$", True)])
 def test_list_golds_are_judged_as_lists_and_exponents_as_numbers(gold, text, correct):
-    from evaluation.score import score_rows
+    from evaluation.scoring.score import score_rows
 
     rows = [{"generation": text, "gold": gold}]
     score_rows(rows)
@@ -169,7 +169,7 @@ def test_values_off_the_main_thread_are_bounded_by_size():
     """serve reads program outputs in a worker thread, where no alarm can stop a parse."""
     import threading
 
-    from evaluation.predict import final_answer
+    from evaluation.inference.answering import final_answer
 
     results = []
     lines = ["((sqrt(2)*2**999)**999)**999", "(" * 3000 + "1" + ")" * 3000, "\\frac{" * 300 + "1" + "}{2}" * 300,

@@ -8,10 +8,11 @@ from collections import Counter
 
 import pytest
 
-from converters.competition import program_for
-from converters.mathanswers import equivalent, parse_latex, parse_value
-from converters.middle import KINDS, synth_middle
-from evaluation.sandbox import Limits, run_code
+from converters.solutions.competition import program_for
+from converters.answers.expression import equivalent, parse_latex, parse_value
+from converters.synth.middle import KINDS, synth_middle
+from evaluation.sandbox.limits import Limits
+from evaluation.sandbox.runner import run_code
 from hostile import needs_bwrap
 
 

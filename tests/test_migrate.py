@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from training.migrate import migrate_tree
-from training.yamledit import read_yaml
+from training.config.migrate import migrate_tree
+from training.config.yamledit import read_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 # the contest's run_llama3_8b_8k_800T_A2_64G_lora_dis_256.yaml, as its users hold it (MindFormers 1.1 layout)

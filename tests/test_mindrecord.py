@@ -7,14 +7,14 @@ import numpy as np
 import pytest
 from llama3_oracle import mindformers_llama3_oracle
 
-from fileio.files import write_json
-from converters.mindrecord import (EncodeOptions, encode, output_files, read_back, read_conversations,
+from fileio.atomic import write_json
+from converters.encode.mindrecord import (EncodeOptions, encode, output_files, read_back, read_conversations,
                                    read_meta, resolve_seq_length, write_mindrecord)
 from converters.pipeline import check_rows, complete_rows, conversations
-from converters.pot import OBSERVATION_RE
-from converters.render import IGNORE, VICUNA_SYSTEM
-from converters.synth import synth_rows
-from converters.tokenizers import Llama3Tokenizer
+from converters.solutions.pot import OBSERVATION_RE
+from converters.encode.render import IGNORE, VICUNA_SYSTEM
+from converters.synth.contest import synth_rows
+from converters.encode.tokenizers import Llama3Tokenizer
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from converters.mindrecord import IGNORE, EncodeOptions, encode, read_conversations, read_meta, write_mindrecord
-from converters.packing import pack_rows, packed_attention_mask
-from converters.tokenizers import load_tokenizer
+from converters.encode.mindrecord import IGNORE, EncodeOptions, encode, read_conversations, read_meta, write_mindrecord
+from converters.encode.packing import pack_rows, packed_attention_mask
+from converters.encode.tokenizers import load_tokenizer
 
 ROOT = Path(__file__).resolve().parents[1]
 SEQ = 448  # rows of 449 tokens: two or three tiny samples each
@@ -48,8 +48,8 @@ def _write_packed(tiny_data, out):
 
 
 def test_setup_points_the_config_at_the_mask_and_back():
-    from training.config import load_config
-    from training.packed import MODEL_COLUMNS, is_packed, setup_packed
+    from training.config.loader import load_config
+    from training.run.packed_data import MODEL_COLUMNS, is_packed, setup_packed
 
     cfg = load_config(ROOT / "yaml" / "llama3_8b_lora_4p.yaml")
     cfg.model.model_config.use_attn_mask_compression = True  # flash attention would want a 2048² mask
@@ -86,11 +86,11 @@ def test_packed_row_loss_is_the_sum_of_its_samples(packed_data, tiny_run):
     import mindspore as ms
     from mindformers.dataset import CausalLanguageModelDataset
 
-    from training.ckpt import load_params, model_weights
-    from training.config import load_config
-    from training.cpu import apply_cpu_mask_patch
-    from training.models import build_model, load_weights
-    from training.packed import MODEL_COLUMNS, setup_packed, with_attention_mask
+    from training.checkpoints.ckpt import load_params, model_weights
+    from training.config.loader import load_config
+    from training.model.cpu import apply_cpu_mask_patch
+    from training.model.build import build_model, load_weights
+    from training.run.packed_data import MODEL_COLUMNS, setup_packed, with_attention_mask
 
     run, _ = tiny_run
     ms.set_context(mode=0, device_target="CPU")  # graph mode, as training runs

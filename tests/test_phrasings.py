@@ -4,11 +4,11 @@ import re
 import subprocess
 import sys
 
-from converters.categories import CHINESE_CATEGORIES, categorise
-from converters.given_rows import check_given
-from converters.phrasings import TEMPLATES, phrased_rows, skeleton
-from converters.pot import run_in_process
-from converters.reworded import reworded_rows
+from converters.rules.categories import CHINESE_CATEGORIES, categorise
+from converters.solutions.rows_with_gold import check_given
+from converters.synth.phrasings import TEMPLATES, phrased_rows, skeleton
+from converters.solutions.pot import run_in_process
+from converters.synth.reworded import reworded_rows
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -66,7 +66,7 @@ def test_phrased_rows_train_as_contest_programs(tmp_path):
     assert proc.returncode == 0, proc.stderr
     rows = [json.loads(line) for line in (tmp_path / "d" / "selected.jsonl").read_text().splitlines()]
     assert len(rows) == 44 and all(r["status"] == "agree" for r in rows)
-    for r in rows:  # the category's program prints the gold synth.py's own formula gave
+    for r in rows:  # the category's program prints the gold contest.py's own formula gave
         assert run_in_process(r["code"]) == r["output"]
         assert check_given({**r, "gold": r["output"]}).status == "agree"
     bad = data("synth", "--phrasings", "varied", "--duplicates", "0.1", "--out", tmp_path / "x.jsonl")

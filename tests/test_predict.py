@@ -5,10 +5,10 @@ import sys
 
 import numpy as np
 
-from converters.categories import CATEGORIES
-from evaluation.extract import extract_answer, is_correct
-from evaluation.pot_loop import closed_code_block, observation
-from evaluation.sandbox import Result
+from converters.rules.categories import CATEGORIES
+from evaluation.scoring.extract import extract_answer, is_correct
+from evaluation.inference.program_turn import closed_code_block, observation
+from evaluation.sandbox.limits import Result
 
 
 def test_closed_code_block():
@@ -37,11 +37,11 @@ def _first_token_by_mindformers(run, problems):
     no batching), the prompt built here from the run's recorded format: plain chat, no template."""
     import mindspore as ms
 
-    from converters.tokenizers import load_tokenizer
-    from training.ckpt import load_params, model_weights
-    from training.models import build_model, load_weights, logits
-    from training.train import last_checkpoint
-    from training.yamledit import read_yaml
+    from converters.encode.tokenizers import load_tokenizer
+    from training.checkpoints.ckpt import load_params, model_weights
+    from training.model.build import build_model, load_weights, logits
+    from training.run.runfiles import last_checkpoint
+    from training.config.yamledit import read_yaml
 
     meta = json.loads((run / "data.meta.json").read_text(encoding="utf-8"))
     assert (meta["chat"], meta["template"]) == ("plain", "none")
@@ -60,7 +60,7 @@ def _first_token_by_mindformers(run, problems):
 
 
 def test_predict_then_score(tiny_run, tmp_path):
-    from converters.tokenizers import load_tokenizer
+    from converters.encode.tokenizers import load_tokenizer
 
     run, _ = tiny_run
     m = [sys.executable, "-m", "mathtune"]
@@ -154,7 +154,7 @@ def test_mindformers_backend_gives_the_same_predictions(tiny_run, tmp_path):
 
 
 def test_the_program_output_is_the_answer_when_it_ran():
-    from evaluation.predict import final_answer
+    from evaluation.inference.answering import final_answer
 
     ran = {"code_status": "ok", "code_output": "-69583138.6374\n",
            "generation": "```python\n…\n```\n```output\n-69583138.6374\n```\n-7170.19 * 7719.77 = -16191179.2826"}

@@ -5,9 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from training.config import check_config, load_config, lora_block
-from training.cpu import apply_cpu_config
-from training.models import build_model, logits, trainable_count
+from training.config.loader import check_config, load_config, lora_block
+from training.model.cpu import apply_cpu_config
+from training.model.build import build_model, logits, trainable_count
 
 PRESETS = sorted(p.name for p in (Path(__file__).resolve().parents[1] / "yaml").glob("*.yaml"))
 TINY = dict(hidden_size=64, num_layers=2, num_heads=4, intermediate_size=128, vocab_size=256, seq_length=16)

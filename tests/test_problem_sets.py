@@ -5,12 +5,12 @@ from fractions import Fraction
 
 import pytest
 
-from converters.chartok import build_char_tokenizer
-from fileio.files import InputError
-from converters.problems import CHINESE, held_out, read_problems
-from converters.reworded import MAKERS, gold_text, reworded_rows
-from converters.synth import synth_rows
-from converters.tokenizers import load_tokenizer
+from converters.encode.char_tokenizer import build_char_tokenizer
+from fileio.errors import InputError
+from converters.synth.problem_sets import CHINESE, held_out, read_problems
+from converters.synth.reworded import MAKERS, gold_text, reworded_rows
+from converters.synth.contest import synth_rows
+from converters.encode.tokenizers import load_tokenizer
 
 
 def test_held_out_excludes_training_problems_and_marks_what_it_cannot_avoid():

@@ -1,13 +1,13 @@
 """Reading a program's answer from what it printed: the last line that is one value (issue 23's probes)."""
 import pytest
 
-from converters.answers import plain_value, program_answer
-from converters.categories import CHINESE_CATEGORIES, categorise
-from converters.compute import solve
-from converters.pot import program, run_in_process
-from converters.synth import synth_rows
-from evaluation.extract import is_correct
-from evaluation.predict import final_answer
+from converters.answers.number import plain_value, program_answer
+from converters.rules.categories import CHINESE_CATEGORIES, categorise
+from converters.rules.compute import solve
+from converters.solutions.pot import program, run_in_process
+from converters.synth.contest import synth_rows
+from evaluation.scoring.extract import is_correct
+from evaluation.inference.answering import final_answer
 
 # (what the program printed, the answer read from it)
 TABLE = [
@@ -79,6 +79,6 @@ def test_every_training_program_prints_one_line_that_the_rule_reads_as_its_answe
 def test_a_sympy_value_printed_last_is_the_answer_as_printed(output, answer):
     """`16` is not the answer of `\\frac{1}{16}`: a last line that is one sympy/LaTeX expression is kept
     whole for the symbolic judge; words are not expressions."""
-    from evaluation.predict import final_answer
+    from evaluation.inference.answering import final_answer
 
     assert final_answer({"code_status": "ok", "code_output": output, "generation": ""}) == (answer, "program")

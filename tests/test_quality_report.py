@@ -3,7 +3,7 @@ import json
 import subprocess
 import sys
 
-from evaluation.report import read_times
+from evaluation.reports.demo import read_times
 
 LOG = ("{ Epoch:[  1/  1], step:[    %d/    2], loss: %s, per_step_time: 12000ms, lr: 0.001, "
        "overflow cond: False, loss_scale: 1.0")

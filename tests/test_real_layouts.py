@@ -4,8 +4,8 @@ import subprocess
 import sys
 from collections import Counter
 
-from converters.prompts import render_prompt
-from converters.synth import synth_rows
+from converters.rules.prompts import render_prompt
+from converters.synth.contest import synth_rows
 from real_layouts import contest_style_rows, write_conversations, write_jsonl
 
 STATUS_KEYS = {"agree", "rounded", "disagree", "unparseable", "unchecked"}

@@ -1,8 +1,8 @@
 """Row layout rules: segments, masks, padding, auto length, contest labels, packing."""
 import pytest
 
-from converters.packing import best_fit_decreasing, pack
-from converters.render import (IGNORE, VICUNA_SYSTEM, assemble, auto_seq_length, contest_labels,
+from converters.encode.packing import best_fit_decreasing, pack
+from converters.encode.render import (IGNORE, VICUNA_SYSTEM, assemble, auto_seq_length, contest_labels,
                                pad_row, segments)
 
 

@@ -6,7 +6,7 @@ report renders as code. The check below applies that rule to the lines misses() 
 """
 import re
 
-from evaluation.report import fence_for, misses
+from evaluation.reports.demo import fence_for, misses
 
 GENERATION = "```python\ndata = [1, 2]\nprint(sum(data) / len(data))\n```\n```output\n1.5\n```"
 

@@ -1,5 +1,5 @@
 """The demo report's headline names the lowest category, or says every category scored the same."""
-from evaluation.report import lowest_category
+from evaluation.reports.demo import lowest_category
 
 
 def _cats(*pairs):

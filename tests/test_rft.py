@@ -1,7 +1,7 @@
 """`mathtune data rft`: verified, distinct, non-trivial programs from sampled predictions → rows
 `data prepare` trains on.
 
-The prediction file is written by the real `evaluation.predict.predict` with `--samples k`
+The prediction file is written by the real `evaluation.inference.predict.predict` with `--samples k`
 (programs run in the sandbox, votes, the row layout); only the model is a stand-in that writes
 scripted texts, so no model has to be trained for it."""
 import json
@@ -11,10 +11,11 @@ from fractions import Fraction
 
 import pytest
 
-from evaluation.predict import Model, predict
-from evaluation.rft import problem_numbers, program_key, trivial_reason
-from evaluation.sampling import Sampling
-from evaluation.sandbox import Limits
+from evaluation.inference.model import Model
+from evaluation.inference.predict import predict
+from evaluation.rft.rows import problem_numbers, program_key, trivial_reason
+from evaluation.inference.sampling import Sampling
+from evaluation.sandbox.limits import Limits
 
 MT = [sys.executable, "-m", "mathtune"]
 

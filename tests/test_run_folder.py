@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from converters.mindrecord import template_of
-from converters.prompts import render_prompt
+from converters.encode.mindrecord import template_of
+from converters.rules.prompts import render_prompt
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
@@ -81,8 +81,8 @@ def test_data_for_another_vocabulary_is_refused_in_one_line(llama3_data, tmp_pat
 
 
 def test_cpu_clamps_dataset_workers_to_the_cores(llama3_data, tmp_path):
-    from training.config import load_config
-    from training.cpu import clamp_workers, cpu_cores
+    from training.config.loader import load_config
+    from training.model.cpu import clamp_workers, cpu_cores
 
     cfg = load_config(ROOT / "yaml" / "llama3_8b_lora_1p.yaml")
     assert clamp_workers(cfg, 3) == [

@@ -7,10 +7,10 @@ from math import comb
 import numpy as np
 import pytest
 
-from evaluation.generate import decode, greedy
-from evaluation.sampling import Sampling, majority_vote, next_tokens, pass_at_k
-from evaluation.samples import sample_metrics
-from evaluation.extract import to_exact
+from evaluation.inference.decode import decode, greedy
+from evaluation.inference.sampling import Sampling, majority_vote, next_tokens, pass_at_k
+from evaluation.inference.sampled_answers import sample_metrics
+from evaluation.scoring.extract import to_exact
 
 
 # --- pure functions -------------------------------------------------------------------------------
@@ -74,7 +74,8 @@ def test_next_tokens_cuts():
 
 @pytest.fixture(scope="module")
 def tiny(tiny_run):
-    from evaluation.predict import load_run, prompt_ids
+    from evaluation.inference.answering import prompt_ids
+    from evaluation.inference.model import load_run
 
     run, _ = tiny_run
     model = load_run(run)

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from evaluation import sandbox_bwrap
-from evaluation.predict import final_answer
-from evaluation.sandbox import STATUSES, Limits, remove_tree, run_code
+from evaluation.sandbox import bwrap
+from evaluation.inference.answering import final_answer
+from evaluation.sandbox.limits import Limits
+from evaluation.sandbox.runner import STATUSES, remove_tree, run_code
 
 FAST = Limits(cpu_seconds=1, wall_seconds=4, memory_mb=256, output_bytes=4096)
-NO_BWRAP = sandbox_bwrap.problem()
+NO_BWRAP = bwrap.problem()
 MODES = [pytest.param("bwrap", marks=pytest.mark.skipif(NO_BWRAP is not None, reason=f"no bubblewrap: {NO_BWRAP}")),
          "weak"]
 ESCAPE = "/var/tmp/mathtune-escape.txt"  # outside the work dir in both modes

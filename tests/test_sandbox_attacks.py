@@ -12,7 +12,8 @@ import uuid
 
 import pytest
 
-from evaluation.sandbox import Limits, run_code
+from evaluation.sandbox.limits import Limits
+from evaluation.sandbox.runner import run_code
 from hostile import HOOK_OFF, needs_bwrap, new_mark, survivors
 
 pytestmark = needs_bwrap

@@ -4,8 +4,9 @@ import os
 
 import pytest
 
-from evaluation.sandbox import Limits, run_code
-from evaluation.sandbox_packages import package_dirs
+from evaluation.sandbox.limits import Limits
+from evaluation.sandbox.runner import run_code
+from evaluation.sandbox.packages import package_dirs
 from hostile import HOOK_OFF, needs_bwrap
 
 MODES = [pytest.param("bwrap", marks=needs_bwrap), "weak"]

@@ -17,11 +17,12 @@ import uuid
 
 import pytest
 
-from evaluation import sandbox_bwrap, sandbox_cgroup, sandbox_seccomp
-from evaluation.pot_loop import MAX_OBSERVATION_CHARS, closed_code_block, observation
-from evaluation.predict import final_answer
+from evaluation.sandbox import bwrap, cgroup, seccomp
+from evaluation.inference.program_turn import MAX_OBSERVATION_CHARS, closed_code_block, observation
+from evaluation.inference.answering import final_answer
 from hostile import HOOK_OFF, needs_bwrap, new_mark, survivors
-from evaluation.sandbox import STATUSES, Limits, run_code
+from evaluation.sandbox.limits import Limits
+from evaluation.sandbox.runner import STATUSES, run_code
 
 LIMITS = Limits(cpu_seconds=2, wall_seconds=5, memory_mb=512, output_bytes=4096)
 WEAK = Limits(cpu_seconds=2, wall_seconds=5, memory_mb=512, output_bytes=4096, sandbox="weak")
@@ -30,7 +31,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def syscall_number(name: str) -> int:
-    return sandbox_seccomp._library().seccomp_syscall_resolve_name(name.encode())
+    return seccomp._library().seccomp_syscall_resolve_name(name.encode())
 
 
 @pytest.fixture
@@ -44,7 +45,7 @@ def mark():
 def without(monkeypatch):
     """Remove a bwrap option (and its values) from the sandbox's command: the control run."""
     def remove(option: str, values: int = 1) -> None:
-        original = sandbox_bwrap.command
+        original = bwrap.command
 
         def patched(*args, **kwargs):
             cmd = original(*args, **kwargs)
@@ -53,7 +54,7 @@ def without(monkeypatch):
                 del cmd[i:i + 1 + values]
             return cmd
 
-        monkeypatch.setattr(sandbox_bwrap, "command", patched)
+        monkeypatch.setattr(bwrap, "command", patched)
 
     return remove
 
@@ -61,7 +62,8 @@ def without(monkeypatch):
 KEYRING_SCRIPT = r"""
 import ctypes, json, sys
 sys.path.insert(0, {root!r})
-from evaluation.sandbox import Limits, run_code
+from evaluation.sandbox.limits import Limits
+from evaluation.sandbox.runner import run_code
 libc = ctypes.CDLL(None, use_errno=True)
 libc.syscall.restype = ctypes.c_long
 KEYCTL, ADD_KEY = {keyctl}, {add_key}
@@ -131,7 +133,7 @@ def test_global_sysctls_and_root_only_proc_files_cannot_be_opened_for_writing(mo
     assert "WRITABLE" not in result.stdout
     assert result.stdout.split()[-1] == "0000000000000000"  # no capability left, even in its namespace
     if os.geteuid() == 0:
-        monkeypatch.setattr(sandbox_bwrap, "proc_covers", lambda: [])  # control: /proc as bwrap leaves it
+        monkeypatch.setattr(bwrap, "proc_covers", lambda: [])  # control: /proc as bwrap leaves it
         control = run_code(SYSCTL_ATTACK, LIMITS)
         assert "WRITABLE /proc/sys/fs/file-max" in control.stdout
 
@@ -182,7 +184,7 @@ except OSError as e:
     assert result.status == "ok", result.stderr
     pool, filled = result.stdout.splitlines()
     assert pool == "[1, 2]"
-    if "--size" in sandbox_bwrap._supports():
+    if "--size" in bwrap._supports():
         written, errno = map(int, filled.split())
         assert written <= LIMITS.tmpfs_mb and errno == 28  # ENOSPC
 
@@ -226,7 +228,7 @@ print([os.waitstatus_to_exitcode(os.waitpid(p, 0)[1]) for p in kids].count(0))
 
 
 def _memory_cgroup() -> bool:
-    caps = sandbox_cgroup.open_caps(2, 1 << 30)
+    caps = cgroup.open_caps(2, 1 << 30)
     if caps is None:
         return False
     caps.remove()
@@ -237,11 +239,11 @@ def _memory_cgroup() -> bool:
 @pytest.mark.skipif(not _memory_cgroup(), reason="no memory cgroup can be made here (not root, or no controller)")
 def test_memory_of_many_processes_is_capped_together():
     """RLIMIT_AS caps each process; three processes of 300 MB each (900 MB) must not all fit."""
-    limit_mb = LIMITS.memory_mb + LIMITS.tmpfs_mb + sandbox_cgroup.MARGIN_MB
+    limit_mb = LIMITS.memory_mb + LIMITS.tmpfs_mb + cgroup.MARGIN_MB
     result = run_code(MANY_PROCESSES, LIMITS)
     assert result.status == "ok", result.stderr
     assert int(result.stdout) * 300 < limit_mb
-    for base in (sandbox_bwrap.pids_cgroup_root(), sandbox_cgroup.memory_cgroup_root()):  # nothing left
+    for base in (bwrap.pids_cgroup_root(), cgroup.memory_cgroup_root()):  # nothing left
         assert not [n for n in os.listdir(base or "/nonexistent-") if n.startswith(f"{os.getpid()}-")] if base else True
     control = run_code(MANY_PROCESSES, Limits(wall_seconds=20, sandbox="weak"))
     assert control.stdout == "3\n", control  # control: no cgroup in the weak mode
@@ -291,7 +293,7 @@ print(total >> 20)
 
 
 def _tcp_accounting() -> bool:
-    caps = sandbox_cgroup.open_caps(2, 1 << 30)
+    caps = cgroup.open_caps(2, 1 << 30)
     if caps is None:
         return False
     found = caps.memory_path is not None and os.path.exists(f"{caps.memory_path}/memory.kmem.tcp.limit_in_bytes")
@@ -307,7 +309,7 @@ def test_socket_buffers_on_the_sandbox_loopback_are_capped():
         pytest.skip("no cgroup v1 memory.kmem.tcp here (v2 counts socket buffers in memory.max)")
     result = run_code(TCP_BUFFERS, LIMITS)
     assert result.status == "ok", result.stderr
-    assert int(result.stdout) <= sandbox_cgroup.TCP_BYTES >> 20
+    assert int(result.stdout) <= cgroup.TCP_BYTES >> 20
     assert int(run_code(TCP_BUFFERS, Limits(wall_seconds=20, sandbox="weak")).stdout) > 32  # control
 
 
@@ -607,7 +609,7 @@ print('all children ended')
 def test_cpu_time_is_capped_for_the_run_not_only_per_process():
     """RLIMIT_CPU is per process: six spinning children took every core until the wall clock. The main
     process never spins, so without the run's total (a cpuacct cgroup) the status would be ok or timeout."""
-    caps = sandbox_cgroup.open_caps(2, 1 << 30)
+    caps = cgroup.open_caps(2, 1 << 30)
     measured = caps is not None and caps.cpu_path is not None
     if caps:
         caps.remove()
@@ -620,13 +622,13 @@ def test_cpu_time_is_capped_for_the_run_not_only_per_process():
 @needs_bwrap
 @pytest.mark.skipif(os.geteuid() != 0, reason="the run's cgroups are made as root only")
 def test_require_warns_when_a_cgroup_of_the_run_cannot_be_made(monkeypatch, capsys):
-    from evaluation.sandbox import require
+    from evaluation.sandbox.runner import require
 
     assert require("bwrap") == "bwrap"
     if "warning" in capsys.readouterr().err:
         pytest.skip("this machine already lacks a cgroup of the run")
-    monkeypatch.setattr(sandbox_cgroup, "cpuacct_cgroup_root", lambda: None)
-    monkeypatch.setattr(sandbox_cgroup, "memory_cgroup_root", lambda: None)
+    monkeypatch.setattr(cgroup, "cpuacct_cgroup_root", lambda: None)
+    monkeypatch.setattr(cgroup, "memory_cgroup_root", lambda: None)
     require("bwrap")
     if not os.path.exists("/sys/fs/cgroup/cgroup.controllers"):  # v1: both came from their own hierarchies
         assert "no cgroup for the memory and CPU time" in capsys.readouterr().err

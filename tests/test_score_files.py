@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from converters.answers import last_number
-from evaluation.extract import is_correct
-from evaluation.generations import read_generations, strip_echo
+from converters.answers.number import last_number
+from evaluation.scoring.extract import is_correct
+from evaluation.scoring.mindformers_output import read_generations, strip_echo
 
 CONTEST = ("Below is an instruction that describes a task. Write a response that appropriately completes the "
            "request.\n\n### Instruction:\n{}\n\n### Response:")
@@ -150,7 +150,7 @@ def test_garbage_input_is_one_line(tmp_path, content):
 
 
 def test_answer_field_sources():
-    from evaluation.score import answer_of
+    from evaluation.scoring.score import answer_of
 
     assert answer_of({"answer": "12", "answer_from": "program", "generation": "print(12)"}) == ("12", "program")
     assert answer_of({"answer": "7", "answer_from": "vote"}) == ("7", "vote")

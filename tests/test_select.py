@@ -2,7 +2,7 @@
 import pytest
 
 from converters.pipeline import SelectOptions, check_rows, dedup_rows, select
-from converters.select import allocate, dedup, exact_key, parse_source, trim_to_multiple, whitespace_key
+from converters.selection import allocate, dedup, exact_key, parse_source, trim_to_multiple, whitespace_key
 
 
 @pytest.mark.parametrize("counts,n,lo,hi,expected", [
@@ -71,7 +71,7 @@ def test_parallel_check_equals_serial():
     import sys
 
     code = (
-        "from converters.synth import synth_rows\n"
+        "from converters.synth.contest import synth_rows\n"
         "from converters.pipeline import check_rows\n"
         "rows = [dict(r, source=str(i)) for i, r in enumerate(synth_rows(25000, seed=5))]\n"
         "rows[7]['solution'] = 'wrong'\n"

@@ -67,8 +67,8 @@ def ask(url: str, question: str, **fields) -> httpx.Response:
 
 
 def test_openai_client_plain_and_streamed(servers, tiny_run):
-    from evaluation.engine import Settings, answer
-    from evaluation.predict import load_run
+    from evaluation.inference.engine import Settings, answer
+    from evaluation.inference.model import load_run
 
     openai = pytest.importorskip("openai")
     url, _ = servers

@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from evaluation import serve_api as api
-from evaluation.engine import Answer
+from evaluation.serve import api
+from evaluation.inference.engine import Answer
 
 
 def parse(body, default=128, limit=1024):

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from evaluation.serve_guard import LOOPBACK, Policy, check, host_name, policy_for
+from evaluation.serve.guard import LOOPBACK, Policy, check, host_name, policy_for
 from test_serve import ask, start, wait_ready
 
 httpx = pytest.importorskip("httpx")
@@ -238,7 +238,7 @@ def test_unusable_serve_options_are_one_line_before_the_model_loads(tmp_path, op
 def test_a_temperature_too_small_to_scale_by_is_greedy():
     import numpy as np
 
-    from evaluation.sampling import Sampling, next_tokens
+    from evaluation.inference.sampling import Sampling, next_tokens
 
     logits = np.array([[0.0, 1.0, 0.99]], dtype=np.float32)
     for t in (1e-307, 5e-324, 1e-5):

@@ -42,15 +42,15 @@ class ScriptedDecoder:
 
 @pytest.fixture(scope="module")
 def scripted(tiny_data):
-    from converters.tokenizers import load_tokenizer
-    from evaluation.predict import Model
+    from converters.encode.tokenizers import load_tokenizer
+    from evaluation.inference.model import Model
 
     tok = load_tokenizer(str(tiny_data / "tok" / "tokenizer.json"))
     return Model(ScriptedDecoder(tok), tok, "plain", "none", {})
 
 
 def test_engine_runs_the_program_and_streams_events(scripted):
-    from evaluation.engine import Settings, answer
+    from evaluation.inference.engine import Settings, answer
 
     events = []
     got = answer(scripted, ["What is 6 * 7?", "And 6 * 7 again?"], Settings(max_new_tokens=64),
@@ -70,10 +70,10 @@ def test_server_reports_program_and_output_to_openai_client(scripted):
     openai = pytest.importorskip("openai")
     from fastapi.testclient import TestClient
 
-    from evaluation.batcher import Batcher
-    from evaluation.engine import Settings
-    from evaluation.serve import make_app
-    from evaluation.serve_guard import policy_for
+    from evaluation.serve.batcher import Batcher
+    from evaluation.inference.engine import Settings
+    from evaluation.serve.app import make_app
+    from evaluation.serve.guard import policy_for
 
     app = make_app(Batcher(scripted, 4, 8, 0.01), Settings(max_new_tokens=64), "scripted", 60, 256,
                    policy_for("127.0.0.1", ["testserver"]))  # TestClient's Host
@@ -110,10 +110,10 @@ def test_page_shows_program_and_output_in_chromium(scripted, tmp_path):
     from browser import Browser, find_chromium
     from test_serve import free_port
 
-    from evaluation.batcher import Batcher
-    from evaluation.engine import Settings
-    from evaluation.serve import make_app
-    from evaluation.serve_guard import policy_for
+    from evaluation.serve.batcher import Batcher
+    from evaluation.inference.engine import Settings
+    from evaluation.serve.app import make_app
+    from evaluation.serve.guard import policy_for
 
     binary = find_chromium()
     if binary is None:

@@ -1,7 +1,7 @@
 """`mathtune simulate`: a real dryrun compile of the 4-card preset, its strategy file and memory, and refusals.
 
 The compile runs MindSpore's simulation (MS_SIMULATION_LEVEL=1) in a subprocess; on this CPU machine
-through the stub CANN that training.fakecann builds (once, cached). It is the one real compile here:
+through the stub CANN that training.simulate.fakecann builds (once, cached). It is the one real compile here:
 the 4p preset at 2 layers with a MindRecord of seq_length 64 (the preset's 256 compiles the same
 graph, only slower), so its memory figure is for that shape, not the preset's.
 """
@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from training.config import load_config
-from training.simrules import Peak, judge, parse_peak, refusal, size_mb, strategy_problems
+from training.config.loader import load_config
+from training.simulate.rules import Peak, judge, parse_peak, refusal, size_mb, strategy_problems
 
 ROOT = Path(__file__).resolve().parents[1]
 PRESET = ROOT / "yaml" / "llama3_8b_lora_4p.yaml"
@@ -37,8 +37,8 @@ def mathtune(*args, timeout=600):
 @pytest.fixture(scope="module")
 def llama3_data(tmp_path_factory):
     """Contest-style conversations → Llama 3 tokenizer → MindRecord of seq_length 64 (the real pipeline)."""
-    from converters.mindrecord import EncodeOptions, encode, write_mindrecord
-    from converters.tokenizers import load_tokenizer
+    from converters.encode.mindrecord import EncodeOptions, encode, write_mindrecord
+    from converters.encode.tokenizers import load_tokenizer
 
     tok = load_tokenizer("llama3")
     rng = np.random.default_rng(3)

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from evaluation.squad import (build_items, gate, mf_scores, official_em, official_f1, official_scores,
+from evaluation.scoring.squad import (build_items, gate, mf_scores, official_em, official_f1, official_scores,
                               read_eval_log)
 
 DEV = {"version": "1.1", "data": [{"title": "T", "paragraphs": [
@@ -148,7 +148,7 @@ def test_from_log_bad_blocks_are_located_and_the_rest_scored(tmp_path):
 
 
 def test_counts_must_match():
-    from fileio.files import InputError
+    from fileio.errors import InputError
 
     with pytest.raises(InputError, match="2 predictions but 1 labels"):
         mf_scores(["a", "b"], ["a"])
@@ -171,7 +171,7 @@ def test_gate_and_exit_codes(tmp_path):
 
 
 def test_log_without_blocks_is_a_clear_error(tmp_path):
-    from fileio.files import InputError
+    from fileio.errors import InputError
 
     bad = tmp_path / "x.log"
     bad.write_text("nothing here\n")
@@ -195,7 +195,7 @@ def test_score_rows_without_fields_are_located(tmp_path):
 
 
 def test_build_reports_each_malformed_paragraph_and_keeps_the_rest(tmp_path):
-    from fileio.files import InputError
+    from fileio.errors import InputError
 
     dev = {"data": [{"paragraphs": [{"context": "c", "qas": [{"id": "1", "question": "q", "answers": [{"text": "a"}]}]},
                                     {"context": 1, "qas": [{"id": "2", "question": "q", "answers": [{"text": "a"}]}]},

@@ -3,12 +3,12 @@ import random
 
 import pytest
 
-from converters.categories import CHINESE_CATEGORIES, categorise
-from converters.compute import solve
-from converters.stepcheck import KINDS, check_steps
-from converters.steps import steps_response
-from converters.synth import GENERATORS, SHARES, synth_rows
-from evaluation.extract import extract_answer, is_correct
+from converters.rules.categories import CHINESE_CATEGORIES, categorise
+from converters.rules.compute import solve
+from converters.solutions.steps_check import KINDS, check_steps
+from converters.solutions.steps import steps_response
+from converters.synth.contest import GENERATORS, SHARES, synth_rows
+from evaluation.scoring.extract import extract_answer, is_correct
 
 
 def _rows(n: int, seed: int, short: float = 0.2):
@@ -121,8 +121,8 @@ def test_hostile_text_is_a_step_error_never_a_traceback(text):
 
 
 def test_complete_writes_only_checked_steps_and_says_what_it_does_not_cover():
-    from converters.complete import complete
-    from converters.verify import check as verify_row
+    from converters.solutions.complete import complete
+    from converters.rules.verify import check as verify_row
 
     for category, args, problem in _rows(300, seed=4):
         checked = verify_row(problem, solve(category, args).solution)

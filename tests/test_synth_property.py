@@ -2,10 +2,10 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from converters.complete import complete
-from converters.pot import run_in_process
-from converters.synth import GENERATORS, SHARES, synth_rows
-from converters.verify import AGREE, UNCHECKED, check
+from converters.solutions.complete import complete
+from converters.solutions.pot import run_in_process
+from converters.synth.contest import GENERATORS, SHARES, synth_rows
+from converters.rules.verify import AGREE, UNCHECKED, check
 
 CHINESE = sorted(c for c in GENERATORS if c != "competition")
 

@@ -3,8 +3,8 @@ import json
 import subprocess
 import sys
 
-from converters.categories import categorise
-from converters.steps import steps_response
+from converters.rules.categories import categorise
+from converters.solutions.steps import steps_response
 
 M = [sys.executable, "-m", "mathtune"]
 

@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from fileio.files import InputError
-from converters.tokenizers import HFTokenizer, Llama3Tokenizer, SentencePieceTokenizer, load_tokenizer
+from fileio.errors import InputError
+from converters.encode.tokenizers import HFTokenizer, Llama3Tokenizer, SentencePieceTokenizer, load_tokenizer
 from llama3_oracle import META_LLAMA3_PAT_STR, MINDFORMERS_LLAMA3_PAT_STR, mindformers_llama3_oracle
 
 TEXTS = ["计算 7469.98 * -2455.65 等于多少？", "print(Decimal('1.5') ** 3)", "Hello world 12345"] * 20

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from training.logs import read_log
+from training.run.logs import read_log
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -51,9 +51,9 @@ def test_the_terminal_shows_a_loss_bar_not_mindformers_info_lines(trained):
 def test_save_and_reload_give_identical_logits(trained, tmp_path):
     import mindspore as ms
 
-    from training.ckpt import load_params, model_weights, save_params
-    from training.config import load_config
-    from training.models import build_model, logits
+    from training.checkpoints.ckpt import load_params, model_weights, save_params
+    from training.config.loader import load_config
+    from training.model.build import build_model, logits
 
     run, _ = trained
     ms.set_context(mode=1, device_target="CPU")

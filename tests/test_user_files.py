@@ -7,10 +7,11 @@ import sys
 
 import pytest
 
-from converters.categories import categorise
-from fileio.files import InputError, read_rows
-from converters.formats import read_pairs
-from converters.verify import check
+from converters.rules.categories import categorise
+from fileio.errors import InputError
+from fileio.reading import read_rows
+from converters.read.formats import read_pairs
+from converters.rules.verify import check
 
 ROWS = [
     {"problem": "计算 7469.98 * -2455.65 等于多少？", "solution": "7469.98 * -2455.65 = -18343656.3870"},
@@ -157,7 +158,7 @@ def test_a_bad_first_line_of_json_lines_is_still_one_bad_row(tmp_path):
 
 
 def test_an_answer_rounded_to_2_decimals_is_a_precision_error_not_wrong(tmp_path):
-    from evaluation.extract import error_kind, is_correct
+    from evaluation.scoring.extract import error_kind, is_correct
     assert not is_correct("-0.56", "-0.5555555555555556")
     assert error_kind("-0.56", "-0.5555555555555556") == "precision only"
     assert error_kind("78.39", "78.39005038906404479030928703") == "precision only"
@@ -171,7 +172,7 @@ def _conversation(row):
 
 @pytest.mark.parametrize("container", ["json lines", "array with a BOM"])
 def test_mindrecord_reads_conversations_as_json_lines_and_with_a_bom(tmp_path, container):
-    from converters.mindrecord import read_conversations
+    from converters.encode.mindrecord import read_conversations
     items = [_conversation(r) for r in ROWS]
     path = tmp_path / "conversations.jsonl"
     path.write_text(_jsonl(items) if container == "json lines"
@@ -253,7 +254,7 @@ MF_LOSS = ("[INFO] 2026-12-02 05:00:{s:02d},123 [mindformers/core/callback/callb
 
 def test_a_gzipped_mindformers_log_is_read(tmp_path):
     # MFLossMonitor's line in MindFormers' file-handler layout, CRLF, rotated and gzip'd
-    from training.logs import read_log
+    from training.run.logs import read_log
     text = "\r\n".join(MF_LOSS.format(s=s, loss=4.0 / s) for s in range(1, 5)) + "\r\n"
     path = tmp_path / "info.log.gz"
     with gzip.open(path, "wt", encoding="utf-8", newline="") as handle:
@@ -263,7 +264,7 @@ def test_a_gzipped_mindformers_log_is_read(tmp_path):
 
 
 def test_a_gzipped_squad_eval_log_is_read(tmp_path):
-    from evaluation.squad import read_eval_log
+    from evaluation.scoring.squad import read_eval_log
     # EmF1Metric.update's print: print(f"pred is:\n {gen}\n", f"label is:\n {label}")
     text = "pred is:\n ['Denver Broncos']\n label is:\n ['Denver Broncos']\n" \
            "The F1/Em of this example is:  {'F1': 100.0, 'Em': 100.0}\n" \

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from training.config import ConfigError
-from training.derive import derive
-from training.yamledit import diff, parse_value, read_yaml, set_in_file, show
+from training.config.errors import ConfigError
+from training.config.derive import derive
+from training.config.yamledit import diff, parse_value, read_yaml, set_in_file, show
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -78,8 +78,8 @@ def test_derive_for_8_cards_and_data(preset, tmp_path, tiny_data):
 @pytest.mark.parametrize("value", ["[1,", "{a: 1", "*x", "!!python/object/apply:os.system ['true']", "1\n2",
                                    "&a [*a]", "[" * 5000])
 def test_values_yaml_cannot_read_are_one_line_errors(tmp_path, value):
-    from training.config import ConfigError
-    from training.yamledit import set_in_file
+    from training.config.errors import ConfigError
+    from training.config.yamledit import set_in_file
 
     path = tmp_path / "c.yaml"
     path.write_text("a: [1, 2]\n")
@@ -89,8 +89,8 @@ def test_values_yaml_cannot_read_are_one_line_errors(tmp_path, value):
 
 
 def test_alias_bombs_and_deep_nesting_are_refused_before_expanding(tmp_path):
-    from training.config import ConfigError
-    from training.yamledit import show
+    from training.config.errors import ConfigError
+    from training.config.yamledit import show
 
     bomb = ["a: &a [x, x, x, x, x, x, x, x, x]"] + [f"{c}: &{c} [{', '.join(['*' + p] * 9)}]"
                                                     for p, c in zip("abcdefgh", "bcdefghi")]

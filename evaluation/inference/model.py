@@ -1,0 +1,108 @@
+"""A tuned model to answer with: loaded from a run folder or a model folder, and the backend that decodes."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from fileio.errors import InputError
+from evaluation.inference.decode import KVDecoder, decode
+
+
+@dataclass
+class Model:
+    decoder: KVDecoder
+    tokenizer: object
+    chat: str
+    template: str
+    mc: dict
+    params: dict | None = None  # kept for the MindFormers backend
+    backend: object | None = None  # a MindFormersDecoder, or None for the KV-cache decoder
+
+
+def use_backend(model: Model, backend: str, seq_length: int = 512) -> Model:
+    """'kvcache' (CPU, ours), 'mindformers' (MindFormers' generate), or 'auto' (MindFormers on Ascend)."""
+    if backend == "auto":
+        import mindspore as ms
+
+        backend = "mindformers" if ms.hal.is_available("Ascend") else "kvcache"
+    if backend == "mindformers":
+        from evaluation.inference.decode import MindFormersDecoder
+        from training.model.device import pick_device
+
+        model.backend = MindFormersDecoder(model.params, model.mc, pick_device("auto"), seq_length)
+    return model
+
+
+def generate(model: Model, prompts, max_new_tokens, eos_id, min_new_tokens=1, stop=None, on_token=None,
+              sampling=None, rngs=None):
+    if model.backend is None:
+        return decode(model.decoder, prompts, max_new_tokens, eos_id, min_new_tokens, stop, on_token, sampling, rngs)
+    if sampling is not None and not sampling.greedy:
+        raise InputError("sampling (--temperature > 0) needs the kvcache backend")
+    outs = model.backend.generate(prompts, max_new_tokens, eos_id, min_new_tokens)
+    if stop is not None:  # MindFormers cannot stop mid-way: cut where the KV-cache decoder would have stopped
+        for i, toks in enumerate(outs):
+            for n in range(1, len(toks) + 1):
+                if stop(i, toks[:n]):
+                    outs[i] = toks[:n]
+                    break
+    if on_token:
+        on_token(sum(len(o) for o in outs))
+    return outs
+
+
+def load_run(run_dir: str | os.PathLike, ckpt: str | None = None, tokenizer: str | None = None,
+             template: str | None = None, chat: str | None = None) -> Model:
+    """Weights (LoRA folded in with the run's α and r), tokenizer and prompt format of a run."""
+    from converters.encode.tokenizers import load_tokenizer
+    from training.checkpoints.ckpt import load_params, merge_lora, model_weights
+    from training.run.runfiles import last_checkpoint, run_tokenizer_path
+    from training.config.yamledit import read_yaml
+
+    run = Path(run_dir)
+    for needed in ("config.yaml", "data.meta.json"):
+        if not (run / needed).is_file():
+            raise InputError(f"{run}: no {needed} (is it a `mathtune train` run folder?)")
+    mc = dict(read_yaml(run / "config.yaml")["model"]["model_config"])
+    meta = json.loads((run / "data.meta.json").read_text(encoding="utf-8"))
+    path = Path(ckpt) if ckpt else last_checkpoint(run)
+    if path is None:
+        raise InputError(f"{run}: no checkpoint under checkpoint/rank_0 (or pass --ckpt)")
+    params = load_params(path)
+    pet = mc.get("pet_config")
+    if any("mindpet_delta_lora" in k for k in params):
+        params = merge_lora(params, pet["lora_alpha"], pet["lora_rank"])
+    params = model_weights(params)
+    tok_meta = meta["tokenizer"]
+    spec = tokenizer or run_tokenizer_path(run, tok_meta)  # the run's own copy, whatever the cwd
+    tok = load_tokenizer(spec, digits=tok_meta.get("digits", "single"))
+    if template is None and meta.get("template") is None:
+        print(f"mathtune: warning: {run}/data.meta.json records no prompt template (data made before templates "
+              "were recorded, or mixing them): prompting with the bare problem; pass --template to choose",
+              file=sys.stderr)
+    return Model(KVDecoder(params, mc), tok, chat or meta.get("chat", "vicuna"),
+                 template or meta.get("template") or "none", mc, params)
+
+
+def load_model_dir(model_dir: str | os.PathLike, template: str | None = None, chat: str | None = None) -> Model:
+    """A converted model folder (`mathtune ckpt from-gguf` / `from-hf`: model.ckpt, model_config.json,
+    tokenizer.json), or a Hugging Face Llama folder (`export-hf`: config.json, safetensors), converted in memory."""
+    from converters.encode.tokenizers import load_tokenizer
+    from training.checkpoints.ckpt import load_params, model_weights
+
+    folder = Path(model_dir)
+    if (folder / "model_config.json").is_file():
+        mc = json.loads((folder / "model_config.json").read_text(encoding="utf-8"))
+        params = model_weights(load_params(folder / "model.ckpt"))
+    elif (folder / "config.json").is_file():
+        from training.checkpoints.hf_import import read_hf_model
+
+        params, mc, _ = read_hf_model(folder)
+    else:
+        raise InputError(f"{folder}: no model_config.json (a `mathtune ckpt from-gguf`/`from-hf` folder?) "
+                         "and no config.json (a Hugging Face folder?)")
+    tok = load_tokenizer(str(folder / "tokenizer.json"))
+    return Model(KVDecoder(params, mc), tok, chat or "chatml", template or "none", mc, params)

@@ -1,0 +1,1 @@
+"""`mathtune yaml …`, `train`, `launch`, `logs`, `ckpt …` and `simulate`: parsers over the training packages."""
