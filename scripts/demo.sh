@@ -21,7 +21,7 @@
 # Without --data (or DATA=…), the input is synthetic contest-style data. Each stage prints the exact
 # command it runs, and REPORT.md lists them with their timings, so any stage can be repeated by hand.
 #
-# Choices for a model trained from scratch in minutes (each measured: the README's "make demo" table):
+# Choices for a model trained from scratch in minutes (each measured: docs/experiments.md):
 # - `--style program`: the response is the program and its output, which is the answer; every trained
 #   token is program text, so the model only learns to copy numbers into the right program;
 # - a small tokenizer built from the data: words merged, numbers in chunks of up to 2 digits, so a

@@ -13,18 +13,6 @@ def _mathtune(*args, cwd=None):
                           cwd=cwd)
 
 
-@pytest.mark.parametrize("value,text", [(145.0, "145"), (3.3333333333333335, "3.3333333333333335"), (39, "39"),
-                                        (-27084279.0, "-27084279"), (" 1,234 ", "1234"), (1.95766e-05, "1.95766e-05")])
-def test_canonical_gold(value, text):
-    assert B.canonical(value) == text
-
-
-def test_canonical_refuses_what_is_not_a_number():
-    for bad in (float("nan"), True, "twelve"):
-        with pytest.raises(ValueError):
-            B.canonical(bad)
-
-
 def test_each_set_reads_its_own_layout():
     svamp = {"Body": "There are 87 oranges. If they are put into 3 groups", "Question": "How big is each group?",
              "Answer": 29.0, "idx": 4}

@@ -4,7 +4,8 @@ from fractions import Fraction
 
 import pytest
 
-from converters.answers.number import as_exact, extract_boxed, last_number
+from converters.answers.number import as_exact, last_number
+from converters.answers.expression import extract_boxed
 from converters.rules.compute import ComputeError, solve
 from converters.rules.rounding import rounding_rule
 from converters.rules.verify import AGREE, DISAGREE, ROUNDED, UNCHECKED, UNPARSEABLE, check

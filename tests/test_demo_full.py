@@ -14,7 +14,7 @@ ENV = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.envir
 @pytest.mark.slow
 @pytest.mark.timeout(5400)
 def test_full_demo_reaches_its_reported_accuracy(tmp_path):
-    """The README's claim: on the 2-core Xeon the demo meets its target, ≥ 99.5% overall and ≥ 99% in every
+    """The claim of docs/experiments.md: on the 2-core Xeon the demo meets its target, ≥ 99.5% overall and ≥ 99% in every
     category (100% there, and with seeds 1, 2 and 3 as well; training is deterministic on one machine). On
     another CPU float rounding acts like another seed: the message names the categories that fell short."""
     out = tmp_path / "demo"

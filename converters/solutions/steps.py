@@ -9,7 +9,7 @@ category always has the same layout (see `WIDTHS`; larger operands than the cont
 Precision against the judge's 0.01 absolute: exact for + − × and powers, means' sums, areas, masses,
 sales; quotients and roots truncated to `DECIMALS` = 3 places (error < 0.001). `function` (values to
 10^34 and beyond, exponents to 100) writes `y = a × x^b` and the 28-digit value in one step: it is not
-derived, and a model cannot learn it (see the README).
+derived, and a model cannot learn it (see docs/text-only.md).
 """
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ maj@k), and the pass@k / maj@k figures `mathtune score` prints when rows carry s
 from __future__ import annotations
 
 from evaluation.inference.answering import answer_batch, final_answer
-from evaluation.scoring.extract import to_exact
+from converters.answers.number import to_exact
 from evaluation.scoring.symbolic import value_correct
 from evaluation.inference.sampling import Sampling, majority_vote, pass_at_k
 

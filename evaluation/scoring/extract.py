@@ -24,41 +24,23 @@ Fractions: `1e999999999` would take minutes; such answers are compared as text.
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
-from converters.answers.number import as_exact, extract_boxed
+from converters.answers.expression import extract_boxed
+from converters.answers.number import INT_FRACTION, LATEX_FRAC, NUM, NUMBER_RE, clean, last_number, shown_precision, \
+    to_exact
 
 MODES = ("exact", "rel", "contest", "pal", "math")
 RULES = ("boxed", "####", "answer line", "first equation", "last number")
-MAX_EXPONENT = 10_000  # contest values stay below 1e200; 10**1e9 would never finish
-MAX_DIGITS = 10_000
 
-# A number starts where no digit run does (the lookbehinds keep failed searches linear); the
-# possessive quantifiers never backtrack into a digit run.
-_START = r"(?<![\d.])(?<!\d,)"
-_NUM = r"[-−]?(?:\d++(?:,\d++)*+(?:\.\d++)?|\.\d++)(?:[eE][+-]?\d++)?"
-_INT_FRACTION = r"[-−]?\d++\s*+/\s*+[-−]?\d++(?![\d.])"
-_NUMBER_RE = re.compile(_START + _NUM)
-_FRACTION_RE = re.compile(_START + _INT_FRACTION)
 _MARKER = re.compile(r"(?:=|＝|≈|答案(?:是|为)?|(?<!因)为|(?:结果|值|解)是|(?i:answer|result)(?:\s++is)?)"
                      r"\s*+[:：]?\s*+\$?\s*+")
-_VALUE = re.compile(rf"{_INT_FRACTION}|{_NUM}")
+_VALUE = re.compile(rf"{INT_FRACTION}|{NUM}")
 _CUT_EXPONENT = re.compile(r"[eE][+-]?")
 # The stems of the contest's problems: a base model often goes on to write a new problem of its own
 _NEW_PROBLEM = re.compile(r"计算 [^\n？]{1,80}?(?:等于多少|的平方根|次方)？|解方程 |求以下数据的平均值|当 x = [^\n，]{1,20}?时，求函数"
                           r"|一个长方形的长为|商品原价为|去年销售额为|某物体的密度为|将分数 ")
-_LATEX_FRAC = re.compile(r"\\[dt]?frac\{([^{}]+)\}\{([^{}]+)\}")
-_THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
 _OPERATORS = "+*/×÷^=("
-
-
-def _clean(number: str) -> str:
-    number = number.replace("−", "-").replace(" ", "")
-    if "," in number:
-        # 1,234 is a thousands separator; "1,2" is a list of numbers, not one number
-        number = number.replace(",", "") if _THOUSANDS.match(number) else number.split(",")[-1]
-    return number
 
 
 def extract_answer(text: str) -> str | None:
@@ -72,21 +54,21 @@ def extract_with_rule(text: str) -> tuple[str | None, str | None]:
         return None, None
     boxed = extract_boxed(text)
     if boxed is not None:
-        frac = _LATEX_FRAC.fullmatch(boxed.replace(" ", ""))
+        frac = LATEX_FRAC.fullmatch(boxed.replace(" ", ""))
         if frac:
             return f"{frac.group(1)}/{frac.group(2)}", "boxed"
-        inner = _last_number(boxed)
-        plain = inner is not None and _NUMBER_RE.fullmatch(boxed.replace(" ", "").lstrip("$"))
+        inner = _last(boxed)
+        plain = inner is not None and NUMBER_RE.fullmatch(boxed.replace(" ", "").lstrip("$"))
         return (inner if plain else boxed), "boxed"
     marker = text.rfind("####")
     if marker >= 0:
-        found = _last_number(text[marker:])
+        found = _last(text[marker:])
         if found is not None:
             return found, "####"
     found, rule = _answer_line(text)
     if found is not None:
         return found, rule
-    found = _last_number(text)
+    found = _last(text)
     return (found, "last number") if found is not None else (None, None)
 
 
@@ -105,7 +87,7 @@ def _results(text: str) -> list[tuple[str, bool, int]]:
         cut = v.end() == len(text) or bool(_CUT_EXPONENT.fullmatch(text[v.end():v.end() + 3]))
         if not cut and rest[:1].isascii() and rest[:1].isalpha():
             continue  # `y = 57x^54`: a term with its variable
-        out.append((_clean(v.group(0)), cut, v.end()))
+        out.append((clean(v.group(0)), cut, v.end()))
     return out
 
 
@@ -124,45 +106,8 @@ def _answer_line(text: str) -> tuple[str | None, str | None]:
     return last, "answer line"
 
 
-def _last_number(text: str) -> str | None:
-    best, best_end = None, -1
-    for m in _FRACTION_RE.finditer(text):
-        best, best_end = _clean(m.group(0)), m.end()
-    for m in _NUMBER_RE.finditer(text):
-        if m.end() > best_end:
-            best, best_end = _clean(m.group(0)), m.end()
-    return best
-
-
-def to_exact(answer: str | None) -> Fraction | None:
-    """An answer string as an exact number; None when it is not one or is too large to build."""
-    if answer is None:
-        return None
-    answer = str(answer).strip().replace(" ", "")
-    frac = _LATEX_FRAC.fullmatch(answer)
-    if frac:
-        answer = f"{frac.group(1)}/{frac.group(2)}"
-    answer = _clean(answer)
-    if not answer or len(answer) > MAX_DIGITS + 32:
-        return None
-    if "/" not in answer:
-        try:
-            value = Decimal(answer)
-        except (InvalidOperation, ValueError):
-            return None
-        if not value.is_finite() or abs(value.adjusted()) > MAX_EXPONENT:
-            return None
-    return as_exact(answer)
-
-
-def _shown_precision(gold: str) -> int | None:
-    """The exponent of the gold's last shown digit (Decimal style), None for fractions."""
-    if "/" in gold:
-        return None
-    try:
-        return Decimal(_clean(gold)).as_tuple().exponent
-    except (InvalidOperation, ValueError):
-        return None
+def _last(text: str) -> str | None:
+    return last_number(text, fractions=True)
 
 
 def is_correct(pred: str | None, gold: str, mode: str = "exact") -> bool:
@@ -176,7 +121,7 @@ def is_correct(pred: str | None, gold: str, mode: str = "exact") -> bool:
     if p is None or g is None:
         return pred is not None and _normal(str(pred)) == _normal(gold)
     if mode == "exact":
-        exponent = _shown_precision(gold)
+        exponent = shown_precision(gold)
         if exponent is None or not isinstance(exponent, int) or exponent >= 0 and "." not in gold and "e" not in gold.lower():
             return p == g
         quantum = Fraction(10) ** exponent  # bounded: to_exact refused larger exponents

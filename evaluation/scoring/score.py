@@ -11,14 +11,14 @@ are returned with their reason, never dropped silently.
 """
 from __future__ import annotations
 
-import math
 import os
 from collections import Counter, defaultdict
 from pathlib import Path
 
 from converters.rules.categories import CATEGORIES
 from fileio.plotting import figure, save_png
-from evaluation.scoring.extract import MODES, error_kind, extract_with_rule, is_correct, to_exact
+from converters.answers.number import canonical, to_exact
+from evaluation.scoring.extract import MODES, error_kind, extract_with_rule, is_correct
 from evaluation.scoring import symbolic
 from evaluation.scoring.textonly import JUDGED, judged, text_only
 
@@ -32,12 +32,11 @@ class RowProblem(ValueError):
 def _text(value, name: str) -> str:
     if isinstance(value, bool):
         raise RowProblem(f"field '{name}' is {value}, not text or a number")
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise RowProblem(f"field '{name}' is {value!r}, not a finite number")
-        return repr(value)
+    if isinstance(value, (int, float)):
+        try:
+            return canonical(value)  # a JSON 145.0 is the gold 145, as `data bench` writes it
+        except ValueError:
+            raise RowProblem(f"field '{name}' is {value!r}, not a finite number") from None
     if isinstance(value, str):
         return value
     if isinstance(value, list) and len(value) == 1 and isinstance(value[0], str):

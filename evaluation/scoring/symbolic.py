@@ -6,28 +6,26 @@ the contest's numeric modes judge the rest as before (`evaluation.scoring.extrac
 from __future__ import annotations
 
 import functools
-import re
 
 from converters.answers.expression import equivalent, expression_line, one_line, parse_latex, parse_text, parse_value
-from evaluation.scoring.extract import is_correct, to_exact
+from converters.answers.number import is_number, to_exact
+from evaluation.scoring.extract import is_correct
 
 RULE = "math-verify"
 
 
-# a number too large to build exactly (`1e999999999`) is still a number: compared as text by the numeric rules
-_NUMBER_LIKE = re.compile(r"\s*[-−]?(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?\s*")
 
 
 def is_symbolic(golds: list[str], mode: str) -> bool:
     """Whether math-verify judges the row: `--mode math`, or a gold that is not a plain number."""
     # `-2, 1` is a list (to_exact would read its last number), `1,234` a number
-    return mode == "math" or any(not _NUMBER_LIKE.fullmatch(g) and (to_exact(g) is None or "," in g) for g in golds)
+    return mode == "math" or any(not is_number(g) and (to_exact(g) is None or "," in g) for g in golds)
 
 
 def is_expression(answer: str | None) -> bool:
     """An answer that is not a plain number but one sympy/LaTeX value (`Rational(1, 16)`, `sqrt(2)/2`): judged
     symbolically even against a numeric gold, as the numeric rules would read `16` out of it."""
-    if answer is None or to_exact(answer) is not None or _NUMBER_LIKE.fullmatch(answer) or "\n" in answer.strip():
+    if answer is None or to_exact(answer) is not None or is_number(answer) or "\n" in answer.strip():
         return False
     return expression_line(answer) is not None  # Python/sympy or LaTeX; a sentence is not one
 
@@ -48,7 +46,7 @@ def _gold(gold: str) -> list:
 def _parsed_gold(gold: str) -> tuple:
     """A gold parsed: a plain number exactly (math-verify reads `1e5` as e·5), anything else as LaTeX.
     Cached: `score` judges a row and then its text alone against the same gold (a parse is ~6 ms)."""
-    exact = to_exact(gold) if _NUMBER_LIKE.fullmatch(gold) else None
+    exact = to_exact(gold) if is_number(gold) else None
     if exact is not None:
         import sympy
 

@@ -1,6 +1,6 @@
 """Build (once, cached) the stub CANN directory for the installed MindSpore. Development aid only.
 
-Technique (measured with MindSpore 2.9.0, see shared/tools/fake-cann/README.md):
+Technique (measured with MindSpore 2.9.0; the steps below are the whole of it):
 1. the CANN symbols = what the Ascend plugin libraries leave undefined that neither MindSpore nor the
    C/C++ runtime defines, plus the names the plugin looks up with dlsym (acl*, Hccl*, rt*, …);
 2. each becomes a function returning 0 (creators of ACL handles return a pointer to a zeroed
