@@ -9,11 +9,12 @@ from pathlib import Path
 from converters.cli import data as data_cli
 from training.cli import commands as training_cli
 from training.cli import simulate
+from training.run.progress import quiet_mindspore
 from fileio.atomic import check_output
 from fileio.errors import InputError
 from evaluation.cli import commands as evaluation_cli
 from evaluation.cli.rft import add_data_step as add_rft_step
-from mathtune.clitools import quiet_mindspore, use_formatter, version
+from mathtune.clitools import use_formatter, version
 
 
 class OneLineParser(argparse.ArgumentParser):

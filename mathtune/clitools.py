@@ -1,10 +1,9 @@
-"""What makes the CLI one tool: one help style, `--version`, and `--quiet` for MindSpore's own logging."""
+"""What makes the CLI one tool: one help style and `--version` (`--quiet` is training.run.progress.quiet_mindspore)."""
 from __future__ import annotations
 
 import argparse
 import configparser
 import copy
-import os
 import textwrap
 from importlib import metadata
 from pathlib import Path
@@ -78,13 +77,3 @@ def version() -> str:
         cfg = configparser.ConfigParser()
         cfg.read(Path(__file__).resolve().parent.parent / "setup.cfg")
         return cfg.get("metadata", "version", fallback="unknown")
-
-
-# MindSpore's C++ logger reads these when mindspore is first imported, so they must be set before.
-# GLOG_v=3 keeps only errors: no "[WARNING] ME…" lines, no "Load dynamic library … failed" (INFO) lines.
-QUIET_ENV = {"GLOG_v": "3", "MS_SUBMODULE_LOG_v": "{ME:3}"}
-
-
-def quiet_mindspore() -> None:
-    """Silence MindSpore's own log lines for this process and the processes it starts."""
-    os.environ.update(QUIET_ENV)

@@ -64,6 +64,14 @@ def broken(report: str) -> str:
     return "\n".join(p for p in parts if p.endswith("BROKEN"))
 
 
+def test_a_new_sub_package_must_be_given_a_layer(tmp_path):
+    where = copy_packages(tmp_path)
+    (where / "evaluation" / "metrics").mkdir()
+    (where / "evaluation" / "metrics" / "__init__.py").write_text('"""Unplaced."""\n')
+    out = lint(where)
+    assert out.returncode == 1 and "evaluation:" in broken(out.stdout), out.stdout
+
+
 def cycles(graph) -> list[list[str]]:
     """Strongly connected components of more than one module (Tarjan), imports inside functions included."""
     index: dict[str, int] = {}
@@ -136,9 +144,10 @@ def test_folders_and_modules_stay_small():
     assert [str(p.relative_to(ROOT)) for p in modules() if p.stem in sys.stdlib_module_names] == []
 
 
-def test_every_package_says_what_it_holds():
+def test_every_package_says_what_it_holds_and_nothing_more():
+    """An `__init__.py` is its docstring only: code there would sit outside every layer of the contracts."""
     import ast
 
-    missing = [str(p.relative_to(ROOT)) for p in modules()
-               if p.name == "__init__.py" and not ast.get_docstring(ast.parse(p.read_text()))]
-    assert missing == []
+    inits = [p for p in modules() if p.name == "__init__.py"]
+    assert [str(p.relative_to(ROOT)) for p in inits if not ast.get_docstring(ast.parse(p.read_text()))] == []
+    assert [str(p.relative_to(ROOT)) for p in inits if len(ast.parse(p.read_text()).body) != 1] == []

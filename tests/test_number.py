@@ -44,16 +44,25 @@ def test_labels_and_predictions_read_a_number_alike(written, number):
     ("12,3456", "3456"),
     ("1,234 and 5", "5"),
     ("x = 5/6", "6"),  # a fraction only when asked for
+    ("[79,-69]", "-69"),  # a list item keeps its sign
+    ("1.5,2.5", "2.5"),
+    ("1,234.5,6", "6"),
+    ("no number here", None),
 ])
-def test_lists_and_fractions(text, number):
+def test_lists_read_as_their_last_item(text, number):
     assert last_number(text) == number
-    assert last_number("x = 5/6", fractions=True) == "5/6"
-    assert last_number("no number here") is None
+
+
+@pytest.mark.parametrize("text, fraction", [
+    ("x = 5/6", "5/6"), ("最简化的形式为：5/6.", "5/6"), ("The simplest form is -5/6.", "-5/6"), ("3/4.5", "4.5"),
+])
+def test_fractions_when_asked_for(text, fraction):
+    assert last_number(text, fractions=True) == fraction
 
 
 @pytest.mark.parametrize("value, text", [
     (145.0, "145"), (145, "145"), (-27084279.0, "-27084279"), (3.3333333333333335, "3.3333333333333335"),
-    (1.95766e-05, "1.95766e-05"), (2.7e34, "2.7e+34"), (" 1,234 ", "1234"), ("−3", "-3"), ("１２３", "123"),
+    (1.95766e-05, "1.95766e-05"), (1e16, "10000000000000000"), (2.7e34, "27000000000000000000000000000000000"), (" 1,234 ", "1234"), ("−3", "-3"), ("１２３", "123"),
     ("+7", "7"), ("3.50", "3.50"), ("5/6", "5/6"), ("2.7e+34", "2.7e+34"),
 ])
 def test_canonical_spelling(value, text):
@@ -94,6 +103,8 @@ def test_a_label_in_any_spelling_verifies():
     for label in ("4788", "4,788", "４７８８"):
         row = check("计算 3990 + 798 等于多少？", f"3990 + 798 = {label}")
         assert row.status == "agree" and row.label == "4788", (label, row)
+    row = check("将分数 10/12 进行简化。", "最简化的形式为：5/6.")  # a fraction ending a sentence
+    assert row.status == "agree" and row.label == "5/6", row
     for label in ("-10", "−10", "－10"):  # the minus sign typesetting and full-width text use
         row = check("计算 3990 - 4000 等于多少？", f"3990 - 4000 = {label}")
         assert row.status == "agree" and row.label == "-10", (label, row)

@@ -168,7 +168,7 @@ def test_cli_refuses_without_bubblewrap_unless_weak(tmp_path, command):
 
 
 def test_weak_mode_hook_is_not_a_boundary():
-    """What the README and the warning say: ordinary Python switches the hook off."""
+    """What docs/sandbox.md and the warning say: ordinary Python switches the hook off."""
     code = "import __main__\n__main__._DENY = ()\n__main__._PATH_EVENTS = set()\nimport os\nprint('etc' in os.listdir('/'))"
     result = run_code(code, Limits(**{**FAST.__dict__, "sandbox": "weak"}))
     assert (result.status, result.stdout) == ("ok", "True\n")

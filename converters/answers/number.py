@@ -7,8 +7,8 @@
   `12,3456` are lists, read as their last item, and `[79, 69]` is two numbers.
 - Decimals (`.5`), exponents (`2.7e+34`), and integer fractions (`5/6`) where a reader asks for them.
 
-`canonical` spells a value the one way the project writes it: a float by its repr without a trailing `.0`
-(`145.0` → `145`, `2.7e+34` as it is), text with its shown precision kept (`3.50` stays `3.50`).
+`canonical` spells a value the one way the project writes it: a whole-number float in plain digits
+(`145.0` → `145`, `1e16` → `10000000000000000`), any other float by its repr (`1.95766e-05`), text with its shown precision kept (`3.50` stays `3.50`).
 """
 from __future__ import annotations
 
@@ -23,9 +23,9 @@ MAX_DIGITS = 10_000
 
 SIGN = "[-−－]"
 # possessive quantifiers: a digit run is never backtracked into, so a failed search stays linear
-NUM = rf"{SIGN}?(?:\d++(?:,\d++)*+(?:\.\d++)?|\.\d++)(?:[eE][+-]?\d++)?"
-INT_FRACTION = rf"{SIGN}?\d++\s*+/\s*+{SIGN}?\d++(?![\d.])"
-_START = r"(?<![\d.])(?<!\d,)"  # a number starts where no digit run does
+NUM = rf"{SIGN}?(?:\d++(?:,\d{{3}}(?!\d))*+(?:\.\d++)?|\.\d++)(?:[eE][+-]?\d++)?"
+INT_FRACTION = rf"{SIGN}?\d++\s*+/\s*+{SIGN}?\d++(?!\d|\.\d)"  # `5/6.` ends a sentence; `3/4.5` is no fraction
+_START = r"(?<![\d.])"  # a number starts where no digit run does
 NUMBER_RE = re.compile(_START + NUM)
 FRACTION_RE = re.compile(_START + INT_FRACTION)
 _ONE = re.compile(rf"[-+]?(?:{INT_FRACTION.replace(SIGN, '-')}|{NUM.replace(SIGN, '-')})")
@@ -82,8 +82,11 @@ def canonical(value) -> str:
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError(f"{value!r} is not a finite number")
-        text = repr(value)  # the shortest spelling that reads back as the same float
-        return text[:-2] if text.endswith(".0") else text
+        if value.is_integer():  # its shortest decimal digits, in full: 1e16 → 10000000000000000; -0.0 → 0
+            if value == 0:
+                return "0"
+            return format(Decimal(repr(value)).normalize(), "f")
+        return repr(value)  # the shortest spelling that reads back as the same float
     text = str(value).strip()
     written = _ascii_digits(text.translate(_SIGNS))
     if len(written) > MAX_DIGITS + 32 or not _ONE.fullmatch(written):

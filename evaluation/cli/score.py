@@ -1,12 +1,12 @@
 """`mathtune score` and `mathtune squad …`: parsers and commands."""
 from __future__ import annotations
 
-import argparse
 import contextlib
 import io
 from pathlib import Path
 
-FMT = argparse.ArgumentDefaultsHelpFormatter
+from evaluation.cli.common import FMT
+
 SHOW_ERRORS = 20
 
 

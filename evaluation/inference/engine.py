@@ -1,6 +1,6 @@
 """One question → answer path shared by `predict`, `chat` and `serve`.
 
-The prompt is rendered as in training (`predict.prompt_ids`), the model generates, a closed program
+The prompt is rendered as in training (`answering.prompt_ids`), the model generates, a closed program
 runs in the sandbox and its output goes back to the model (`answering.answer_batch`), and the answer is
 taken from the program's output or the model's text (`answering.final_answer`). This module only adds
 the settings in one place and the per-question events the interactive commands stream.

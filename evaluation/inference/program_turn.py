@@ -1,6 +1,6 @@
 """The code-interpreter turn of program-of-thought: find the program, run it, write the observation.
 
-Pure text functions; the model loop in `evaluation.inference.predict` calls them.
+Pure text functions; the model loop in `evaluation.inference.answering` calls them.
 """
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ is in one v2 cgroup only), when the memory controller can be enabled there (not 
 machine has v1 controllers).
 
 RLIMIT_CPU, too, is per process: 16 processes spinning took every core for the whole wall-clock
-limit. A cpuacct cgroup (v1; v2's cpu.stat) measures the run's total, which `sandbox._collect` polls
+limit. A cpuacct cgroup (v1; v2's cpu.stat) measures the run's total, which `runner._collect` polls
 and ends the run on, as `cpu_limit`, once past the limit.
 """
 from __future__ import annotations

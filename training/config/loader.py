@@ -56,7 +56,7 @@ def check_config(cfg, train_data: str | None = None) -> list[str]:
             problems.append("model.model_config.pet_config has 'type' but no 'pet_type': MindFormers ignores "
                             "'type: LoraConfig' there and trains every parameter; write 'pet_type: lora'")
         elif pet.get("pet_type") != "lora" and (pet.get("pet_type") is None or pet["pet_type"] in pet_types()):
-            # (a pet_type MindFormers does not know is named by training.registry)
+            # (a pet_type MindFormers does not know is named by training.config.registry)
             problems.append(f"model.model_config.pet_config.pet_type is {pet.get('pet_type')!r}; only 'lora' is supported")
         problems += _unknown([k for k in pet.keys() if k != "type"], lora_keys(), "model.model_config.pet_config")
         for key, kind in (("lora_rank", int), ("lora_alpha", (int, float)), ("lora_dropout", (int, float))):

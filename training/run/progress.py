@@ -1,6 +1,7 @@
 """What `mathtune train` shows while it trains: a progress bar with the loss and the time left, read from
-the run's own log as MindFormers writes it. MindFormers' INFO lines go to that log only (`--verbose` shows
-them on the terminal as before); its warnings and errors still reach the terminal."""
+the run's own log as MindFormers writes it. MindFormers' INFO and WARNING lines and the config it prints go
+to that log only (`--verbose` shows them on the terminal as before); its errors still reach the terminal.
+MindSpore's own log lines are kept to errors unless the user chose a level (GLOG_v)."""
 from __future__ import annotations
 
 import logging
@@ -11,25 +12,59 @@ from pathlib import Path
 from training.run.logs import parse_log
 
 
-def quiet_mindformers() -> None:
-    """MindFormers' terminal handler passes warnings and errors only; its file handlers keep everything.
-    MindSpore's own C++ log (GLOG_v) is left at errors unless the user chose a level."""
-    import importlib
+# MindSpore's C++ and Python loggers read these when mindspore is first imported: set them before.
+# GLOG_v=3 keeps only errors: no "[WARNING] ME…" lines, no "Load dynamic library … failed" (INFO) lines.
+QUIET_ENV = {"GLOG_v": "3", "MS_SUBMODULE_LOG_v": "{ME:3}"}
 
-    os.environ.setdefault("GLOG_v", "3")
-    # the module itself (`mindformers.tools.logger` the attribute is a class of the same name)
-    mf_logger = importlib.import_module("mindformers.tools.logger")
+
+def quiet_mindspore(override: bool = True) -> None:
+    """MindSpore's own log lines off for this process and the processes it starts; with `override` False a
+    level the user set stays."""
+    for key, value in QUIET_ENV.items():
+        if override:
+            os.environ[key] = value
+        else:
+            os.environ.setdefault(key, value)
+
+
+def quiet_mindformers() -> None:
+    """MindFormers' terminal handler passes errors only; its file handlers keep everything, and the config
+    its trainers pprint to the terminal goes to its log (INFO) instead."""
+    import contextlib
+    import importlib
+    import io
+    import pprint
+    import sys
+
+    trainers = ("mindformers.trainer.base_trainer",
+                "mindformers.trainer.causal_language_modeling.causal_language_modeling")
+    held = io.StringIO()
+    with contextlib.redirect_stdout(held):  # what MindFormers logs while it imports is in its log files too
+        # the module itself (`mindformers.tools.logger` the attribute is a class of the same name)
+        mf_logger = importlib.import_module("mindformers.tools.logger")
+        modules = [importlib.import_module(name) for name in trainers]
     handler = mf_logger.LimitedRepeatHandler  # the stdout handler class (files use another)
+    for each in list(logging.Logger.manager.loggerDict.values()):  # made during the import: back to stdout
+        for h in getattr(each, "handlers", []):
+            if isinstance(h, handler) and h.stream is held:
+                h.setStream(sys.stdout)
     if getattr(handler, "_mathtune_quiet", False):
         return
     emit = handler.emit
 
-    def emit_warnings(self, record):
-        if record.levelno >= logging.WARNING:
+    def emit_errors(self, record):
+        if record.levelno >= logging.ERROR:
             emit(self, record)
 
-    handler.emit = emit_warnings
+    handler.emit = emit_errors
     handler._mathtune_quiet = True
+
+    def config_to_log(obj, *args, **kwargs) -> None:
+        mf_logger.logger.info("config:\n%s", pprint.pformat(obj))
+
+    for module in modules:
+        if getattr(module, "pprint", None) is pprint.pprint:
+            module.pprint = config_to_log
 
 
 class LossBar:

@@ -136,6 +136,11 @@ def _set_save_steps(cfg, train_data: str) -> list[str]:
 
 def run_training(args: TrainArgs) -> dict:
     """Resolve, save the run's config and data metadata, then train. Returns a summary."""
+    quiet = not args.verbose and world_size() == 1  # msrun writes each worker's lines to its own log file
+    if quiet:
+        from training.run.progress import quiet_mindformers
+
+        quiet_mindformers()
     cfg, notes, device = resolve(args)
     run_dir = Path(cfg.output_dir)
     for note in notes:
@@ -150,11 +155,7 @@ def run_training(args: TrainArgs) -> dict:
     run_dir.mkdir(parents=True, exist_ok=True)
     if rank_id() == 0:
         _save_run_files(cfg, args, run_dir)
-    quiet = not args.verbose and world_size() == 1  # msrun writes each worker's lines to its own log file
     if quiet:
-        from training.run.progress import quiet_mindformers
-
-        quiet_mindformers()
         print(f"mathtune: MindFormers' log: {run_dir / 'log' / f'rank_{rank_id()}' / 'info.log'} "
               "(--verbose shows it here too)", flush=True)
     from mindformers import Trainer

@@ -131,7 +131,7 @@ def collect_strategy(out: Path) -> list[Path]:
 def simulation_env(how: str, cards: int, rank: int, out: Path) -> dict[str, str]:
     env = dict(os.environ)
     if how == "stub":
-        from training.simulate.fakecann import ensure
+        from training.simulate.fakecann.build import ensure
 
         env = ensure().env(env)
     env.update(MS_SIMULATION_LEVEL="1", RANK_SIZE=str(cards), RANK_ID=str(rank),
