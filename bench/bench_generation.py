@@ -39,7 +39,7 @@ def main() -> None:
         from evaluation.inference.decode import greedy
         from evaluation.inference.answering import prompt_ids
         from evaluation.inference.model import load_model_dir
-        from training.checkpoints.ckpt import load_params
+        from training.checkpoints.params import load_params
         from training.model.cpu import CPU_MODEL_SETTINGS, cpu_argmax_patch
         from training.model.build import build_model
 

@@ -5,8 +5,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from training.checkpoints.ckpt import (CheckpointError, export_hf, extract_lora, hf_name, load_params, merge_lora, merge_shards,
-                           read_adapter, save_params, write_adapter)
+from training.checkpoints.hf_export import export_hf, hf_name
+from training.checkpoints.lora import extract_lora, merge_lora, read_adapter, write_adapter
+from training.checkpoints.params import CheckpointError, load_params, save_params
+from training.checkpoints.shards import merge_shards
 from training.config.loader import load_config
 from training.model.cpu import apply_cpu_config
 from training.model.build import build_model, logits

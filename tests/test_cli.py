@@ -213,7 +213,7 @@ def test_quiet_silences_mindspore_and_outputs_are_readable_by_others(tmp_path):
 
 
 def test_checkpoint_and_json_are_readable_by_others(tmp_path):
-    code = ("import numpy as np; from training.checkpoints.ckpt import save_params; from fileio.atomic import write_json;"
+    code = ("import numpy as np; from training.checkpoints.params import save_params; from fileio.atomic import write_json;"
             "save_params({'w': np.ones((2, 2), np.float32)}, 'm.ckpt'); write_json('r.json', {'a': 1})")
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300,
                           env={**os.environ, "PYTHONPATH": str(ROOT)}, preexec_fn=lambda: os.umask(0o022))

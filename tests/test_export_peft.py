@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from training.checkpoints.ckpt import CheckpointError, export_hf, model_weights, save_params
+from training.checkpoints.hf_export import export_hf
+from training.checkpoints.params import CheckpointError, model_weights, save_params
 from training.model.build import build_model, logits
 from training.checkpoints.peft_export import peft_tensors
 

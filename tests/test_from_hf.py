@@ -8,7 +8,7 @@ import pytest
 
 from fileio.errors import InputError
 from hf_fixtures import write_hf_llama
-from training.checkpoints.ckpt import hf_name
+from training.checkpoints.hf_export import hf_name
 from training.checkpoints.hf_import import mf_name, read_hf_model
 
 NAMES = [("model.embed_tokens.weight", "model.tok_embeddings.embedding_weight"),
@@ -79,7 +79,7 @@ def test_from_hf_then_export_hf_gives_the_same_tensors(tmp_path):
 def test_train_loads_the_converted_model(tmp_path):
     """train --config MODEL/train_config.yaml --load_checkpoint MODEL/model.ckpt on data tokenised by the
     model's own tokenizer.json: LoRA trains, and the frozen base in its checkpoint is the HF original."""
-    from training.checkpoints.ckpt import load_params
+    from training.checkpoints.params import load_params
 
     original = write_hf_llama(tmp_path / "hf", tied=True, sharded=False, seed=2)
     model = tmp_path / "model"

@@ -23,7 +23,7 @@ def test_two_workers_train_in_lockstep(tiny_data, tmp_path):
         rows, _ = read_log(logs / f"worker_{rank}.log")
         assert len(rows) == 64  # 256 rows / (4 × 2 workers) × 2 epochs
         assert np.mean([r["loss"] for r in rows[-5:]]) < 0.6 * np.mean([r["loss"] for r in rows[:5]])
-    from training.checkpoints.ckpt import load_params, model_weights
+    from training.checkpoints.params import load_params, model_weights
 
     ckpts = [tmp_path / "logs" / "dp2" / "checkpoint" / f"rank_{r}" / f"llama_tiny_rank_{r}-2_32.ckpt" for r in (0, 1)]
     a, b = (model_weights(load_params(c)) for c in ckpts)

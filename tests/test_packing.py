@@ -86,7 +86,7 @@ def test_packed_row_loss_is_the_sum_of_its_samples(packed_data, tiny_run):
     import mindspore as ms
     from mindformers.dataset import CausalLanguageModelDataset
 
-    from training.checkpoints.ckpt import load_params, model_weights
+    from training.checkpoints.params import load_params, model_weights
     from training.config.loader import load_config
     from training.model.cpu import apply_cpu_mask_patch
     from training.model.build import build_model, load_weights

@@ -38,7 +38,7 @@ def _first_token_by_mindformers(run, problems):
     import mindspore as ms
 
     from converters.encode.tokenizers import load_tokenizer
-    from training.checkpoints.ckpt import load_params, model_weights
+    from training.checkpoints.params import load_params, model_weights
     from training.model.build import build_model, load_weights, logits
     from training.run.runfiles import last_checkpoint
     from training.config.yamledit import read_yaml

@@ -56,7 +56,7 @@ def test_the_terminal_shows_a_loss_bar_not_mindformers_info_lines(trained):
 def test_save_and_reload_give_identical_logits(trained, tmp_path):
     import mindspore as ms
 
-    from training.checkpoints.ckpt import load_params, model_weights, save_params
+    from training.checkpoints.params import load_params, model_weights, save_params
     from training.config.loader import load_config
     from training.model.build import build_model, logits
 

@@ -58,7 +58,8 @@ def load_run(run_dir: str | os.PathLike, ckpt: str | None = None, tokenizer: str
              template: str | None = None, chat: str | None = None) -> Model:
     """Weights (LoRA folded in with the run's α and r), tokenizer and prompt format of a run."""
     from converters.encode.tokenizers import load_tokenizer
-    from training.checkpoints.ckpt import load_params, merge_lora, model_weights
+    from training.checkpoints.lora import merge_lora
+    from training.checkpoints.params import load_params, model_weights
     from training.run.runfiles import last_checkpoint, run_tokenizer_path
     from training.config.yamledit import read_yaml
 
@@ -91,7 +92,7 @@ def load_model_dir(model_dir: str | os.PathLike, template: str | None = None, ch
     """A converted model folder (`mathtune ckpt from-gguf` / `from-hf`: model.ckpt, model_config.json,
     tokenizer.json), or a Hugging Face Llama folder (`export-hf`: config.json, safetensors), converted in memory."""
     from converters.encode.tokenizers import load_tokenizer
-    from training.checkpoints.ckpt import load_params, model_weights
+    from training.checkpoints.params import load_params, model_weights
 
     folder = Path(model_dir)
     if (folder / "model_config.json").is_file():

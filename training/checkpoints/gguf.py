@@ -173,7 +173,7 @@ def verify(params: dict[str, np.ndarray], raw: dict[str, np.ndarray], mc: dict, 
 
 def convert(gguf_path: str | os.PathLike | None, out_dir: str | os.PathLike, check: bool = True) -> dict:
     """Write model.ckpt, tokenizer.json, tokenizer_config.json and model_config.json; return a report."""
-    from training.checkpoints.ckpt import save_params
+    from training.checkpoints.params import save_params
     from training.model.build import require_close
 
     out = Path(out_dir)

@@ -16,7 +16,7 @@ import numpy as np
 
 from fileio.atomic import atomic_path, write_json
 from fileio.errors import InputError
-from training.checkpoints.ckpt import rename
+from training.checkpoints.hf_export import rename
 
 _LAYER = re.compile(r"^model\.layers\.\d+\.(self_attn\.[qkvo]_proj|mlp\.(gate|up|down)_proj|input_layernorm|"
                     r"post_attention_layernorm)\.weight$")
@@ -26,7 +26,7 @@ _DTYPES = {"F64": np.float64, "F32": np.float32, "F16": np.float16, "BF16": np.u
 
 
 def mf_name(name: str) -> str:
-    """A Hugging Face Llama name → MindFormers' name (inverse of training.checkpoints.ckpt.hf_name)."""
+    """A Hugging Face Llama name → MindFormers' name (inverse of training.checkpoints.hf_export.hf_name)."""
     return rename(name, to_hf=False)
 
 
@@ -127,7 +127,7 @@ def read_hf_weights(folder: Path) -> dict[str, np.ndarray]:
 
 def to_mindformers(tensors: dict[str, np.ndarray], mc: dict) -> dict[str, np.ndarray]:
     """MindFormers' names and the shapes a model of `mc` needs; a tied lm_head is dropped."""
-    from training.checkpoints.ckpt import check_fits
+    from training.checkpoints.params import check_fits
 
     keep = {k: v for k, v in tensors.items() if not k.endswith("rotary_emb.inv_freq")}  # older files keep it
     if mc["tie_word_embeddings"]:
@@ -227,7 +227,7 @@ def verify(params: dict[str, np.ndarray], raw: dict[str, np.ndarray], mc: dict, 
 
 def convert(folder: str | os.PathLike, out_dir: str | os.PathLike, check: bool = True) -> dict:
     """Write model.ckpt, model_config.json, the tokenizer files, train_config.yaml and conversion.json."""
-    from training.checkpoints.ckpt import save_params
+    from training.checkpoints.params import save_params
     from training.model.build import require_close
 
     folder, out = Path(folder), Path(out_dir)

@@ -15,7 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from fileio.atomic import atomic_path, write_json
-from training.checkpoints.ckpt import CheckpointError, hf_name, lora_pairs
+from training.checkpoints.hf_export import hf_name
+from training.checkpoints.lora import lora_pairs
+from training.checkpoints.params import CheckpointError
 
 PEFT_PREFIX = "base_model.model."
 _LAYER = re.compile(r"^model\.layers\.(\d+)\.(.+)\.weight$")

@@ -22,14 +22,15 @@ def _pet_and_model(config_path: str) -> tuple[dict | None, dict]:
 
 
 def cmd_merge_shards(a) -> int:
-    from training.checkpoints.ckpt import merge_shards
+    from training.checkpoints.shards import merge_shards
 
     print(f"wrote {merge_shards(a.checkpoint_dir or f'{a.run_dir}/checkpoint', a.strategy or f'{a.run_dir}/strategy', a.out)}")
     return 0
 
 
 def cmd_merge_lora(a) -> int:
-    from training.checkpoints.ckpt import CheckpointError, load_params, merge_lora, read_adapter, save_params
+    from training.checkpoints.lora import merge_lora, read_adapter
+    from training.checkpoints.params import CheckpointError, load_params, save_params
 
     if a.adapter:
         lora, adapter_cfg = read_adapter(a.adapter)
@@ -53,7 +54,7 @@ def cmd_merge_lora(a) -> int:
 
 def _lora_run(config: str) -> tuple[dict, dict]:
     """The LoRA block and model_config of a run's config; a config without LoRA is refused."""
-    from training.checkpoints.ckpt import CheckpointError
+    from training.checkpoints.params import CheckpointError
 
     pet, mc = _pet_and_model(config)
     if not pet:
@@ -62,7 +63,8 @@ def _lora_run(config: str) -> tuple[dict, dict]:
 
 
 def cmd_extract_lora(a) -> int:
-    from training.checkpoints.ckpt import load_params, write_adapter
+    from training.checkpoints.lora import write_adapter
+    from training.checkpoints.params import load_params
 
     pet, mc = _lora_run(a.config)
     out = write_adapter(load_params(a.ckpt), pet, mc, a.out)
@@ -71,7 +73,7 @@ def cmd_extract_lora(a) -> int:
 
 
 def cmd_export_peft(a) -> int:
-    from training.checkpoints.ckpt import load_params
+    from training.checkpoints.params import load_params
     from training.checkpoints.peft_export import export_peft
 
     pet, mc = _lora_run(a.config)
@@ -106,7 +108,8 @@ def cmd_export_hf(a) -> int:
     import shutil
     from pathlib import Path
 
-    from training.checkpoints.ckpt import export_hf, load_params
+    from training.checkpoints.hf_export import export_hf
+    from training.checkpoints.params import load_params
 
     _, mc = _pet_and_model(a.config)
     out = export_hf(load_params(a.ckpt), mc, a.out)
