@@ -69,7 +69,8 @@ def test_canonical_spelling(value, text):
     assert canonical(value) == text
 
 
-@pytest.mark.parametrize("bad", [float("nan"), float("inf"), True, "twelve", "1,2", "12,3456", "3 4", "", "1/2/3"])
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), True, "twelve", "1,2", "12,3456", "3 4", "", "1/2/3",
+                                 "--5", "+-5/6"])
 def test_canonical_refuses_what_is_not_one_number(bad):
     with pytest.raises(ValueError):
         canonical(bad)

@@ -23,13 +23,17 @@ MAX_DIGITS = 10_000
 
 SIGN = "[-−－]"
 # possessive quantifiers: a digit run is never backtracked into, so a failed search stays linear
-NUM = rf"{SIGN}?(?:\d++(?:,\d{{3}}(?!\d))*+(?:\.\d++)?|\.\d++)(?:[eE][+-]?\d++)?"
-INT_FRACTION = rf"{SIGN}?\d++\s*+/\s*+{SIGN}?\d++(?!\d|\.\d)"  # `5/6.` ends a sentence; `3/4.5` is no fraction
+_UNSIGNED = r"(?:\d++(?:,\d{3}(?!\d))*+(?:\.\d++)?|\.\d++)(?:[eE][+-]?\d++)?"
+_OVER = r"\d++\s*+/\s*+"  # the numerator of an integer fraction and its slash
+_DENOMINATOR_END = r"(?!\d|\.\d)"  # `5/6.` ends a sentence; `3/4.5` is no fraction
+NUM = rf"{SIGN}?{_UNSIGNED}"
+INT_FRACTION = rf"{SIGN}?{_OVER}{SIGN}?\d++{_DENOMINATOR_END}"
 _START = r"(?<![\d.])"  # a number starts where no digit run does
 NUMBER_RE = re.compile(_START + NUM)
 FRACTION_RE = re.compile(_START + INT_FRACTION)
-_ONE = re.compile(rf"[-+]?(?:{INT_FRACTION.replace(SIGN, '-')}|{NUM.replace(SIGN, '-')})")
-_DECIMAL = re.compile(rf"[-+]?{NUM.replace(SIGN + '?', '')}")
+# whole texts, once `_written` has made signs and digits ASCII
+_DECIMAL = re.compile(rf"[-+]?{_UNSIGNED}")
+_ONE = re.compile(rf"[-+]?(?:{_OVER}-?\d++{_DENOMINATOR_END}|{_UNSIGNED})")
 _THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?(?:[eE][+-]?\d+)?$")
 LATEX_FRAC = re.compile(r"\\[dt]?frac\{([^{}]+)\}\{([^{}]+)\}")
 _SIGNS = str.maketrans({"−": "-", "－": "-", "＋": "+"})
@@ -39,6 +43,17 @@ def _ascii_digits(text: str) -> str:
     if text.isascii():
         return text
     return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
+
+
+def _written(text: str) -> str | None:
+    """`text` with ASCII signs and digits, or None when it is too long to be one number."""
+    text = _ascii_digits(text.translate(_SIGNS))
+    return text if len(text) <= MAX_DIGITS + 32 else None
+
+
+def _grouped(written: str) -> bool:
+    """No comma, or commas only between whole groups of three (`1,234`; not the list `1,2`)."""
+    return "," not in written or bool(_THOUSANDS.match(written.lstrip("+")))
 
 
 def clean(number: str) -> str:
@@ -66,10 +81,8 @@ def last_number(text: str, fractions: bool = False) -> str | None:
 def is_number(text: str) -> bool:
     """Whether `text` (spaces around allowed) is exactly one number in a spelling above: not a fraction,
     not a list (`-2, 1`), however large (`1e999999999` is a number too big to build, still a number)."""
-    written = _ascii_digits(text.strip().translate(_SIGNS))
-    if len(written) > MAX_DIGITS + 32 or not _DECIMAL.fullmatch(written):
-        return False
-    return "," not in written or bool(_THOUSANDS.match(written.lstrip("+")))
+    written = _written(text.strip())
+    return written is not None and bool(_DECIMAL.fullmatch(written)) and _grouped(written)
 
 
 def canonical(value) -> str:
@@ -88,10 +101,10 @@ def canonical(value) -> str:
             return format(Decimal(repr(value)).normalize(), "f")
         return repr(value)  # the shortest spelling that reads back as the same float
     text = str(value).strip()
-    written = _ascii_digits(text.translate(_SIGNS))
-    if len(written) > MAX_DIGITS + 32 or not _ONE.fullmatch(written):
+    written = _written(text)
+    if written is None or not _ONE.fullmatch(written):
         raise ValueError(f"{text[:40]!r} is not a number")
-    if "," in written and not _THOUSANDS.match(written.lstrip("+")):
+    if not _grouped(written):
         raise ValueError(f"{text[:40]!r} is a list of numbers, not one")
     return clean(written)
 

@@ -13,12 +13,10 @@ SANDBOX_OPTION = dict(choices=["bwrap", "weak"], default="bwrap",
 def model_from_args(a, template):
     """The model `--run-dir` or `--model-dir` names, on the backend `--backend` picks."""
     from fileio.errors import InputError
-    from evaluation.inference.model import load_model_dir, load_run
+    from evaluation.inference.model import load_model_dir, load_run, use_backend
 
     if bool(a.run_dir) == bool(a.model_dir):
         raise InputError("give one of --run-dir (a trained run) or --model-dir (a converted model)")
-    from evaluation.inference.model import use_backend
-
     if a.model_dir:
         model = load_model_dir(a.model_dir, template, a.chat)
     else:

@@ -24,20 +24,21 @@ class Model:
 
 def use_backend(model: Model, backend: str, seq_length: int = 512) -> Model:
     """'kvcache' (CPU, ours), 'mindformers' (MindFormers' generate), or 'auto' (MindFormers on Ascend)."""
-    if backend == "auto":
-        import mindspore as ms
+    from training.model.device import pick_device
 
-        backend = "mindformers" if ms.hal.is_available("Ascend") else "kvcache"
+    if backend == "auto":
+        backend = "mindformers" if pick_device("auto") == "ascend" else "kvcache"
     if backend == "mindformers":
         from evaluation.inference.decode import MindFormersDecoder
-        from training.model.device import pick_device
 
         model.backend = MindFormersDecoder(model.params, model.mc, pick_device("auto"), seq_length)
     return model
 
 
 def generate(model: Model, prompts, max_new_tokens, eos_id, min_new_tokens=1, stop=None, on_token=None,
-              sampling=None, rngs=None):
+             sampling=None, rngs=None):
+    """Token ids generated for each prompt by the model's backend (the KV-cache decoder, or MindFormers'
+    generate cut where `stop` says, as the decoder would have stopped)."""
     if model.backend is None:
         return decode(model.decoder, prompts, max_new_tokens, eos_id, min_new_tokens, stop, on_token, sampling, rngs)
     if sampling is not None and not sampling.greedy:

@@ -80,11 +80,7 @@ def cmd_yaml_migrate(a) -> int:
 
 
 def cmd_train(a) -> int:
-    from training.run.progress import quiet_mindspore
-    from training.run.train import TrainArgs, run_training, world_size
-
-    if not a.verbose and world_size() == 1:  # before mindspore is imported; msrun's workers log to files
-        quiet_mindspore(override=False)
+    from training.run.train import TrainArgs, run_training
 
     if a.run_dir:  # one path, as every other command takes it
         a.logs_dir, a.run_name = os.path.split(os.path.normpath(a.run_dir))

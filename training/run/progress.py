@@ -29,7 +29,9 @@ def quiet_mindspore(override: bool = True) -> None:
 
 def quiet_mindformers() -> None:
     """MindFormers' terminal handler passes errors only; its file handlers keep everything, and the config
-    its trainers pprint to the terminal goes to its log (INFO) instead."""
+    its trainers pprint to the terminal goes to its log (INFO) instead. Called before MindSpore is imported,
+    it also keeps MindSpore's own log to errors unless the user chose a level."""
+    quiet_mindspore(override=False)
     import contextlib
     import importlib
     import io

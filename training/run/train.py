@@ -136,7 +136,8 @@ def _set_save_steps(cfg, train_data: str) -> list[str]:
 
 def run_training(args: TrainArgs) -> dict:
     """Resolve, save the run's config and data metadata, then train. Returns a summary."""
-    quiet = not args.verbose and world_size() == 1  # msrun writes each worker's lines to its own log file
+    # msrun writes each worker's lines to its own log file; before anything here imports MindSpore
+    quiet = not args.verbose and world_size() == 1
     if quiet:
         from training.run.progress import quiet_mindformers
 
