@@ -23,6 +23,7 @@ from converters.solutions.pot import pot_response
 from converters.rules.prompts import TEMPLATES
 from converters.encode.render import (IGNORE, MAX_SEQ_LENGTH, NO_BOS_FORMATS, assemble, auto_seq_length, contest_labels,
                                pad_row, segments)
+from converters.encode.rowwriter import RowWriter
 from converters.encode.tokenizers import Tokenizer
 
 SCHEMA = {"input_ids": {"type": "int32", "shape": [-1]}, "labels": {"type": "int32", "shape": [-1]}}
@@ -230,16 +231,16 @@ def write_mindrecord(samples: Iterable[tuple[list[int], list[int]]], out: str | 
     with new_version(out) as work:
         writer = FileWriter(str(work / out.name), shard_num=shards, overwrite=True)
         writer.add_schema(PACKED_SCHEMA if packed else SCHEMA, "qa")
-        batch = []
+        rows, batch = RowWriter(writer, seq_length + 1), []
         for row in _rows(samples, seq_length + 1, pad_id, packed, truncate, stats):
             batch.append(row)
             if len(batch) == WRITE_BATCH:
-                writer.write_raw_data(batch)
+                rows.write(batch)
                 if progress is not None:
                     progress.update(len(batch))
                 batch = []
         if batch:
-            writer.write_raw_data(batch)
+            rows.write(batch)
             if progress is not None:
                 progress.update(len(batch))
         if stats.rows == 0:
