@@ -125,9 +125,10 @@ def _items(path: str, errors: list[RowError]) -> Iterator[tuple[int, Any]]:
             except UnicodeDecodeError as exc:
                 errors.append(RowError(path, lineno, f"not UTF-8 ({exc.reason} at byte {exc.start})"))
                 continue
-            if not line.strip():
+            stripped = line.strip()
+            if not stripped:
                 continue
-            if line.strip() == "{" and not seen:  # never a JSON Lines row: one line per block otherwise
+            if stripped == "{" and not seen:  # never a JSON Lines row: one line per block otherwise
                 raise InputError(SPREAD_OBJECT.format(path=path, line=lineno))
             seen = True
             try:
@@ -169,7 +170,7 @@ def read_items(path: str | os.PathLike, errors: list[RowError], fmt: str = "auto
             # a numeric column exported by pandas (`"solution": 40.96`): its repr is the label
             pair = {**pair, "solution": repr(pair["solution"])}
         reason = pair if isinstance(pair, str) else check_fields(pair, fields)
-        if not reason and pair.get("solution") is not None:
+        if not reason and not need_solution and pair.get("solution") is not None:
             reason = check_fields(pair, ("solution",))
         if reason:
             errors.append(RowError(path, line, reason))

@@ -19,6 +19,9 @@ CTX = decimal.Context(
     prec=28, rounding=decimal.ROUND_HALF_EVEN, Emin=-999999, Emax=999999,
     traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
 )
+# sums of decimals, exact: a sum of n decimals has at most a few more digits than its longest term
+EXACT = decimal.Context(prec=decimal.MAX_PREC, Emin=decimal.MIN_EMIN, Emax=decimal.MAX_EMAX,
+                        traps=[decimal.InvalidOperation, decimal.Inexact, decimal.Overflow])
 OPS = {"+": "+", "-": "-", "*": "*", "/": "/", "×": "*", "÷": "/"}
 
 
@@ -104,7 +107,10 @@ def function(x: str, a: str, b: str) -> Answer:
 def mean(*items: str) -> Answer:
     if not items:
         raise ComputeError("division by zero: the list is empty")
-    exact = sum(map(_rational, items), Fraction(0)) / len(items)
+    total = Decimal(0)
+    for item in items:  # in decimals, then one fraction: a Fraction per item cost 2 ms for 1,000 items
+        total = EXACT.add(total, Decimal(item))
+    exact = Fraction(total) / len(items)
     value = _as_float(exact)
     return Answer(value, f"平均值为 {value}", exact)
 
