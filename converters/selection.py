@@ -24,6 +24,27 @@ def dedup(rows: Iterable[dict], key: Callable[[dict], object]) -> list[dict]:
     return kept
 
 
+def dedup_both(rows: Iterable[dict]) -> tuple[list[dict], list[dict]]:
+    """`dedup(rows, exact_key)` and `dedup(that, whitespace_key)` in one pass: both lists, the second
+    without rebuilding the whitespace key of an exact duplicate or of text with nothing to normalise."""
+    exact_seen: set = set()
+    ws_seen: set = set()
+    exact, kept = [], []
+    for row in rows:
+        problem, solution = row["problem"], row["solution"]
+        k = (problem, solution)
+        if k in exact_seen:
+            continue
+        exact_seen.add(k)
+        exact.append(row)
+        p, s = normalise_ws(problem), normalise_ws(solution)
+        w = k if p == problem and s == solution else (p, s)  # an equal key hashes no new text
+        if w not in ws_seen:
+            ws_seen.add(w)
+            kept.append(row)
+    return exact, kept
+
+
 def exact_key(row: dict) -> tuple[str, str]:
     return row["problem"], row["solution"]
 

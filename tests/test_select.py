@@ -2,7 +2,7 @@
 import pytest
 
 from converters.pipeline import SelectOptions, check_rows, dedup_rows, select
-from converters.selection import allocate, dedup, exact_key, parse_source, trim_to_multiple, whitespace_key
+from converters.selection import allocate, dedup, dedup_both, exact_key, parse_source, trim_to_multiple, whitespace_key
 
 
 @pytest.mark.parametrize("counts,n,lo,hi,expected", [
@@ -29,6 +29,17 @@ def test_dedup_exact_then_whitespace():
             {"problem": "计算  1 + 1 ", "solution": "2"}, {"problem": "计算 1 + 1", "solution": "3"}]
     assert len(dedup(rows, exact_key)) == 3
     assert len(dedup(rows, whitespace_key)) == 2
+
+
+def test_dedup_both_is_the_two_passes():
+    import random
+
+    rng = random.Random(3)
+    texts = ["1 + 1", " 1 + 1", "1  + 1", "1 +\t1", "1 + 1 ", "2", " 2", "2\n", "１ + 1", "\u3000 2"]
+    rows = [{"problem": rng.choice(texts), "solution": rng.choice(texts), "i": i} for i in range(3000)]
+    exact = dedup(rows, exact_key)
+    assert dedup_both(rows) == (exact, dedup(exact, whitespace_key))
+    assert len(dedup(exact, whitespace_key)) == 9 < len(exact) < len(rows)  # 3 × 3 normalised texts
 
 
 def test_trim_takes_from_the_largest_category():

@@ -22,7 +22,7 @@ from collections import Counter
 from typing import Any, Iterator
 
 from fileio.errors import InputError, RowError
-from fileio.reading import check_fields, iter_json_array, loads, open_input
+from fileio.reading import MAX_FIELD_CHARS, check_fields, iter_json_array, loads, open_input
 from fileio.sniff import BOM, refuse_compressed
 
 FORMATS = ("auto", "rows", "conversations", "messages", "alpaca", "swift")
@@ -163,7 +163,14 @@ def read_items(path: str | os.PathLike, errors: list[RowError], fmt: str = "auto
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
     fields = ("problem", "solution") if need_solution else ("problem",)
+    rows = fmt in ("auto", "rows")
     for line, item in _items(path, errors):
+        if rows and type(item) is dict:  # the common row, two short strings: none of the checks below can fail
+            problem, solution = item.get("problem"), item.get("solution")
+            if (type(problem) is str and type(solution) is str and len(problem) <= MAX_FIELD_CHARS
+                    and len(solution) <= MAX_FIELD_CHARS):
+                yield line, item, "rows"
+                continue
         kind = kind_of(item) if fmt == "auto" else fmt
         pair = to_pair(item, kind or "")
         if isinstance(pair, dict) and _is_number(pair.get("solution")):

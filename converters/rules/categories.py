@@ -108,16 +108,16 @@ def categorise(text: str) -> Parsed:
     """Categorise one problem; unmatched problems are `other`, never dropped."""
     got = unwrap(text)
     if not got.extra:
-        return _categorise(got.problem)._replace(wrapper=got.wrapper)
+        return _categorise(got.problem, got.wrapper)
     # instruction + input: the problem is usually the input, sometimes the instruction
     for candidate in (got.extra, got.problem, f"{got.problem}\n{got.extra}"):
-        parsed = _categorise(candidate)
+        parsed = _categorise(candidate, got.wrapper)
         if parsed.category != OTHER:
-            return parsed._replace(wrapper=got.wrapper)
-    return parsed._replace(wrapper=got.wrapper)
+            return parsed
+    return parsed
 
 
-def _categorise(problem: str) -> Parsed:
+def _categorise(problem: str, wrapper: str) -> Parsed:
     # the rules read ASCII; the problem is kept as written
     text = problem.translate(_FULL_WIDTH) if _NEEDS_ASCII.search(problem) else problem
     for name in _ORDER.get(text[:2], _ALL):
@@ -127,10 +127,10 @@ def _categorise(problem: str) -> Parsed:
             if name == "mean":
                 args = tuple(item.strip() for item in _LIST_SEP.split(args[0]))
             args = tuple(map(_ascii, args))
-            return Parsed(name, args, problem, _refuse(name, args))
+            return Parsed(name, args, problem, _refuse(name, args), wrapper)
     if not _CJK.search(problem) and _LATIN.search(problem):
-        return Parsed("competition", (), problem)
-    return Parsed(OTHER, (), problem)
+        return Parsed("competition", (), problem, None, wrapper)
+    return Parsed(OTHER, (), problem, None, wrapper)
 
 
 def _refuse(category: str, args: tuple[str, ...]) -> str | None:

@@ -46,6 +46,8 @@ _TEXT_TURNS = (
     ("Human:/Assistant:", "Human:", "Assistant:"),
 )
 _INST, _END_INST, _SYS_END = "[INST]", "[/INST]", "<</SYS>>"
+# every wrapper above holds one of these (`:` or `：` in a turn name, `###`, `[/INST]`, `<|…|>`)
+_MARKS = (":", "：", "#", "]", "<|")
 
 
 def render_prompt(problem: str, template: str = "contest") -> str:
@@ -68,6 +70,8 @@ def unwrap(text: str) -> Unwrapped:
     Also Llama 2's `[INST] … [/INST]`, `Question: … Answer:`, `Human: … Assistant:` and rendered
     ChatML, Llama 3 and Zephyr user turns, as files made for other models have them."""
     text = text.strip()
+    if not any(mark in text for mark in _MARKS):  # most rows: no wrapper can be there
+        return Unwrapped(text, "none")
     head, sep, rest = text.partition(_INSTRUCTION)
     if sep and "###" not in head:
         body = rest.strip()
