@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 
 from evaluation.sandbox import bwrap
 
@@ -133,8 +134,26 @@ class Caps:
         self.caps, self.memory_path, self.cpu_path = caps, memory_path, cpu_path
 
     def add(self, pid: int) -> None:
-        for cap in self.caps:
-            cap.add(pid)
+        """Into every cgroup at once: a move waits for the kernel (an RCU grace period, ~3 ms each on
+        cgroup v1), and waiting for them one after another was a fifth of a short program's run."""
+        if len(self.caps) == 1:
+            self.caps[0].add(pid)
+            return
+        errors: list[BaseException] = []
+
+        def move(cap) -> None:
+            try:
+                cap.add(pid)
+            except BaseException as exc:  # raised below, in the caller's thread
+                errors.append(exc)
+
+        threads = [threading.Thread(target=move, args=(cap,)) for cap in self.caps]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise errors[0]
 
     def kill_all(self) -> None:
         for cap in self.caps:
