@@ -52,7 +52,17 @@ test-peft: install
 	$(BIN)/python -m pip install -q -e '.[peft]'
 	$(BIN)/python -m pytest -q tests/test_export_peft.py
 
+# llama.cpp, the reference of bench_generation.py only (not a dependency of mathtune). Built from source (PyPI has
+# no wheel; ~6 min on 2 cores, once: pip caches it), for the machine's AVX-512/AVX2 but without AMX: its AMX
+# kernel crashed on the Q4_1 GGUF (llama-cpp-python 0.3.36, 2026-12-07)
+LLAMA_CPP := llama-cpp-python==0.3.36
+LLAMA_CMAKE := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=ON \
+  -DGGML_AVX512_VNNI=ON -DGGML_AVX512_BF16=ON -DGGML_AVX512_VBMI=ON -DGGML_AVX_VNNI=ON -DGGML_AMX_TILE=OFF \
+  -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
+
 bench: install
+	$(BIN)/python -c 'import llama_cpp' 2>/dev/null || { $(BIN)/python -m pip install -q diskcache jinja2 && \
+	  CMAKE_BUILD_PARALLEL_LEVEL=2 CMAKE_ARGS="$(LLAMA_CMAKE)" $(BIN)/python -m pip install -q --no-deps $(LLAMA_CPP); }
 	$(BIN)/python bench/bench_converters.py
 	$(BIN)/python bench/bench_mindrecord.py
 	$(BIN)/python bench/bench_training.py
