@@ -1,6 +1,7 @@
 """Sandbox cost: start-up of a bare interpreter vs one under bubblewrap, and executions/s of
-`run_code` in each mode (a fresh process per program, as `mathtune predict` runs them), for a program
-using `decimal` and one importing sympy (whose import is most of such a program's time).
+`run_code` in each mode (a fresh sandbox per program, as `mathtune predict` runs them; under bwrap each
+is started while the previous program runs), for a program using `decimal` and one importing sympy
+(whose import is most of such a program's time). Target (issue 26): ≥ 30 runs/s under bubblewrap.
 
 Usage: python bench/bench_sandbox.py [--runs 40]
 """

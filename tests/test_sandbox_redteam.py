@@ -23,6 +23,7 @@ from evaluation.inference.answering import final_answer
 from hostile import HOOK_OFF, needs_bwrap, new_mark, survivors
 from evaluation.sandbox.limits import Limits
 from evaluation.sandbox.runner import STATUSES, run_code
+from evaluation.sandbox.spare import SPARES
 
 LIMITS = Limits(cpu_seconds=2, wall_seconds=5, memory_mb=512, output_bytes=4096)
 WEAK = Limits(cpu_seconds=2, wall_seconds=5, memory_mb=512, output_bytes=4096, sandbox="weak")
@@ -37,6 +38,15 @@ def syscall_number(name: str) -> int:
 @pytest.fixture
 def mark():
     return new_mark()
+
+
+@pytest.fixture(autouse=True)
+def fresh_sandboxes():
+    """A control run changes how sandboxes are started; one started before (or for the next test) must
+    not be used: evaluation/sandbox/spare.py starts the next sandbox ahead of its program."""
+    SPARES.drop()
+    yield
+    SPARES.drop()
 
 
 
@@ -55,6 +65,7 @@ def without(monkeypatch):
             return cmd
 
         monkeypatch.setattr(bwrap, "command", patched)
+        SPARES.drop()
 
     return remove
 
@@ -134,6 +145,7 @@ def test_global_sysctls_and_root_only_proc_files_cannot_be_opened_for_writing(mo
     assert result.stdout.split()[-1] == "0000000000000000"  # no capability left, even in its namespace
     if os.geteuid() == 0:
         monkeypatch.setattr(bwrap, "proc_covers", lambda: [])  # control: /proc as bwrap leaves it
+        SPARES.drop()
         control = run_code(SYSCTL_ATTACK, LIMITS)
         assert "WRITABLE /proc/sys/fs/file-max" in control.stdout
 
@@ -243,6 +255,7 @@ def test_memory_of_many_processes_is_capped_together():
     result = run_code(MANY_PROCESSES, LIMITS)
     assert result.status == "ok", result.stderr
     assert int(result.stdout) * 300 < limit_mb
+    SPARES.drop()  # the sandbox started for the next program holds cgroups of its own
     for base in (bwrap.pids_cgroup_root(), cgroup.memory_cgroup_root()):  # nothing left
         assert not [n for n in os.listdir(base or "/nonexistent-") if n.startswith(f"{os.getpid()}-")] if base else True
     control = run_code(MANY_PROCESSES, Limits(wall_seconds=20, sandbox="weak"))

@@ -139,7 +139,8 @@ def _supports() -> frozenset[str]:
 
 def command(limits, program_fd: int, prelude: str, prelude_args: list[str], block_fd: int | None = None,
             info_fd: int | None = None, seccomp_fd: int | None = None) -> list[str]:
-    """The full bwrap command line running `prelude` on the program copied in from `program_fd`."""
+    """The full bwrap command line running `prelude` on the program it will read from `program_fd` (kept
+    open into the sandbox: the program may arrive after the sandbox and its interpreter have started)."""
     newer = _supports()
     size = ["--size", str(limits.tmpfs_mb * 1024 * 1024)] if "--size" in newer else []
     cmd = [shutil.which("bwrap") or "bwrap", "--unshare-all", "--unshare-user",
@@ -149,7 +150,7 @@ def command(limits, program_fd: int, prelude: str, prelude_args: list[str], bloc
            *read_only_view(), *hidden_site(), *packages.bind_args(),
            "--proc", "/proc", *proc_covers(), "--dev", "/dev",
            *size, "--tmpfs", WORK,
-           "--file", str(program_fd), f"{WORK}/program.py", "--chdir", WORK, "--remount-ro", "/",
+           "--chdir", WORK, "--remount-ro", "/",
            # bwrap's /dev is a tmpfs of no size limit: writable, it held GBs; shared memory (multiprocessing's
            # locks) gets a tmpfs of its own, sized, mounted after the remount so that it stays writable
            "--remount-ro", "/dev", *size, "--tmpfs", "/dev/shm"]
@@ -157,8 +158,7 @@ def command(limits, program_fd: int, prelude: str, prelude_args: list[str], bloc
         cmd += ["--block-fd", str(block_fd), "--info-fd", str(info_fd)]
     if seccomp_fd is not None:
         cmd += ["--seccomp", str(seccomp_fd)]
-    return [*cmd, interpreter(), "-I", "-S", "-X", "utf8", "-c", prelude, WORK, f"{WORK}/program.py",
-            *prelude_args]
+    return [*cmd, interpreter(), "-I", "-S", "-X", "utf8", "-c", prelude, WORK, str(program_fd), *prelude_args]
 
 
 @functools.lru_cache(maxsize=1)

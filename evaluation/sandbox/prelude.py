@@ -18,6 +18,19 @@ FORBIDDEN_EXIT = 102
 PRELUDE = r'''
 import resource, sys
 _tmp, _code_path = sys.argv[1], sys.argv[2]
+# the program: a file, or (under bwrap) a pipe given as its fd number, written to once the sandbox has
+# started; copied to program.py in the sandbox's /tmp so that tracebacks show its lines
+if _code_path.isdigit():
+    with open(int(_code_path), "rb") as _f:
+        _source = _f.read().decode("utf-8", errors="surrogatepass")
+    try:
+        with open(_tmp + "/program.py", "w", encoding="utf-8", errors="surrogatepass") as _f:
+            _f.write(_source)
+    except OSError:  # larger than the tmpfs: no lines in tracebacks
+        pass
+else:
+    with open(_code_path, encoding="utf-8", errors="surrogatepass") as _f:
+        _source = _f.read()
 _cpu, _mem, _fsize, _nofile, _nproc = (int(v) for v in sys.argv[3:8])
 _paths, _packages = [p for p in sys.argv[8:9] if p], tuple(p for p in sys.argv[9].split(":") if p)
 # CPU: the soft limit sends SIGXCPU; the hard one, a second later, SIGKILL if that was caught
@@ -92,8 +105,6 @@ def _hook(event, args):
         if not _inside(path, roots):
             raise PermissionError(f"sandbox: {event} {path!r} is outside the sandbox")
 
-with open(_code_path, encoding="utf-8", errors="surrogatepass") as _f:
-    _source = _f.read()
 sys.addaudithook(_hook)
 del _f
 sys.argv = ["program"]

@@ -5,7 +5,8 @@ network, ipc and uts namespaces, seeing only read-only binds of the interpreter,
 and its shared libraries, with a fresh tmpfs as the only writable place, an empty environment, a new
 session, no further user namespaces, and the whole process tree killed with the pid namespace when
 time is up. Kernel limits cap CPU time, address space, file size, open files and processes (as root,
-where RLIMIT_NPROC does not bind, a pids cgroup does). See `evaluation.sandbox.bwrap`.
+where RLIMIT_NPROC does not bind, a pids cgroup does). See `evaluation.sandbox.bwrap`. Each sandbox is
+started ahead of its one program, while the previous program runs (`evaluation.sandbox.spare`).
 
 `weak`: the earlier sandbox, for where bubblewrap is missing: the same limits and an audit hook in a plain
 subprocess. The hook is not a boundary: ordinary Python switches it off (see `prelude`).
@@ -23,20 +24,15 @@ import sys
 import tempfile
 import time
 
-from evaluation.sandbox import bwrap, cgroup, seccomp
+from evaluation.sandbox import bwrap, cgroup
 from evaluation.sandbox.limits import Limits, Result
-from evaluation.sandbox.packages import INSIDE, link_dir, package_dirs
+from evaluation.sandbox.packages import link_dir, package_dirs
 from evaluation.sandbox.prelude import FORBIDDEN_EXIT, MEMORY_EXIT, PRELUDE
+from evaluation.sandbox.spare import SPARES, kill, prelude_args, start
 from evaluation.sandbox.workdir import remove_tree
 
 STATUSES = ("ok", "error", "timeout", "cpu_limit", "memory", "output_limit", "forbidden")
 MODES = ("bwrap", "weak")
-
-
-def _prelude_args(limits: Limits, packages: str, readable: tuple[str, ...]) -> list[str]:
-    """The limits, the sys.path entry holding sympy and mpmath, and the folders the program may read them in."""
-    return [str(limits.cpu_seconds), str(limits.memory_mb * 1024 * 1024), str(limits.file_bytes),
-            str(limits.open_files), str(limits.processes), packages, ":".join(readable)]
 
 
 def run_code(code: str, limits: Limits = Limits()) -> Result:
@@ -53,65 +49,17 @@ def _run_bwrap(source: bytes, limits: Limits) -> Result:
     why = bwrap.problem()
     if why:  # the CLI says so before any work (`require`); a library caller learns it here
         raise RuntimeError(f"{why}; {bwrap.INSTALL_HINT}")
-    program = os.memfd_create("program.py")
-    os.write(program, source)
-    os.lseek(program, 0, os.SEEK_SET)
-    child_fds, own_fds, cap = [program], [], None  # closed after the start / at the end
+    sandbox = SPARES.take(limits)  # started while the previous program ran (evaluation/sandbox/spare.py)
     try:
-        child_fds.append(seccomp.filter_fd())
-        # + bwrap's init in the pid namespace; the memory of every process and of /tmp together
-        cap = cgroup.open_caps(limits.processes + 1,
-                                       (limits.memory_mb + limits.tmpfs_mb + cgroup.MARGIN_MB) << 20)
-        if cap:
-            block_r, block = os.pipe()
-            info, info_w = os.pipe()
-            child_fds += [block_r, info_w]
-            # info stays open until the end: bwrap writes more to it, and a closed pipe would kill it
-            own_fds += [block, info]
-        cmd = bwrap.command(limits, program, PRELUDE, _prelude_args(limits, INSIDE, (INSIDE,)), *child_fds[2:],
-                                    seccomp_fd=child_fds[1])
-        start = time.perf_counter()
-        # env={}: bwrap's own init keeps the environment bwrap started with, readable in /proc/1/environ
-        proc = subprocess.Popen(cmd, env={}, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, pass_fds=tuple(child_fds), start_new_session=True)
-        for fd in child_fds:
-            os.close(fd)
-        child_fds = []
-        if cap:
-            own_fds.remove(block)
-            _enter_cgroup(proc, cap, info, block)  # closes block: that starts the program
-        return _collect(proc, limits, start, cap)
+        if not sandbox.hand_over(source):  # it died waiting (killed from outside): start one now
+            sandbox.close()
+            sandbox = start(limits)
+            sandbox.hand_over(source)
+        begun = time.perf_counter()
+        SPARES.refill(limits)  # the next program's sandbox starts while this one runs
+        return _collect(sandbox.proc, limits, begun, sandbox.cap)
     finally:
-        for fd in child_fds + own_fds:
-            os.close(fd)
-        if cap:
-            cap.remove()
-
-
-def _enter_cgroup(proc, cap, info: int, block: int) -> None:
-    """bwrap waits on the block fd before starting the program: put its init in the cgroup, then go."""
-    import re
-
-    data = b""
-    try:
-        while not re.search(rb'"child-pid": *\d+[^\d]', data):  # bwrap writes its JSON in pieces
-            chunk = os.read(info, 4096)
-            if not chunk:
-                break
-            data += chunk
-        found = re.search(rb'"child-pid": *(\d+)', data)
-        if found:
-            cap.add(int(found.group(1)))
-        else:
-            _kill(proc)  # bwrap failed before it made the namespace: its stderr says why
-    except OSError:
-        _kill(proc)
-    finally:
-        try:
-            os.write(block, b"1")
-        except OSError:
-            pass
-        os.close(block)
+        sandbox.close()
 
 
 def _run_weak(source: bytes, limits: Limits) -> Result:
@@ -122,7 +70,7 @@ def _run_weak(source: bytes, limits: Limits) -> Result:
             handle.write(source)
         packages = link_dir(work)
         cmd = [sys.executable, "-I", "-S", "-X", "utf8", "-c", PRELUDE, work, program,
-               *_prelude_args(limits, packages, package_dirs())]
+               *prelude_args(limits, packages, package_dirs())]
         start = time.perf_counter()
         # limits are set by the prelude, not a preexec_fn: without one, Python can vfork, which stays fast
         # when the caller is a large process (a loaded model); a new session lets a timeout kill the group
@@ -180,7 +128,7 @@ def _collect(proc, limits: Limits, start: float, cap) -> Result:
             pass
         timed_out = proc.poll() is None and time.perf_counter() >= deadline
         cpu_over = _cpu_over(proc, limits, cap)
-    _kill(proc, cap)
+    kill(proc, cap)
     proc.wait()
     proc.stdout.close()
     proc.stderr.close()
@@ -196,17 +144,6 @@ def _collect(proc, limits: Limits, start: float, cap) -> Result:
 def _cpu_over(proc, limits: Limits, cap) -> bool:
     """RLIMIT_CPU is per process: the run's total (its cgroup's) ends it at the hard limit's second."""
     return bool(cap) and proc.poll() is None and cap.cpu_seconds() > limits.cpu_seconds + 1
-
-
-def _kill(proc, cap=None) -> None:
-    """SIGKILL the process group (and the pids cgroup); under bwrap, killing it ends its init, and with
-    the init the kernel kills everything left in the pid namespace."""
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    if cap:
-        cap.kill_all()
 
 
 def _status(code: int | None, timed_out: bool, over: bool) -> str:

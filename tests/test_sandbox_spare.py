@@ -1,0 +1,72 @@
+"""A sandbox started ahead of its program (evaluation/sandbox/spare.py) is still one program's alone."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from evaluation.sandbox import bwrap
+from hostile import HOOK_OFF
+from evaluation.sandbox.limits import Limits
+from evaluation.sandbox.runner import run_code
+from evaluation.sandbox.spare import SPARES
+
+needs_bwrap = pytest.mark.skipif(bwrap.problem() is not None, reason=f"bwrap: {bwrap.problem()}")
+LIMITS = Limits(wall_seconds=10)
+
+LEAVE_TRACES = HOOK_OFF + """
+import os, time
+open('/tmp/left-behind', 'w').write('x')
+if os.fork() == 0:  # a process that would outlive the program, if the sandbox let it
+    time.sleep(30)
+print(os.getpid())
+"""
+LOOK = HOOK_OFF + """
+import os
+print((sorted(os.listdir('/tmp')), sorted(p for p in os.listdir('/proc') if p.isdigit())))
+"""
+
+
+@needs_bwrap
+def test_the_next_program_sees_nothing_of_the_last():
+    first = run_code(LEAVE_TRACES, LIMITS)  # its successor's sandbox was started while it ran
+    assert first.status == "ok", first.stderr
+    second = run_code(LOOK, LIMITS)
+    assert second.status == "ok", second.stderr
+    files, pids = eval(second.stdout)
+    assert files == ["program.py"]
+    assert len(pids) <= 2  # bwrap's init and the program: no process of the first run
+    control = run_code(LEAVE_TRACES.replace("time.sleep(30)", "os._exit(0)") + LOOK, LIMITS)
+    assert "left-behind" in control.stdout  # control: the listing does see a file the program made
+
+
+@needs_bwrap
+def test_a_sandbox_started_for_other_limits_is_not_used():
+    read_cpu = "import resource\nprint(resource.getrlimit(resource.RLIMIT_CPU))"
+    assert run_code(read_cpu, Limits(cpu_seconds=1)).stdout == "(1, 2)\n"
+    assert run_code(read_cpu, Limits(cpu_seconds=3)).stdout == "(3, 4)\n"  # a spare for cpu_seconds=1 waited
+    assert run_code(read_cpu, Limits(cpu_seconds=3)).stdout == "(3, 4)\n"
+
+
+@needs_bwrap
+def test_a_program_larger_than_a_pipe_buffer_arrives_whole():
+    code = "x = '" + "a" * 300_000 + "'\nprint(len(x))"
+    result = run_code(code, LIMITS)
+    assert result.stdout == "300000\n", result.stderr
+
+
+@needs_bwrap
+@pytest.mark.skipif(os.geteuid() != 0 or bwrap.pids_cgroup_root() is None, reason="cgroups are made as root only")
+def test_the_waiting_sandbox_leaves_no_cgroup_when_its_owner_exits():
+    script = ("import os; from evaluation.sandbox.runner import run_code; "
+              "assert run_code('print(1)').ok; print(os.getpid())")
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert run.returncode == 0, run.stderr
+    pid = run.stdout.split()[-1]
+    base = bwrap.pids_cgroup_root()
+    assert not [n for n in os.listdir(base) if n.startswith(f"{pid}-")]
+    SPARES.drop()
