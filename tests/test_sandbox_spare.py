@@ -70,3 +70,16 @@ def test_the_waiting_sandbox_leaves_no_cgroup_when_its_owner_exits():
     base = bwrap.pids_cgroup_root()
     assert not [n for n in os.listdir(base) if n.startswith(f"{pid}-")]
     SPARES.drop()
+
+
+@needs_bwrap
+def test_a_forked_child_leaves_its_parents_waiting_sandbox_alone():
+    assert run_code("print(1)", LIMITS).ok  # leaves a started sandbox waiting for the next program
+    pid = os.fork()
+    if pid == 0:  # the child runs a program of its own, then exits without cleaning up
+        code = 0 if run_code("print(2)", LIMITS).stdout == "2\n" else 1
+        os._exit(code)
+    assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+    waiting = SPARES._spare
+    assert waiting is not None and waiting.proc.poll() is None  # still alive, still the parent's
+    assert run_code("print(3)", LIMITS).stdout == "3\n"

@@ -152,6 +152,8 @@ class Spares:
     def take(self, limits: Limits) -> Started:
         with self._lock:
             spare, self._spare = self._spare, None
+        if spare is not None and spare.owner != os.getpid():
+            spare = None  # a forked child's copy of its parent's sandbox: the parent's to use or close
         if spare is not None and spare.usable(limits):
             return spare
         if spare is not None:
