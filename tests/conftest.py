@@ -9,6 +9,17 @@ os.environ.setdefault("LOCAL_DEFAULT_PATH", tempfile.mkdtemp(prefix="mathtune-mf
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def no_waiting_sandbox():
+    """Each test starts with no sandbox started ahead (evaluation/sandbox/spare.py): one started before a
+    test changed the environment or a setting would not see the change."""
+    from evaluation.sandbox.spare import SPARES
+
+    SPARES.drop()
+    yield
+    SPARES.drop()
+
+
 @pytest.fixture(scope="session")
 def tiny_data(tmp_path_factory):
     """A small training set made by the converters: synthetic rows → PoT → char tokenizer → MindRecord."""

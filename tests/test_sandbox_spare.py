@@ -83,3 +83,55 @@ def test_a_forked_child_leaves_its_parents_waiting_sandbox_alone():
     waiting = SPARES._spare
     assert waiting is not None and waiting.proc.poll() is None  # still alive, still the parent's
     assert run_code("print(3)", LIMITS).stdout == "3\n"
+
+
+@needs_bwrap
+def test_a_live_forked_child_does_not_hold_up_the_parents_next_program():
+    """The child holds copies of the caller's descriptors: the program is read by its length, not to EOF."""
+    import time
+
+    assert run_code("print(1)", LIMITS).ok
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(4)
+        os._exit(0)
+    try:
+        result = run_code("print(2)", Limits(wall_seconds=3))
+        assert (result.status, result.stdout) == ("ok", "2\n"), result
+    finally:
+        os.waitpid(pid, 0)
+
+
+@needs_bwrap
+def test_a_sandbox_started_by_a_thread_that_ended_is_not_used():
+    """bwrap's --die-with-parent fires when the thread that started it ends: another thread's program
+    must not run in it."""
+    import threading
+
+    done = threading.Event()
+
+    def worker():
+        assert run_code("print(0)", LIMITS).ok  # leaves a sandbox started by this thread
+        done.set()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+    assert done.is_set()
+    busy = "import time\nt = time.time()\nwhile time.time() - t < 0.5:\n    pass\nprint('done')"
+    result = run_code(busy, LIMITS)
+    assert (result.status, result.stdout) == ("ok", "done\n"), result
+
+
+@needs_bwrap
+def test_a_program_larger_than_the_file_limit_runs_without_its_copy():
+    code = "import os\nprint(os.listdir('/tmp'))\n#" + "x" * 3000
+    result = run_code(code, Limits(file_bytes=2000))
+    assert (result.status, result.stdout) == ("ok", "[]\n"), result
+
+
+@needs_bwrap
+def test_whole_and_fractional_limits_run():
+    read_cpu = "import resource\nprint(resource.getrlimit(resource.RLIMIT_CPU))"
+    assert run_code(read_cpu, Limits(cpu_seconds=2.0)).stdout == "(2, 3)\n"
+    assert run_code(read_cpu, Limits(cpu_seconds=0.5)).stdout == "(1, 2)\n"

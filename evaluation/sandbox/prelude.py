@@ -18,20 +18,39 @@ FORBIDDEN_EXIT = 102
 PRELUDE = r'''
 import resource, sys
 _tmp, _code_path = sys.argv[1], sys.argv[2]
+_cpu, _mem, _fsize, _nofile, _nproc = (int(v) for v in sys.argv[3:8])
 # the program: a file, or (under bwrap) a pipe given as its fd number, written to once the sandbox has
-# started; copied to program.py in the sandbox's /tmp so that tracebacks show its lines
+# started: its length (8 bytes, big-endian), then its bytes; read by length, not to EOF, so that a copy
+# of the pipe's write end (a process the caller forked) cannot keep it waiting
+def _read_exactly(fd, n):
+    import os
+    chunks = []
+    while n > 0:
+        chunk = os.read(fd, min(n, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
+
+_f = None
 if _code_path.isdigit():
-    with open(int(_code_path), "rb") as _f:
-        _source = _f.read().decode("utf-8", errors="surrogatepass")
-    try:
-        with open(_tmp + "/program.py", "w", encoding="utf-8", errors="surrogatepass") as _f:
-            _f.write(_source)
-    except OSError:  # larger than the tmpfs: no lines in tracebacks
-        pass
+    _fd = int(_code_path)
+    _source = _read_exactly(_fd, int.from_bytes(_read_exactly(_fd, 8).rjust(8, b"\0"), "big"))
+    __import__("os").close(_fd)
+    _source = _source.decode("utf-8", errors="surrogatepass")
+    if len(_source) <= _fsize:  # copied to /tmp/program.py for tracebacks, within the file-size limit
+        try:
+            with open(_tmp + "/program.py", "w", encoding="utf-8", errors="surrogatepass") as _f:
+                _f.write(_source)
+        except OSError:  # /tmp is full: no half file left behind
+            try:
+                __import__("os").remove(_tmp + "/program.py")
+            except OSError:
+                pass
 else:
     with open(_code_path, encoding="utf-8", errors="surrogatepass") as _f:
         _source = _f.read()
-_cpu, _mem, _fsize, _nofile, _nproc = (int(v) for v in sys.argv[3:8])
 _paths, _packages = [p for p in sys.argv[8:9] if p], tuple(p for p in sys.argv[9].split(":") if p)
 # CPU: the soft limit sends SIGXCPU; the hard one, a second later, SIGKILL if that was caught
 resource.setrlimit(resource.RLIMIT_CPU, (_cpu, _cpu + 1))

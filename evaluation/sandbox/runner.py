@@ -51,10 +51,10 @@ def _run_bwrap(source: bytes, limits: Limits) -> Result:
         raise RuntimeError(f"{why}; {bwrap.INSTALL_HINT}")
     sandbox = SPARES.take(limits)  # started while the previous program ran (evaluation/sandbox/spare.py)
     try:
-        if not sandbox.hand_over(source):  # it died waiting (killed from outside): start one now
+        if not sandbox.hand_over(source, limits.wall_seconds):  # it died waiting (killed from outside)
             sandbox.close()
             sandbox = start(limits)
-            sandbox.hand_over(source)
+            sandbox.hand_over(source, limits.wall_seconds)
         begun = time.perf_counter()
         SPARES.refill(limits)  # the next program's sandbox starts while this one runs
         return _collect(sandbox.proc, limits, begun, sandbox.cap)

@@ -11,10 +11,13 @@ or by the next mathtune's sweep of stale cgroups.
 from __future__ import annotations
 
 import atexit
+import math
 import os
 import re
+import select
 import subprocess
 import threading
+import time
 from dataclasses import dataclass, field
 
 from evaluation.sandbox import bwrap, cgroup, seccomp
@@ -30,17 +33,30 @@ class Started:
     cap: object | None  # cgroup.Caps
     limits: Limits
     owner: int = field(default_factory=os.getpid)
+    # bwrap's --die-with-parent is the kernel's parent-death signal, sent when the *thread* that started
+    # it ends: a sandbox is used only by the thread that started it
+    thread: int = field(default_factory=threading.get_ident)
     fds: list[int] = field(default_factory=list)  # held until the end (bwrap's info pipe)
 
     def usable(self, limits: Limits) -> bool:
-        return self.limits == limits and self.owner == os.getpid() and self.proc.poll() is None
+        return (self.limits == limits and self.owner == os.getpid() and self.thread == threading.get_ident()
+                and self.proc.poll() is None)
 
-    def hand_over(self, source: bytes) -> bool:
-        """Write the program and close the pipe; False when the sandbox is gone."""
+    def hand_over(self, source: bytes, seconds: float) -> bool:
+        """Write the program (its length, then its bytes) and close the pipe; False when the sandbox is
+        gone or has not read it within `seconds`."""
+        deadline = time.monotonic() + seconds
         try:
-            view = memoryview(source)
+            os.set_blocking(self.program, False)
+            view = memoryview(len(source).to_bytes(8, "big") + source)
             while view:
-                view = view[os.write(self.program, view):]
+                left = deadline - time.monotonic()
+                if left <= 0 or not select.select([], [self.program], [], left)[1]:
+                    return False
+                try:
+                    view = view[os.write(self.program, view):]
+                except BlockingIOError:
+                    continue
             return True
         except OSError:
             return False
@@ -66,8 +82,10 @@ class Started:
 
 def prelude_args(limits: Limits, packages: str, readable: tuple[str, ...]) -> list[str]:
     """The limits, the sys.path entry holding sympy and mpmath, and the folders the program may read them in."""
-    return [str(limits.cpu_seconds), str(limits.memory_mb * 1024 * 1024), str(limits.file_bytes),
-            str(limits.open_files), str(limits.processes), packages, ":".join(readable)]
+    # whole numbers: rlimits are; a CPU limit rounds up (cpu_seconds=0.5 is one second, not none)
+    return [str(max(1, math.ceil(limits.cpu_seconds))), str(int(limits.memory_mb * 1024 * 1024)),
+            str(int(limits.file_bytes)), str(int(limits.open_files)), str(int(limits.processes)), packages,
+            ":".join(readable)]
 
 
 def start(limits: Limits) -> Started:
@@ -148,12 +166,25 @@ class Spares:
         self._lock = threading.Lock()
         self._spare: Started | None = None
         atexit.register(self.drop)
+        os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self) -> None:
+        """In a forked child: the parent's sandbox is the parent's. Close this copy of its descriptors
+        (a copy of the program pipe would otherwise keep it open) and start afresh."""
+        spare, self._spare, self._lock = self._spare, None, threading.Lock()
+        if spare is not None:
+            for fd in spare.fds + ([spare.program] if spare.program >= 0 else []):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            for stream in (spare.proc.stdout, spare.proc.stderr):
+                if stream:
+                    stream.close()
 
     def take(self, limits: Limits) -> Started:
         with self._lock:
             spare, self._spare = self._spare, None
-        if spare is not None and spare.owner != os.getpid():
-            spare = None  # a forked child's copy of its parent's sandbox: the parent's to use or close
         if spare is not None and spare.usable(limits):
             return spare
         if spare is not None:
