@@ -75,3 +75,17 @@ def test_rows_that_finish_leave_the_batch_without_changing_the_others(model):
         one = decode(dec, [p], 12, 2, 0, lambda _, toks, s=stop_at[i]: len(toks) >= s, sampling=sampling,
                      rngs=sampling.rngs([[i]]))
         assert drawn[i] == one[0]
+
+
+def test_prompts_prefilled_in_groups_give_the_same_tokens(model, monkeypatch):
+    """Prompts are prefilled together up to PREFILL_TOKENS tokens: a split into groups changes nothing."""
+    from evaluation.inference import decode as dec_module
+
+    _, mc, params = model
+    rng = np.random.default_rng(2)
+    prompts = [list(map(int, rng.integers(3, 97, size=n))) for n in (5, 9, 2, 14, 7, 1)]
+    whole = greedy(KVDecoder(params, mc), prompts, 10, eos_id=2, min_new_tokens=0)
+    monkeypatch.setattr(dec_module, "PREFILL_TOKENS", 10)  # groups [5], [9], [2], [14], [7, 1]
+    assert greedy(KVDecoder(params, mc), prompts, 10, eos_id=2, min_new_tokens=0) == whole
+    alone = [greedy(KVDecoder(params, mc), [p], 10, eos_id=2, min_new_tokens=0)[0] for p in prompts]
+    assert alone == whole

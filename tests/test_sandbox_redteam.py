@@ -40,15 +40,6 @@ def mark():
     return new_mark()
 
 
-@pytest.fixture(autouse=True)
-def fresh_sandboxes():
-    """A control run changes how sandboxes are started; one started before (or for the next test) must
-    not be used: evaluation/sandbox/spare.py starts the next sandbox ahead of its program."""
-    SPARES.drop()
-    yield
-    SPARES.drop()
-
-
 
 
 @pytest.fixture

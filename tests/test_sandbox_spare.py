@@ -135,3 +135,24 @@ def test_whole_and_fractional_limits_run():
     read_cpu = "import resource\nprint(resource.getrlimit(resource.RLIMIT_CPU))"
     assert run_code(read_cpu, Limits(cpu_seconds=2.0)).stdout == "(2, 3)\n"
     assert run_code(read_cpu, Limits(cpu_seconds=0.5)).stdout == "(1, 2)\n"
+
+
+@needs_bwrap
+def test_runs_when_the_caller_has_over_1024_descriptors_open():
+    """A server or a loaded model holds many files: the hand-over must not use select() (fds < 1024 only)."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1200:
+        pytest.skip("cannot open 1,100 descriptors here")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1200) if hard == resource.RLIM_INFINITY else min(hard, 4096), hard))
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        SPARES.drop()
+        for i in range(3):  # the first starts a sandbox now, the others take one started ahead
+            result = run_code(f"print({i})", LIMITS)
+            assert (result.status, result.stdout) == ("ok", f"{i}\n"), result
+    finally:
+        for fd in held:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

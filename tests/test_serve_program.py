@@ -29,10 +29,10 @@ class ScriptedDecoder:
         out[ids[n] if n < len(ids) else self.tok.eos_id] = 1.0
         return out
 
-    def prefill(self, ids, cache_len):
-        script = 1 if "```output" in self.tok.decode(ids) else 0
-        state = np.array([script, 0])  # the "cache" holds where this sequence is in its script
-        return self._logits(script, 0), [(state, state.copy())]
+    def prefill(self, prompts, cache_len):
+        scripts = [1 if "```output" in self.tok.decode(ids) else 0 for ids in prompts]
+        state = np.array([[script, 0] for script in scripts])  # the "cache": where each sequence is in its script
+        return np.stack([self._logits(script, 0) for script in scripts]), [(state, state.copy())]
 
     def step(self, tokens, pos, caches):
         state = caches[0][0]

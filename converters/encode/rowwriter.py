@@ -35,7 +35,11 @@ class RowWriter:
             rows = rows[1:]
             if not rows:
                 return
-        self.writer._writer._writer.write_raw_data({}, blobs(rows, self.fields, self.length), True, False)  # noqa: SLF001
+        from mindspore._c_mindrecord import MSRStatus
+
+        status = self.writer._writer._writer.write_raw_data({}, blobs(rows, self.fields, self.length), True, False)  # noqa: SLF001
+        if status != MSRStatus.SUCCESS:
+            raise RuntimeError("MindSpore's ShardWriter failed to write a batch of rows")
 
 
 def blobs(rows: list[dict], fields: list[str], length: int) -> list[bytes]:

@@ -15,6 +15,11 @@ import numpy as np
 from evaluation.inference.sampling import Sampling, next_tokens
 
 
+# prompts prefilled in one go hold every token's activations (the MLP's are 2 x intermediate size floats
+# a token): 2,048 tokens is 48 MB for SmolLM2, 230 MB for Llama3-8B, and already fills the matmuls
+PREFILL_TOKENS = 2048
+
+
 class KVDecoder:
     """Llama forward, one position at a time, with per-sequence KV caches."""
 
@@ -64,24 +69,34 @@ class KVDecoder:
         return (gate / (1.0 + np.exp(-gate)) * up) @ w["down"].T
 
     def prefill(self, prompts: list[list[int]], cache_len: int) -> tuple[np.ndarray, list]:
-        """Run whole prompts, all their tokens in each matmul; returns each prompt's last-position logits
-        [B, vocab] and the filled caches [(K [B, kv, cache_len, d], V)], one row per prompt."""
+        """Run whole prompts; returns each prompt's last-position logits [B, vocab] and the filled caches
+        [(K [B, kv, cache_len, d], V)], one row per prompt. Prompts go through each matmul together, up to
+        PREFILL_TOKENS tokens at a time (the activations of all their tokens are held at once)."""
+        caches = [(np.zeros((len(prompts), self.kv, cache_len, self.dim), np.float32),
+                   np.zeros((len(prompts), self.kv, cache_len, self.dim), np.float32)) for _ in self.w]
+        logits, first, tokens = [], 0, 0
+        for i, ids in enumerate(prompts):
+            if i > first and tokens + len(ids) > PREFILL_TOKENS:
+                logits.append(self._prefill_group(prompts[first:i], first, caches))
+                first, tokens = i, 0
+            tokens += len(ids)
+        logits.append(self._prefill_group(prompts[first:], first, caches))
+        return np.concatenate(logits), caches
+
+    def _prefill_group(self, prompts: list[list[int]], row: int, caches: list) -> np.ndarray:
         lengths = [len(p) for p in prompts]
         ends = np.cumsum(lengths)
         starts = ends - lengths
         x = self.embed[np.concatenate([np.asarray(p, dtype=np.int64) for p in prompts])]  # [N, h]
         cos, sin = self._angles(np.concatenate([np.arange(n) for n in lengths]))
         group, n_all = self.heads // self.kv, len(x)
-        caches = []
-        for w in self.w:
+        for w, (kc, vc) in zip(self.w, caches):
             qkv = self._rms(x, w["attn_norm"]) @ w["qkv"].T
             q = self._rope(qkv[:, : self.h].reshape(n_all, self.heads, self.dim), cos, sin)
             k = self._rope(qkv[:, self.h: self.h + self.kv * self.dim].reshape(n_all, self.kv, self.dim), cos, sin)
             v = qkv[:, self.h + self.kv * self.dim:].reshape(n_all, self.kv, self.dim)
-            kc = np.zeros((len(prompts), self.kv, cache_len, self.dim), np.float32)
-            vc = np.zeros((len(prompts), self.kv, cache_len, self.dim), np.float32)
             att = np.empty((n_all, self.h), np.float32)
-            for i, (a, n) in enumerate(zip(starts, lengths)):  # attention: each prompt over its own tokens
+            for i, (a, n) in enumerate(zip(starts, lengths), start=row):  # each prompt over its own tokens
                 kc[i, :, :n], vc[i, :, :n] = k[a:a + n].transpose(1, 0, 2), v[a:a + n].transpose(1, 0, 2)
                 qg = q[a:a + n].reshape(n, self.kv, group, self.dim).transpose(1, 2, 0, 3)  # [kv, g, n, d]
                 mask = np.triu(np.full((n, n), -np.inf, dtype=np.float32), k=1)
@@ -89,10 +104,9 @@ class KVDecoder:
                 scores = np.exp(scores - scores.max(-1, keepdims=True))
                 out = (scores / scores.sum(-1, keepdims=True)) @ vc[i, :, None, :n]  # [kv, g, n, d]
                 att[a:a + n] = out.transpose(2, 0, 1, 3).reshape(n, self.h)
-            caches.append((kc, vc))
             x = x + att @ w["wo"].T
             x = x + self._mlp(x, w)
-        return self._logits(x[ends - 1]), caches
+        return self._logits(x[ends - 1])
 
     def _attend(self, qg: np.ndarray, kc: np.ndarray, vc: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """One query per sequence over its cache: qg [B, kv, g, d], kc/vc [B, kv, T, d], mask [B, 1, 1, T]."""

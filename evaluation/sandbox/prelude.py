@@ -38,8 +38,9 @@ if _code_path.isdigit():
     _fd = int(_code_path)
     _source = _read_exactly(_fd, int.from_bytes(_read_exactly(_fd, 8).rjust(8, b"\0"), "big"))
     __import__("os").close(_fd)
+    _small = len(_source) <= _fsize  # copied to /tmp/program.py for tracebacks, within the file-size limit
     _source = _source.decode("utf-8", errors="surrogatepass")
-    if len(_source) <= _fsize:  # copied to /tmp/program.py for tracebacks, within the file-size limit
+    if _small:
         try:
             with open(_tmp + "/program.py", "w", encoding="utf-8", errors="surrogatepass") as _f:
                 _f.write(_source)

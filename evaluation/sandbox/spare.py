@@ -5,8 +5,9 @@ and the prelude's limits) took two thirds of a short program's run. A started sa
 a pipe, for the one program it will run; `run_code` hands a program to the waiting sandbox and starts
 the next one while that program runs, on the other core. Each sandbox still runs exactly one program,
 in namespaces and cgroups nothing else has used: the boundary is the same, only started earlier.
-A waiting sandbox dies with this process (bwrap --die-with-parent); its cgroups are removed at exit,
-or by the next mathtune's sweep of stale cgroups.
+A waiting sandbox dies with the thread that started it (bwrap --die-with-parent is the kernel's
+parent-death signal, which follows the thread), so only that thread uses it; its cgroups are removed at
+exit, or by the next mathtune's sweep of stale cgroups.
 """
 from __future__ import annotations
 
@@ -49,9 +50,11 @@ class Started:
         try:
             os.set_blocking(self.program, False)
             view = memoryview(len(source).to_bytes(8, "big") + source)
+            poller = select.poll()  # not select.select: it fails for a descriptor numbered 1024 or more
+            poller.register(self.program, select.POLLOUT)
             while view:
                 left = deadline - time.monotonic()
-                if left <= 0 or not select.select([], [self.program], [], left)[1]:
+                if left <= 0 or not poller.poll(1000 * left):
                     return False
                 try:
                     view = view[os.write(self.program, view):]
@@ -192,7 +195,10 @@ class Spares:
         return start(limits)
 
     def refill(self, limits: Limits) -> None:
-        fresh = start(limits)
+        try:
+            fresh = start(limits)
+        except Exception:  # (a cgroup or descriptor limit) the next run starts its own and reports it
+            return
         with self._lock:
             fresh, self._spare = self._spare, fresh
         if fresh is not None:  # another thread refilled first
