@@ -35,7 +35,7 @@ PROBLEMS = ["计算 7469.98 * -2455.65 等于多少？", "解方程 -81x + -45 =
 PARTS = {"_mlp": "MLP (gate/up/down matmuls, SiLU)", "step": "q/k/v/o matmuls, RoPE, KV-cache writes",
          "_attend": "attention over the cache", "_logits": "final norm + LM head matmul", "_rms": "RMS norms",
          "_rope": "RoPE", "_angles": "RoPE angles", "next_tokens": "choosing the token (argmax)",
-         "decode": "decode loop (Python)", "prefill": "prefill (the prompt)"}
+         "decode": "decode loop (Python)", "_prefill_group": "prefill (the prompts)"}
 
 
 def machine_limits(threads: int) -> dict:

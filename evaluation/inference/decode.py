@@ -66,7 +66,11 @@ class KVDecoder:
     def _mlp(self, x: np.ndarray, w: dict) -> np.ndarray:
         h = self._rms(x, w["ffn_norm"]) @ w["up"].T
         gate, up = h[..., : self.inter], h[..., self.inter:]
-        return (gate / (1.0 + np.exp(-gate)) * up) @ w["down"].T
+        act = np.exp(-gate)  # SiLU(gate) * up, in place: gate / (1 + e^-gate) * up
+        act += 1.0
+        np.divide(gate, act, out=act)
+        act *= up
+        return act @ w["down"].T
 
     def prefill(self, prompts: list[list[int]], cache_len: int) -> tuple[np.ndarray, list]:
         """Run whole prompts; returns each prompt's last-position logits [B, vocab] and the filled caches
@@ -134,8 +138,12 @@ class KVDecoder:
             qkv = self._rms(x, w["attn_norm"]) @ w["qkv"].T
             # q and k rotated in one go: they are side by side in qkv
             qk = self._rope(qkv[:, :qk_width].reshape(bsz, self.heads + self.kv, self.dim), cos, sin)
-            k_all[rows, :, pos] = qk[:, self.heads:]
-            v_all[rows, :, pos] = qkv[:, qk_width:].reshape(bsz, self.kv, self.dim)
+            if mask is None:  # one position for all: a plain slice, cheaper than indexing by rows
+                k_all[:, :, t_len - 1] = qk[:, self.heads:]
+                v_all[:, :, t_len - 1] = qkv[:, qk_width:].reshape(bsz, self.kv, self.dim)
+            else:
+                k_all[rows, :, pos] = qk[:, self.heads:]
+                v_all[rows, :, pos] = qkv[:, qk_width:].reshape(bsz, self.kv, self.dim)
             att = self._attend(qk[:, : self.heads].reshape(bsz, self.kv, group, self.dim), k_all[:, :, :t_len],
                                v_all[:, :, :t_len], mask)
             x = x + att.reshape(bsz, self.h) @ w["wo"].T
