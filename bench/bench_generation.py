@@ -60,25 +60,26 @@ def machine_limits(threads: int) -> dict:
     return {"bandwidth_gb_s": bandwidth / 1e9, "matmul_gflops": gflops}
 
 
+def repeated(prompts: list[list[int]], size: int) -> list[list[int]]:
+    """`size` prompts: the given ones over again (as bench/llamacpp_reference.py batches them)."""
+    return (prompts * (size // len(prompts) + 1))[:size]
+
+
 def ours(model, prompts: list[list[int]], n: int, batches: list[int]) -> dict:
     from evaluation.inference.decode import greedy
 
     greedy(model.decoder, [prompts[0]], 4, -1, min_new_tokens=0)  # warm-up
-    ones, ttft = [], []
     t = time.perf_counter()
     for p in prompts:
-        t1 = time.perf_counter()
         greedy(model.decoder, [p], 1, -1, min_new_tokens=0)
-        ttft.append(time.perf_counter() - t1)
     first_s = time.perf_counter() - t
     t = time.perf_counter()
     ones = [greedy(model.decoder, [p], n, -1, min_new_tokens=0)[0] for p in prompts]
     result = {"batch1_tokens_per_s": len(prompts) * n / (time.perf_counter() - t),
               "ttft_ms": 1000 * first_s / len(prompts), "tokens": ones, "batched": {}}
     for size in batches:
-        group = (prompts * (size // len(prompts) + 1))[:size]
         t = time.perf_counter()
-        outs = greedy(model.decoder, group, n, -1, min_new_tokens=0)
+        outs = greedy(model.decoder, repeated(prompts, size), n, -1, min_new_tokens=0)
         result["batched"][size] = {"tokens_per_s": size * n / (time.perf_counter() - t),
                                    "same_as_batch1": sum(o == ones[i % len(ones)] for i, o in enumerate(outs))}
     return result
@@ -88,9 +89,8 @@ def profile(model, prompts: list[list[int]], n: int, size: int) -> list[tuple[st
     """Share of decoding time per part of the decoder, batch `size`."""
     from evaluation.inference.decode import greedy
 
-    group = (prompts * (size // len(prompts) + 1))[:size]
     prof = cProfile.Profile()
-    prof.runcall(greedy, model.decoder, group, n, -1, 0)
+    prof.runcall(greedy, model.decoder, repeated(prompts, size), n, -1, 0)
     stats = pstats.Stats(prof).stats
     own = {name: 0.0 for name in PARTS}
     for (_, _, func), (_, _, tottime, _, _) in stats.items():

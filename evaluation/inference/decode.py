@@ -93,27 +93,27 @@ class KVDecoder:
         starts = ends - lengths
         x = self.embed[np.concatenate([np.asarray(p, dtype=np.int64) for p in prompts])]  # [N, h]
         cos, sin = self._angles(np.concatenate([np.arange(n) for n in lengths]))
-        group, n_all = self.heads // self.kv, len(x)
+        group, n_all, qk_width = self.heads // self.kv, len(x), (self.heads + self.kv) * self.dim
         for w, (kc, vc) in zip(self.w, caches):
             qkv = self._rms(x, w["attn_norm"]) @ w["qkv"].T
-            q = self._rope(qkv[:, : self.h].reshape(n_all, self.heads, self.dim), cos, sin)
-            k = self._rope(qkv[:, self.h: self.h + self.kv * self.dim].reshape(n_all, self.kv, self.dim), cos, sin)
-            v = qkv[:, self.h + self.kv * self.dim:].reshape(n_all, self.kv, self.dim)
+            qk = self._rope(qkv[:, :qk_width].reshape(n_all, self.heads + self.kv, self.dim), cos, sin)
+            v = qkv[:, qk_width:].reshape(n_all, self.kv, self.dim)
             att = np.empty((n_all, self.h), np.float32)
             for i, (a, n) in enumerate(zip(starts, lengths), start=row):  # each prompt over its own tokens
-                kc[i, :, :n], vc[i, :, :n] = k[a:a + n].transpose(1, 0, 2), v[a:a + n].transpose(1, 0, 2)
-                qg = q[a:a + n].reshape(n, self.kv, group, self.dim).transpose(1, 2, 0, 3)  # [kv, g, n, d]
+                kc[i, :, :n] = qk[a:a + n, self.heads:].transpose(1, 0, 2)
+                vc[i, :, :n] = v[a:a + n].transpose(1, 0, 2)
+                qg = qk[a:a + n, : self.heads].reshape(n, self.kv, group, self.dim).transpose(1, 2, 0, 3)
                 mask = np.triu(np.full((n, n), -np.inf, dtype=np.float32), k=1)
-                scores = qg @ kc[i, :, None, :n].transpose(0, 1, 3, 2) / self.sqrt_dim + mask
-                scores = np.exp(scores - scores.max(-1, keepdims=True))
-                out = (scores / scores.sum(-1, keepdims=True)) @ vc[i, :, None, :n]  # [kv, g, n, d]
+                out = self._attend(qg, kc[i, :, None, :n], vc[i, :, None, :n], mask)  # [kv, g, n, d]
                 att[a:a + n] = out.transpose(2, 0, 1, 3).reshape(n, self.h)
             x = x + att @ w["wo"].T
             x = x + self._mlp(x, w)
         return self._logits(x[ends - 1])
 
     def _attend(self, qg: np.ndarray, kc: np.ndarray, vc: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        """One query per sequence over its cache: qg [B, kv, g, d], kc/vc [B, kv, T, d], mask [B, 1, 1, T]."""
+        """Queries over their cache, softmax(q·kᵀ/√d + mask)·v. A decode step: one query per sequence, qg
+        [B, kv, g, d], kc/vc [B, kv, T, d], mask [B, 1, 1, T] or None. A prompt: qg [kv, g, n, d], kc/vc
+        [kv, 1, n, d], the causal mask [n, n]."""
         scores = qg @ kc.transpose(0, 1, 3, 2) / self.sqrt_dim  # [B, kv, g, T]
         if mask is not None:
             scores += mask

@@ -16,6 +16,7 @@ import math
 import os
 import re
 import select
+import signal
 import subprocess
 import threading
 import time
@@ -72,15 +73,22 @@ class Started:
         if self.proc.poll() is None:
             kill(self.proc, self.cap)
             self.proc.wait()
+        self.release()
+        if self.cap:
+            self.cap.remove()
+            self.cap = None
+
+    def release(self) -> None:
+        """Close this process's descriptors of the sandbox (its pipes), leaving the sandbox itself be."""
         for stream in (self.proc.stdout, self.proc.stderr):
             if stream:
                 stream.close()
         for fd in self.fds + ([self.program] if self.program >= 0 else []):
-            os.close(fd)
+            try:
+                os.close(fd)
+            except OSError:
+                pass
         self.fds, self.program = [], -1
-        if self.cap:
-            self.cap.remove()
-            self.cap = None
 
 
 def prelude_args(limits: Limits, packages: str, readable: tuple[str, ...]) -> list[str]:
@@ -152,8 +160,6 @@ def _enter_cgroup(proc, cap, info: int, block: int) -> None:
 
 def kill(proc, cap=None) -> None:
     """SIGKILL the process group (and the cgroups); killing bwrap's init ends everything in its pid namespace."""
-    import signal
-
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
@@ -176,14 +182,7 @@ class Spares:
         (a copy of the program pipe would otherwise keep it open) and start afresh."""
         spare, self._spare, self._lock = self._spare, None, threading.Lock()
         if spare is not None:
-            for fd in spare.fds + ([spare.program] if spare.program >= 0 else []):
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
-            for stream in (spare.proc.stdout, spare.proc.stderr):
-                if stream:
-                    stream.close()
+            spare.release()
 
     def take(self, limits: Limits) -> Started:
         with self._lock:
