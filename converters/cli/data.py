@@ -28,12 +28,18 @@ def add_parser(sub) -> None:
         p.add_argument("--quiet", action="store_true", help="no progress bars")
         return p
 
-    p = step("synth", cmd_synth, "synthetic rows: contest-style (all 11 categories + competition) or middle-school")
-    p.add_argument("--kind", choices=["contest", "middle"], default="contest",
+    p = step("synth", cmd_synth, "synthetic rows: contest-style (all 11 categories + competition), middle-school "
+                                 "or grade-school word problems")
+    p.add_argument("--kind", choices=["contest", "middle", "word"], default="contest",
                    help="middle: fractions with mixed operations, roots, logarithms, trigonometric values and "
-                        "percentages in Chinese and English, exact answers (sympy), each program run and checked")
+                        "percentages in Chinese and English, exact answers (sympy), each program run and checked; "
+                        "word: grade-school word problems (change, combine, compare, equal groups, rates, prices, "
+                        "percent, units, savings, chains of 2–6 steps) with a program of named variables, run and "
+                        "checked")
     p.add_argument("--exclude", nargs="*", default=[],
-                   help="--kind middle: files whose problems are never written (a held-out set's training)")
+                   help="--kind middle/word: files whose problems are never written (a held-out set's training)")
+    p.add_argument("--languages", nargs="+", choices=["en", "zh"], default=["en", "zh"],
+                   help="--kind word: the languages problems are written in, in turn")
     _add_format_arg(p)
     p.add_argument("--n", type=bounded_int(1, MAX_ROWS), default=1000)
     p.add_argument("--seed", type=int, default=0)
@@ -44,7 +50,8 @@ def add_parser(sub) -> None:
     p.add_argument("--balanced", action="store_true",
                    help="equal shares for every category (default: the contest's shares)")
     p.add_argument("--only", nargs="+", metavar="CATEGORY",
-                   help="draw these categories only (--kind middle: among ms-fraction ms-root ms-log ms-trig ms-percent)")
+                   help="draw these categories only (--kind middle: among ms-fraction ms-root ms-log ms-trig ms-percent; "
+                        "--kind word: among change combine compare groups rate shopping percent convert savings chain)")
     p.add_argument("--ops", default="+-*/", help="the operators arithmetic problems draw from, e.g. +-")
     p.add_argument("--weight", action="append", default=[], metavar="CATEGORY=W",
                    help="multiply a category's share (repeatable), e.g. --weight mean=2")

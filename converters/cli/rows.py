@@ -34,8 +34,12 @@ def cmd_synth(a) -> int:
 
     if a.kind == "middle":
         return _synth_middle(a)
+    if a.kind == "word":
+        return _synth_word(a)
     if a.exclude:
-        raise InputError("--exclude applies to --kind middle only")
+        raise InputError("--exclude applies to --kind middle and word only")
+    if a.languages != ["en", "zh"]:
+        raise InputError("--languages applies to --kind word only")
     if a.phrasings == "varied":
         from converters.synth.phrasings import phrased_rows
 
@@ -79,6 +83,28 @@ def _synth_middle(a) -> int:
     except ValueError as exc:
         raise InputError(f"--n {a.n}: {exc}") from None
     print(f"wrote {n} middle-school rows to {a.out} (each program run and its output checked)"
+          + (f"; none of them in {len(a.exclude)} excluded file(s)" if a.exclude else ""))
+    return 0
+
+
+def _synth_word(a) -> int:
+    from converters.synth.word.generate import SCHEMAS, synth_word
+    from converters.synth.problem_sets import read_problems
+
+    if a.duplicates or a.balanced or a.weight or a.short_numbers or a.ops != "+-*/" or a.phrasings != "contest":
+        raise InputError("--duplicates, --balanced, --weight, --short-numbers, --ops and --phrasings apply to "
+                         "--kind contest only")
+    unknown = sorted(set(a.only or []) - set(SCHEMAS))
+    if unknown:
+        raise InputError(f"--only {' '.join(unknown)}: expected schemas among {', '.join(SCHEMAS)}")
+    exclude = {r["problem"] for path in a.exclude for r in read_problems(path, a.format)}
+    stats: dict = {}
+    try:
+        n = write_jsonl(a.out, synth_word(a.n, a.seed, a.only or SCHEMAS, a.languages, exclude, stats))
+    except ValueError as exc:
+        raise InputError(f"--n {a.n}: {exc}") from None
+    print(f"wrote {n} word problems to {a.out} (each program run and its output checked; {stats['redrawn']} drawn "
+          f"again because a float did not come out exact)"
           + (f"; none of them in {len(a.exclude)} excluded file(s)" if a.exclude else ""))
     return 0
 

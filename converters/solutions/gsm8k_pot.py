@@ -2,8 +2,9 @@
 
 A GSM8K solution marks every calculation `<<48/2=24>>24`. Each marked step becomes one line
 `name = expression`; a number in a later expression that equals an earlier step's result is
-written as that step's name; the last line prints the step whose result is the `####` answer,
-in the answer's notation. Names come from the words after the result ("24 clips in May" →
+written as that step's name; the last line prints the step whose result is the `####` answer
+as it is (`print(total)`, exact: `24.0` for 24 after a division), or rounded to the answer's places
+only when a float misses it in its last digits (0.1 + 0.2). Names come from the words after the result ("24 clips in May" →
 `clips_may`), else `step1`, `step2` …
 
 The programs are built here from whitelisted tokens only (numbers, + - * / ( ) and names this
@@ -107,8 +108,9 @@ def _tokens(expr: str) -> list[str] | None:
     return out
 
 
-def to_program(answer: str) -> tuple[str | None, str]:
-    """(program, "") for one GSM8K solution, or (None, why not)."""
+def to_program(answer: str, rounded: bool = False) -> tuple[str | None, str]:
+    """(program, "") for one GSM8K solution, or (None, why not). The program prints its last step as it
+    is; `rounded` prints it rounded to the gold's places (for a float that does not come out exact)."""
     gold = gold_of(answer)
     if gold is None:
         return None, "no number after ####"
@@ -153,7 +155,7 @@ def to_program(answer: str) -> tuple[str | None, str]:
     if final is None:
         return None, f"no annotated step yields the answer {gold}"
     places = -Decimal(gold).as_tuple().exponent
-    shown = f"round({final})" if places <= 0 else f"round({final}, {places})"
+    shown = final if not rounded else f"round({final})" if places <= 0 else f"round({final}, {places})"
     return "\n".join(lines + [f"print({shown})"]), ""
 
 
@@ -207,24 +209,37 @@ def convert(items: Iterable[tuple[int, dict]], exclude: set[str]) -> tuple[list[
             failed.append((line, why))
             continue
         pending.append((line, item, code, gold_of(answer)))
-    rows = []
+    rows, again = [], []
     for (line, item, code, gold), (out, err) in zip(pending, run_programs([p[2] for p in pending])):
         if err:
             failed.append((line, f"program fails: {err}"))
-            continue
-        printed = program_answer(out)  # what predict reads from a program's output: the same rule
-        try:
-            same = printed is not None and out.rsplit("\n", 1)[-1].strip() == out.strip() and \
-                Decimal(printed) == Decimal(gold)
-        except InvalidOperation:
-            same = False
-        if not same:
+        elif not _prints(out, gold):  # a float off in its last digits: the rounded print, checked again
+            again.append((line, item, to_program(item["answer"], rounded=True)[0], gold))
+        else:
+            rows.append(_row(line, item, code, gold, out))
+    for (line, item, code, gold), (out, err) in zip(again, run_programs([p[2] for p in again])):
+        if err or not _prints(out, gold):
             failed.append((line, f"program prints {out!r}, the answer is {gold}"))
-            continue
-        rows.append({"problem": item["question"], "solution": item["answer"], "category": CATEGORY,
-                     "code": code, "gold": gold, "idx": item.get("idx", line - 1)})
+        else:
+            rows.append(_row(line, item, code, gold, out))
+    rows.sort(key=lambda r: r.pop("_line"))
     failed.sort()
     return rows, failed
+
+
+def _prints(out: str, gold: str) -> bool:
+    """True when the output is one value, exactly the gold, as predict reads it (program_answer)."""
+    printed = program_answer(out)
+    try:
+        return printed is not None and out.rsplit("\n", 1)[-1].strip() == out.strip() and \
+            Decimal(printed) == Decimal(gold)
+    except InvalidOperation:
+        return False
+
+
+def _row(line: int, item: dict, code: str, gold: str, out: str) -> dict:
+    return {"problem": item["question"], "solution": item["answer"], "category": CATEGORY, "code": code,
+            "gold": gold, "output": out.strip(), "idx": item.get("idx", line - 1), "_line": line}
 
 
 def reason_kind(reason: str) -> str:

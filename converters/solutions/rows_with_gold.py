@@ -4,8 +4,9 @@ Two kinds flow through `data prepare` this way:
 - phrasings (`data synth --phrasings varied`): `{problem, solution, category, args, gold}` —
   the contest category's formula on `args` recomputes the gold, and the contest program for
   that category is written as usual;
-- GSM8K programs (`data gsm8k-pot`): `{problem, solution, category: "word", code, gold}` —
-  the program was run against the gold when the row was written; it is the response as is.
+- GSM8K programs (`data gsm8k-pot`) and word problems (`data synth --kind word`): `{problem, solution,
+  category: "word", code, gold, output}` — the program was run against the gold when the row was written
+  (`output`: what it printed, e.g. `13.0` for a gold of 13); it is the response as is.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from converters.solutions.pot import pot_response
 from converters.rules.rounding import rounding_rule
 from converters.rules.verify import AGREE, DISAGREE, ROUNDED, UNPARSEABLE, Checked
 
-FIELDS = ("category", "args", "gold", "code")
+FIELDS = ("category", "args", "gold", "code", "output")
 _ANNOTATION = re.compile(r"<<[^<>]*>>")
 
 
@@ -56,5 +57,6 @@ def complete_program(row: dict, style: str) -> dict:
         return {"response": gold, "final": gold}
     if style in ("cot", "steps", "compact"):  # a word problem's steps are its worked solution
         return {"response": _ANNOTATION.sub("", row["solution"]), "final": gold}
-    return {"response": pot_response(row["code"], gold, gold if style == "pot" else ""), "code": row["code"],
-            "output": gold, "final": gold}
+    output = row.get("output") if isinstance(row.get("output"), str) else gold  # what the program printed
+    return {"response": pot_response(row["code"], output, gold if style == "pot" else ""), "code": row["code"],
+            "output": output, "final": gold}
