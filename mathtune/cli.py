@@ -8,7 +8,7 @@ from pathlib import Path
 
 from converters.cli import data as data_cli
 from training.cli import commands as training_cli
-from training.cli import simulate
+from training.cli import dpo, simulate
 from training.run.progress import quiet_mindspore
 from fileio.atomic import check_output
 from fileio.errors import InputError
@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     data_cli.add_parser(sub)
     training_cli.add_parser(sub, entry_script=str(Path(__file__).with_name("__main__.py")))
     simulate.add_parser(sub)
+    dpo.add_parser(sub)
     evaluation_cli.add_parser(sub)
     # `data rft` judges predictions with score's rule, which converters may not import
     add_rft_step(sub.choices["data"])
@@ -82,7 +83,8 @@ OUTPUT_OPTIONS = {"out": "file", "report": "file", "errors": "file", "tools_out"
                   "out_dir": "dir"}
 OUTPUT_EXCEPTIONS = {("data", "export", "out"): lambda a: "file" if a.format == "swift" else "dir",
                      ("data", "tokenizer", "out"): "dir",
-                     ("ckpt", None, "out"): "any", ("report", None, "out_dir"): "any", ("simulate", None, "out"): "dir"}
+                     ("ckpt", None, "out"): "any", ("report", None, "out_dir"): "any", ("simulate", None, "out"): "dir",
+                     ("dpo", None, "out"): "dir"}
 
 
 def check_outputs(args: argparse.Namespace) -> None:

@@ -191,3 +191,22 @@ def test_program_key_ignores_spacing_and_comments_not_tokens():
     assert program_key("if x:\n  y = 1\nz = 2") == program_key("if x:\n    y = 1\nz = 2\n")
     assert program_key("if x:\n    y = 1\nz = 2") != program_key("if x:\n    y = 1\n    z = 2")
     assert problem_numbers("$1,200 and 15% of 2.5, a dozen") >= {1200, 15, Fraction(3, 20), Fraction(5, 2), 12}
+
+
+def test_dpo_pairs_set_a_verified_program_against_a_wrong_or_failing_one(predictions):
+    proc = subprocess.run(MT + ["data", "dpo-pairs", "pred.jsonl", "--out", "pairs.jsonl", "--report", "p.json"],
+                          capture_output=True, text=True, timeout=120, cwd=predictions)
+    assert proc.returncode == 0, proc.stderr
+    pairs = read_jsonl(predictions / "pairs.jsonl")
+    got = [(r["problem"], r["chosen"].split("```output")[0], r["rejected"].split("```output")[0]) for r in pairs]
+    assert got == [(APPLES, block("apples = 3 * 4\nprint(apples)"), block("print(3 + 4)")),
+                   (APPLES, block("print(4 * 3)"), block("print(3 + 4)")),
+                   (DECIMAL, block("from decimal import Decimal\nprint(Decimal('12.50') + Decimal('3.25'))"),
+                    block("print(1 / 0)")),
+                   (DECIMAL, block("print(12.5 + 3.25)"), block("print(1 / 0)"))]
+    assert all("```output" in r["chosen"] for r in pairs)  # the whole answer, the sandbox's output included
+    report = json.loads((predictions / "p.json").read_text())
+    assert (report["problems"], report["with_pairs"], report["pairs"]) == (3, 2, 4)  # PENS: nothing right
+    capped = subprocess.run(MT + ["data", "dpo-pairs", "pred.jsonl", "--out", "one.jsonl", "--max-per-problem", "1"],
+                            capture_output=True, text=True, timeout=120, cwd=predictions)
+    assert capped.returncode == 0 and len(read_jsonl(predictions / "one.jsonl")) == 2
