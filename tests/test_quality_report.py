@@ -56,6 +56,19 @@ def test_quality_report_tables_with_anchors_and_sets_not_run(tmp_path):
     (out / "rft" / "r1" / "gsm8k" / "score.json").write_text(json.dumps({"accuracy": 0.75, "correct": 3, "n": 4}))
     (out / "rft" / "r1" / "rft_report.json").write_text(json.dumps({"problems": 100, "solved": 7, "kept": 8,
                                                                     "samples": {"kept": 8}}))
+    d1 = out / "dpo" / "d1"
+    _preds(d1 / "gsm8k" / "pred.jsonl", [("gsm8k", "18", "18"), ("gsm8k", "3", "4")])
+    _run("score", str(d1 / "gsm8k" / "pred.jsonl"))
+    (d1 / "pairs_report.json").write_text(json.dumps({"problems": 300, "with_pairs": 60, "pairs": 110}))
+    (d1 / "run").mkdir()
+    (d1 / "run" / "dpo_report.json").write_text(json.dumps({"train_seconds": 540.0}))
+    maj = out / "maj4" / "gsm8k" / "pred.jsonl"  # predict --samples 4: the vote is the answer
+    maj.parent.mkdir(parents=True)
+    maj.write_text("".join(json.dumps({"problem": f"p{i}", "gold": g, "answer": v, "answer_from": "vote",
+                                       "sample_answers": s}) + "\n"
+                           for i, (g, v, s) in enumerate([("3", "3", ["3", "3", "1", "2"]),
+                                                          ("5", "4", ["4", "4", "5", "1"])])))
+    _run("score", str(maj))
     (out / "times.tsv").write_text("train\t3000\tmathtune train x\ntuned-gsm8k\t300\tmathtune predict a\n"
                                    "tuned-gsm8k\t320\tmathtune predict b\n")
 
@@ -93,6 +106,12 @@ def test_quality_report_tables_with_anchors_and_sets_not_run(tmp_path):
     assert "| 0 (the tuned LoRA) | the first mix | 50.0% |" in rft and "| r1 | 100 → 7 → 8 | 75.0% |" in rft
     assert "| tuned-gsm8k | 5 min 20 s | `mathtune predict b` |" in text and "mathtune predict a" not in text
     assert "Loss curve: not drawn yet" in text
+    assert results["dpo"] == [{"round": "d1", "gsm8k": 50.0, "data": {"problems": 300, "with_pairs": 60, "pairs": 110},
+                               "train_seconds": 540.0}]
+    dpo = text.split("## DPO rounds", 1)[1].split("##", 1)[0]
+    assert "| d1 | 300 → 60 → 110; 9.0 min | 50.0% |" in dpo
+    assert results["maj"] == [{"k": 4, "set": "gsm8k", "maj": 50.0, "pass": {"1": 37.5, "2": 66.67, "4": 100.0}, "n": 2}]  # unbiased pass@k
+    assert "| gsm8k | 4 | 50.0% | 37.5% | 100.0% | 2 |" in text
     assert [n for n, _, _ in read_times(out / "times.tsv")] == ["train", "tuned-gsm8k"]
 
 

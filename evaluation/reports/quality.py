@@ -1,7 +1,8 @@
 """`mathtune report quality OUT`: RESULTS.md and results.json of `scripts/quality_smollm2.sh`.
 
 Reads only files the script's stages wrote: OUT/{base,tuned}/SET/score.json (`mathtune score`),
-OUT/times.tsv, the LoRA run's log, and OUT/rft/rN/SET/score.json for RFT rounds. A set
+OUT/times.tsv, the LoRA run's log, OUT/rft/rN/SET/score.json for RFT rounds, OUT/dpo/dN/SET/score.json for
+DPO rounds and OUT/majK/SET/score.json for self-consistency. A set
 whose score is missing is shown as "not run": the report can be rebuilt at any point of a run.
 """
 from __future__ import annotations
@@ -80,22 +81,49 @@ def collect(out: Path) -> dict:
             "scoring": {k: (scores[k]["tuned"] or scores[k]["base"] or {"mode": rule})["mode"] for k, _, rule in SETS},
             "targets": goal, "met": {k: met(scores[k]["tuned"], goal[k]) for k, _, _ in SETS},
             "training_minutes": None if train is None else round(train / 60, 1),
-            "rft": rft_rounds(out), "machine": machine(), "_scores": scores}
+            "rft": rft_rounds(out), "dpo": rft_rounds(out, "dpo"), "maj": majority(out),
+            "machine": machine(), "_scores": scores}
 
 
-def rft_rounds(out: Path) -> list[dict]:
-    """Per RFT round (OUT/rft/r1, r2, …): the tuned model's percent on each set it was scored on."""
+_ROUND = {"rft": ("r", "rft_report.json", ("problems", "solved", "kept")),
+          "dpo": ("d", "pairs_report.json", ("problems", "with_pairs", "pairs"))}
+
+
+def rft_rounds(out: Path, kind: str = "rft") -> list[dict]:
+    """Per round (OUT/rft/r1, r2, … or OUT/dpo/d1, …): the model's percent on each set it was scored on,
+    what the round trained on, and (DPO) its training time."""
+    prefix, report_name, fields = _ROUND[kind]
     rounds = []
-    for folder in sorted((out / "rft").glob("r[0-9]*"), key=lambda p: int(p.name[1:]) if p.name[1:].isdigit() else 0):
+    number = lambda p: int(p.name[1:]) if p.name[1:].isdigit() else 0  # noqa: E731
+    for folder in sorted((out / kind).glob(f"{prefix}[0-9]*"), key=number):
         got = {key: read_score(folder / key / "score.json") for key, _, _ in SETS}
         entry = {"round": folder.name, **{k: s["percent"] for k, s in got.items() if s}}
-        try:  # what the round trained on: problems sampled, solved by at least one sample, programs kept
-            report = json.loads((folder / "rft_report.json").read_text(encoding="utf-8"))
-            entry["data"] = {k: report[k] for k in ("problems", "solved", "kept")}
+        try:  # what the round trained on: problems sampled, solved (or with a pair), programs (or pairs) kept
+            report = json.loads((folder / report_name).read_text(encoding="utf-8"))
+            entry["data"] = {k: report[k] for k in fields}
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        try:
+            entry["train_seconds"] = json.loads((folder / "run" / "dpo_report.json").read_text())["train_seconds"]
         except (OSError, ValueError, KeyError, TypeError):
             pass
         rounds.append(entry)
     return rounds
+
+
+def majority(out: Path) -> list[dict]:
+    """Per OUT/majK/SET: maj@k (the score of the vote) and pass@k of the k samples."""
+    found = []
+    for folder in sorted(out.glob("maj[0-9]*")):
+        for key, _, _ in SETS:
+            path = folder / key / "score.json"
+            if path.is_file():
+                s = json.loads(path.read_text(encoding="utf-8"))
+                sampled = s.get("samples") or {}
+                found.append({"k": int(folder.name[3:]), "set": key, "maj": round(100 * s["accuracy"], 2),
+                              "pass": {j: round(100 * v, 2) for j, v in (sampled.get("pass") or {}).items()},
+                              "n": s["n"]})
+    return found
 
 
 def _cell(score: dict | None) -> str:
@@ -135,21 +163,35 @@ def results_table(results: dict) -> list[str]:
     return lines
 
 
-def rft_table(rounds: list[dict], tuned: dict[str, float | None] | None = None) -> list[str]:
+def rft_table(rounds: list[dict], tuned: dict[str, float | None] | None = None, kind: str = "rft") -> list[str]:
     """Round 0 is the tuned LoRA before any round (`tuned`: its percent per set), then each round."""
     if not rounds:
-        return ["No RFT round was run (`--rft-rounds 0`)."]
+        return [f"No {kind.upper()} round was run (`--{kind}-rounds 0`)."]
     keys = [k for k, _, _ in SETS if any(k in r for r in rounds)]
-    lines = ["| round | trained on (problems → solved → programs kept) | " + " | ".join(keys) + " |",
+    what = "problems → solved → programs kept" if kind == "rft" else "problems → with a pair → pairs; training time"
+    lines = [f"| round | trained on ({what}) | " + " | ".join(keys) + " |",
              "|---|---|" + "---:|" * len(keys)]
     tuned = tuned or {}
     lines.append("| 0 (the tuned LoRA) | the first mix | "
                  + " | ".join("not run" if tuned.get(k) is None else f"{tuned[k]:.1f}%" for k in keys) + " |")
     for r in rounds:
         d = r.get("data")
-        data = f"{d['problems']} → {d['solved']} → {d['kept']}" if d else "–"
+        data = " → ".join(str(v) for v in d.values()) if d else "–"
+        if "train_seconds" in r:
+            data += f"; {r['train_seconds'] / 60:.1f} min"
         lines.append(f"| {r['round']} | {data} | "
                      + " | ".join(f"{r[k]:.1f}%" if k in r else "not run" for k in keys) + " |")
+    return lines
+
+
+def maj_table(found: list[dict]) -> list[str]:
+    if not found:
+        return ["Not measured (`--maj-k 0`)."]
+    lines = ["| set | k | maj@k | pass@1 | pass@k | n |", "|---|---:|---:|---:|---:|---:|"]
+    for m in found:
+        p1, pk = m["pass"].get("1"), m["pass"].get(str(m["k"]))
+        lines.append(f"| {m['set']} | {m['k']} | {m['maj']:.1f}% | {'–' if p1 is None else f'{p1:.1f}%'} | "
+                     f"{'–' if pk is None else f'{pk:.1f}%'} | {m['n']} |")
     return lines
 
 
@@ -194,6 +236,10 @@ def quality_report(out: str | os.PathLike) -> Path:
         "## Training", "", *training_lines(out, results), "",
         "## Rejection-sampling rounds (the model after each round)", "",
         *rft_table(results["rft"], {k: v["tuned"] for k, v in results["sets"].items()}), "",
+        "## DPO rounds (`mathtune dpo`, the model after each round)", "",
+        *rft_table(results["dpo"], {k: v["tuned"] for k, v in results["sets"].items()}, "dpo"), "",
+        "## Self-consistency (k samples at temperature 0.7, top-p 0.95, majority vote; the last model)", "",
+        *maj_table(results["maj"]), "",
         "## Stages", "",
         "Each command repeats its stage by hand (run from the repository root with `.venv/bin` on `PATH`); "
         f"pipeline total {_duration(sum(s for _, s, _ in times))}.", "",
