@@ -162,3 +162,18 @@ def test_the_program_output_is_the_answer_when_it_ran():
     failed = dict(ran, code_status="error", code_output="ZeroDivisionError")
     assert final_answer(failed) == ("-16191179.2826", "text")
     assert final_answer({"code_status": None, "code_output": None, "generation": "面积为 4788 平方厘米"}) == ("4788", "text")
+
+
+def test_runaway_program_is_cut_after_the_loop_starts_and_prints_its_last_name():
+    from evaluation.inference.program_turn import runaway_program
+
+    loop = "".join(f"months_{k} = months_{k - 1} + 1\n" for k in range(3, 12))
+    text = "Let me compute.\n```python\nmonths = 12\nmonths_2 = months + 1\n" + loop + "months_12 = mo"
+    code, cut = runaway_program(text)
+    assert code == "months = 12\nmonths_2 = months + 1\nmonths_3 = months_2 + 1\nprint(months_3)"
+    assert text[:cut].endswith("months_3 = months_2 + 1\n")
+    assert runaway_program(text, repeats=20) is None  # not repeated that often
+    assert runaway_program("```python\nx = 5\ny = x * 2\nz = y + 3\nw = z - 1\n") is None  # no two lines alike
+    assert runaway_program(text + "\n```\n") is None  # a closed block is run as written
+    assert runaway_program("no program at all " * 20) is None
+    assert runaway_program("```python\n" + "print(1)\n" * 8) is None  # nothing assigned to print
