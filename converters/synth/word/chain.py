@@ -8,8 +8,8 @@ from converters.synth.word.draft import Draft
 
 def _add(d: Draft, p: str, q: str, t: lexicon.Thing, now: str) -> str:
     x = d.given("added", d.count())
-    d.say(d.pick(f"Next, {p} gets {d[x]} more.", f"{q} adds {d[x]} {t.ens} to the pile.", f"{p} picks up another {d[x]}."),
-          d.pick(f"接着{p}又得到{d[x]}{t.mw}。", f"{q}又放进去{d[x]}{t.mw}{t.zh}。", f"{p}再拿来{d[x]}{t.mw}。"))
+    d.say(d.pick(f"Next, {p} gets {d[x]} more.", f"{q} gives {p} {d.many(x, t, 'more')}.", f"{p} picks up another {d[x]}."),
+          d.pick(f"接着{p}又得到{d[x]}{t.mw}。", f"{q}给了{p}{d[x]}{t.mw}{t.zh}。", f"{p}再拿来{d[x]}{t.mw}。"))
     return d.step(t.var, f"{now} + {x}")
 
 
@@ -17,8 +17,8 @@ def _remove(d: Draft, p: str, q: str, t: lexicon.Thing, now: str) -> str | None:
     if d.values[now] < 2:
         return None
     x = d.given("removed", d.rng.randint(1, int(d.values[now]) - 1))
-    d.say(d.pick(f"{p} gives {d[x]} to {q}.", f"{d[x]} of the {t.ens} get broken.", f"{p} sells {d[x]} of them."),
-          d.pick(f"{p}给了{q}{d[x]}{t.mw}。", f"有{d[x]}{t.mw}{t.zh}坏了。", f"{p}卖掉了{d[x]}{t.mw}。"))
+    d.say(d.pick(f"{p} gives {d[x]} to {q}.", f"{p} loses {d[x]} of them.", f"{p} sells {d[x]} of them."),
+          d.pick(f"{p}给了{q}{d[x]}{t.mw}。", f"{p}弄丢了{d[x]}{t.mw}。", f"{p}卖掉了{d[x]}{t.mw}。"))
     return d.step(t.var, f"{now} - {x}")
 
 
@@ -26,8 +26,9 @@ def _times(d: Draft, p: str, q: str, t: lexicon.Thing, now: str) -> str | None:
     if d.values[now] > 10**6:
         return None
     k = d.given("factor", d.small(2, 5))
-    d.say(d.pick(f"Then the number of {t.ens} grows to {d[k]} times as many.", f"{p} ends up with {d[k]} times that many."),
-          d.pick(f"然后{t.zh}的数量变成原来的{d[k]}倍。", f"{p}的{t.zh}变成了原来的{d[k]}倍。"))
+    d.say(d.pick(f"Then {p}'s {t.ens} grow to {d[k]} times as many as before.",
+                 f"{p} now has {d[k]} times as many {t.ens} as before."),
+          d.pick(f"然后{p}的{t.zh}数量变成原来的{d[k]}倍。", f"{p}的{t.zh}变成了原来的{d[k]}倍。"))
     return d.step(t.var, f"{now} * {k}")
 
 
@@ -60,7 +61,7 @@ def chain(d: Draft) -> None:
     (p, pv), (q, _) = d.people(2)
     t = d.rng.choice(lexicon.THINGS)
     now = d.given(t.var, d.count(low=10))
-    d.say(d.pick(f"{p} has {d[now]} {t.ens}.", f"At first there are {d[now]} {t.ens} on {p}'s table."),
+    d.say(d.pick(f"{p} has {d.many(now, t)}.", f"At first there are {d.many(now, t)} on {p}'s table."),
           d.pick(f"{p}有{d[now]}{t.mw}{t.zh}。", f"一开始{p}的桌上有{d[now]}{t.mw}{t.zh}。"))
     moves = d.rng.randint(2, 6)
     done = 0

@@ -100,6 +100,11 @@ class Draft:
         self.work.append(f"{name} = {shown} = {decimal_text(value)}")
         return name
 
+    def many(self, name: str, thing, word: str = "") -> str:
+        """`3 apples`, `1 apple`, `5 more apples`: the amount of `name` with `thing`'s English noun."""
+        noun = thing.en if self.values[name] == 1 else thing.ens
+        return f"{self[name]} {word + ' ' if word else ''}{noun}"
+
     def __getitem__(self, name: str) -> str:
         return self.texts[name]
 

@@ -22,15 +22,19 @@ LANGUAGES = ("en", "zh")
 _BATCH = 2000  # programs run per subprocess
 
 
-def _distract(d: Draft) -> None:
-    """One sentence with a number the answer does not use, somewhere after the first."""
+def _distract(d: Draft, schema: str) -> None:
+    """One sentence with a number the answer does not use, somewhere after the first — never about what
+    the schema counts (visitors in `percent`, distances in `rate` and `convert`)."""
     (p, _), = d.people(1)
     place, zplace = d.rng.choice(lexicon.PLACES)
-    n = d.text(d.count())
-    en, zh = d.rng.choice(((f"{p} is {d.small(6, 70)} years old.", f"{p}今年{d.small(6, 70)}岁。"),
-                           (f"The {place} is {n} metres away.", f"{zplace}离这里{n}米。"),
-                           (f"It was {d.small(1, 12)} o'clock when it all began.", f"事情从{d.small(1, 12)}点开始。"),
-                           (f"The {place} has {n} visitors a year.", f"{zplace}每年有{n}位游客。")))
+    n = d.text(d.count(digits=max(3, d.size)))
+    options = [(f"{p} is {d.small(6, 70)} years old.", f"{p}今年{d.small(6, 70)}岁。"),
+               (f"It was {d.small(1, 12)} o'clock when it all began.", f"事情从{d.small(1, 12)}点开始。")]
+    if schema not in ("rate", "convert"):
+        options.append((f"The {place} is {n} metres away.", f"{zplace}离这里{n}米。"))
+    if schema != "percent":
+        options.append((f"The {place} has {n} visitors a year.", f"{zplace}每年有{n}位游客。"))
+    en, zh = d.rng.choice(options)
     d.facts.insert(d.rng.randint(1, len(d.facts)), zh if d.chinese else en)
 
 
@@ -50,7 +54,7 @@ def word_row(schema: str, rng: random.Random, language: str) -> dict:
     d = Draft(rng, language == "zh")
     SCHEMAS[schema](d)
     if rng.random() < 0.3:
-        _distract(d)
+        _distract(d, schema)
     gold = decimal_text(d.values[d.answer])
     solution = "\n".join(d.work + [f"#### {gold}"])
     return {"problem": _problem(d), "solution": solution, "category": "word", "schema": schema,

@@ -57,24 +57,25 @@ GOODS = (("notebook", "notebooks", "笔记本", "本", "notebook", (1, 9)), ("pe
          ("laptop", "laptops", "笔记本电脑", "台", "laptop", (300, 2500)), ("melon", "melons", "西瓜", "个", "melon", (2, 9)),
          ("plant", "plants", "盆栽", "盆", "plant", (4, 30)), ("game", "games", "游戏", "套", "game", (10, 70)))
 
-# a rate's units: (English "per" phrase, Chinese, what is counted (en, zh), Python names for rate/time/total)
-RATES = (("miles per hour", "英里每小时", ("miles", "英里"), ("hours", "小时"), ("speed", "hours", "distance")),
-         ("kilometres per hour", "千米每小时", ("kilometres", "千米"), ("hours", "小时"), ("speed", "hours", "distance")),
-         ("pages a day", "页每天", ("pages", "页"), ("days", "天"), ("pages_per_day", "days", "pages")),
-         ("words per minute", "字每分钟", ("words", "字"), ("minutes", "分钟"), ("words_per_minute", "minutes", "words")),
-         ("litres per minute", "升每分钟", ("litres", "升"), ("minutes", "分钟"), ("litres_per_minute", "minutes", "litres")),
-         ("boxes per hour", "箱每小时", ("boxes", "箱"), ("hours", "小时"), ("boxes_per_hour", "hours", "boxes")))
+# rates: (English verb, its base form, "per" phrase, what is counted; Chinese verb, what, time unit;
+#         the time unit in English; Python names for rate / time / total)
+RATES = (("travels", "travel", "miles per hour", "miles", "行驶", "英里", "小时", "hours", ("speed", "hours", "distance")),
+         ("cycles", "cycle", "kilometres per hour", "kilometres", "骑行", "千米", "小时", "hours", ("speed", "hours", "distance")),
+         ("reads", "read", "pages a day", "pages", "读", "页", "天", "days", ("pages_per_day", "days", "pages")),
+         ("types", "type", "words per minute", "words", "打", "个字", "分钟", "minutes", ("words_per_minute", "minutes", "words")),
+         ("pumps", "pump", "litres per minute", "litres", "抽", "升水", "分钟", "minutes", ("litres_per_minute", "minutes", "litres")),
+         ("packs", "pack", "boxes per hour", "boxes", "装", "箱", "小时", "hours", ("boxes_per_hour", "hours", "boxes")))
 
-# unit conversions: (big unit en, zh; small unit en, zh; factor; Python names)
-UNITS = (("metres", "米", "centimetres", "厘米", 100, ("metres", "centimetres")),
-         ("kilograms", "千克", "grams", "克", 1000, ("kilograms", "grams")),
-         ("hours", "小时", "minutes", "分钟", 60, ("hours", "minutes")),
-         ("minutes", "分钟", "seconds", "秒", 60, ("minutes", "seconds")),
-         ("kilometres", "千米", "metres", "米", 1000, ("kilometres", "metres")),
-         ("litres", "升", "millilitres", "毫升", 1000, ("litres", "millilitres")),
-         ("dozens", "打", "items", "个", 12, ("dozens", "items")),
-         ("weeks", "周", "days", "天", 7, ("weeks", "days")),
-         ("feet", "英尺", "inches", "英寸", 12, ("feet", "inches")))
+# unit conversions: (kind, big unit en, zh; small unit en, zh; factor; Python names)
+UNITS = (("length", "metres", "米", "centimetres", "厘米", 100, ("metres", "centimetres")),
+         ("mass", "kilograms", "千克", "grams", "克", 1000, ("kilograms", "grams")),
+         ("time", "hours", "小时", "minutes", "分钟", 60, ("hours", "minutes")),
+         ("time", "minutes", "分钟", "seconds", "秒", 60, ("minutes", "seconds")),
+         ("length", "kilometres", "千米", "metres", "米", 1000, ("kilometres", "metres")),
+         ("volume", "litres", "升", "millilitres", "毫升", 1000, ("litres", "millilitres")),
+         ("count", "dozen", "打", "eggs", "个", 12, ("dozens", "eggs")),
+         ("time", "weeks", "周", "days", "天", 7, ("weeks", "days")),
+         ("length", "feet", "英尺", "inches", "英寸", 12, ("feet", "inches")))
 
 PLACES = (("school", "学校"), ("library", "图书馆"), ("farm", "农场"), ("bakery", "面包店"), ("zoo", "动物园"),
           ("museum", "博物馆"), ("market", "市场"), ("park", "公园"), ("factory", "工厂"), ("garden", "花园"))

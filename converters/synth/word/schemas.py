@@ -15,20 +15,20 @@ def change(d: Draft) -> None:
     (p, pv), (q, _) = d.people(2)
     t = d.rng.choice(lexicon.THINGS)
     now = d.given(f"{pv}_{t.var}", d.count(low=5))
-    d.say(d.pick(f"{p} has {d[now]} {t.ens}.", f"{p} starts the day with {d[now]} {t.ens}.",
-                 f"There are {d[now]} {t.ens} in {p}'s collection."),
+    d.say(d.pick(f"{p} has {d.many(now, t)}.", f"{p} starts the day with {d.many(now, t)}.",
+                 f"There are {d.many(now, t)} in {p}'s collection."),
           d.pick(f"{p}有{d[now]}{t.mw}{t.zh}。", f"{p}原来有{d[now]}{t.mw}{t.zh}。", f"{p}收集了{d[now]}{t.mw}{t.zh}。"))
     for _ in range(d.rng.choice((1, 1, 2, 3))):
         if d.rng.random() < 0.5 or d.values[now] < 2:
             x = d.given("more", d.count())
-            d.say(d.pick(f"Then {p} buys {d[x]} more.", f"{q} gives {p} another {d[x]} {t.ens}.",
-                         f"Later {p} finds {d[x]} more {t.ens}."),
+            d.say(d.pick(f"Then {p} buys {d[x]} more.", f"{q} gives {p} another {d.many(x, t)}.",
+                         f"Later {p} finds {d.many(x, t, 'more')}."),
                   d.pick(f"后来{p}又买了{d[x]}{t.mw}。", f"{q}送给{p}{d[x]}{t.mw}{t.zh}。", f"{p}又找到了{d[x]}{t.mw}。"))
             now = d.step(f"{t.var}_after", f"{now} + {x}")
         else:
             x = d.given("fewer", d.rng.randint(1, int(d.values[now]) - 1))
-            d.say(d.pick(f"{p} gives {d[x]} of them to {q}.", f"{p} loses {d[x]} {t.ens}.",
-                         f"Then {d[x]} {t.ens} are used up."),
+            d.say(d.pick(f"{p} gives {d[x]} of them to {q}.", f"{p} loses {d.many(x, t)}.",
+                         f"Then {p} uses up {d.many(x, t)}."),
                   d.pick(f"{p}送给{q}{d[x]}{t.mw}。", f"{p}弄丢了{d[x]}{t.mw}{t.zh}。", f"然后用掉了{d[x]}{t.mw}。"))
             now = d.step(f"{t.var}_after", f"{now} - {x}")
     d.ask(f"How many {t.ens} does {p} have now?", f"how many {t.ens} {p} has now", f"{p}现在有多少{t.mw}{t.zh}？", now)
@@ -40,7 +40,7 @@ def combine(d: Draft) -> None:
     who = d.people(d.rng.choice((2, 2, 3, 4)))
     names = [d.given(f"{pv}_{t.var}", d.count()) for _, pv in who]
     for (p, _), n in zip(who, names):
-        d.say(d.pick(f"{p} has {d[n]} {t.ens}.", f"{p} brought {d[n]} {t.ens}.", f"{p} collected {d[n]} {t.ens}."),
+        d.say(d.pick(f"{p} has {d.many(n, t)}.", f"{p} brought {d.many(n, t)}.", f"{p} collected {d.many(n, t)}."),
               d.pick(f"{p}有{d[n]}{t.mw}{t.zh}。", f"{p}带来了{d[n]}{t.mw}{t.zh}。", f"{p}收集了{d[n]}{t.mw}{t.zh}。"))
     total = d.step(f"total_{t.var}", " + ".join(names))
     d.ask(d.pick(f"How many {t.ens} do they have altogether?", f"How many {t.ens} are there in total?"),
@@ -52,22 +52,22 @@ def compare(d: Draft) -> None:
     (p, pv), (q, qv) = d.people(2)
     t = d.rng.choice(lexicon.THINGS)
     a = d.given(f"{pv}_{t.var}", d.count(low=4))
-    d.say(f"{p} has {d[a]} {t.ens}.", f"{p}有{d[a]}{t.mw}{t.zh}。")
+    d.say(f"{p} has {d.many(a, t)}.", f"{p}有{d[a]}{t.mw}{t.zh}。")
     form = d.rng.randrange(4)
     if form == 3:  # the difference
         b = d.given(f"{qv}_{t.var}", d.rng.randint(1, int(d.values[a]) - 1))
-        d.say(f"{q} has {d[b]} {t.ens}.", f"{q}有{d[b]}{t.mw}{t.zh}。")
+        d.say(f"{q} has {d.many(b, t)}.", f"{q}有{d[b]}{t.mw}{t.zh}。")
         diff = d.step("difference", f"{a} - {b}")
         d.ask(f"How many more {t.ens} does {p} have than {q}?", f"how many more {t.ens} {p} has than {q}",
               f"{p}比{q}多多少{t.mw}{t.zh}？", diff)
         return
     if form == 0:
         x = d.given("more", d.count())
-        d.say(f"{q} has {d[x]} more {t.ens} than {p}.", f"{q}比{p}多{d[x]}{t.mw}。")
+        d.say(f"{q} has {d.many(x, t, 'more')} than {p}.", f"{q}比{p}多{d[x]}{t.mw}。")
         b = d.step(f"{qv}_{t.var}", f"{a} + {x}")
     elif form == 1:
         x = d.given("fewer", d.rng.randint(1, int(d.values[a]) - 1))
-        d.say(f"{q} has {d[x]} fewer {t.ens} than {p}.", f"{q}比{p}少{d[x]}{t.mw}。")
+        d.say(f"{q} has {d.many(x, t, 'fewer')} than {p}.", f"{q}比{p}少{d[x]}{t.mw}。")
         b = d.step(f"{qv}_{t.var}", f"{a} - {x}")
     else:
         k = d.given("times", d.small(2, 9))
@@ -90,21 +90,21 @@ def groups(d: Draft) -> None:
     n, k = d.small(2, 30), d.count(low=2, digits=min(d.size, 3))
     if form == 0:
         a, b = d.given(bv, n), d.given(f"{t.var}_per_{box}", k)
-        d.say(f"{p} has {d[a]} {boxes} with {d[b]} {t.ens} in each {box}.", f"{p}有{d[a]}{zbox}{t.zh}，每{zbox}{d[b]}{t.mw}。")
+        d.say(f"{p} has {d[a]} {boxes} with {d.many(b, t)} in each {box}.", f"{p}有{d[a]}{zbox}{t.zh}，每{zbox}{d[b]}{t.mw}。")
         total = d.step(f"total_{t.var}", f"{a} * {b}")
         if d.rng.random() < 0.4:
             e = d.given("extra", d.count())
-            d.say(f"There are also {d[e]} loose {t.ens}.", f"另外还有{d[e]}{t.mw}散装的。")
+            d.say(f"There are also {d.many(e, t, 'loose')}.", f"另外还有{d[e]}{t.mw}散装的。")
             total = d.step(f"all_{t.var}", f"{total} + {e}")
         d.ask(f"How many {t.ens} are there?", f"how many {t.ens} there are", f"一共有多少{t.mw}{t.zh}？", total)
     elif form == 1:
         a, b = d.given(f"total_{t.var}", n * k), d.given("people", n)
-        d.say(f"{p} shares {d[a]} {t.ens} equally among {d[b]} friends.", f"{p}把{d[a]}{t.mw}{t.zh}平均分给{d[b]}个朋友。")
+        d.say(f"{p} shares {d.many(a, t)} equally among {d[b]} friends.", f"{p}把{d[a]}{t.mw}{t.zh}平均分给{d[b]}个朋友。")
         each = d.step(f"{t.var}_each", f"{a} / {b}")
         d.ask(f"How many {t.ens} does each friend get?", f"how many {t.ens} each friend gets", f"每个朋友分到多少{t.mw}？", each)
     else:
         a, b = d.given(f"total_{t.var}", n * k), d.given(f"{t.var}_per_{box}", k)
-        d.say(f"{p} packs {d[a]} {t.ens} into {boxes}, {d[b]} in each {box}.", f"{p}把{d[a]}{t.mw}{t.zh}装进{znoun}里，每{zbox}装{d[b]}{t.mw}。")
+        d.say(f"{p} packs {d.many(a, t)} into {boxes}, {d[b]} in each {box}.", f"{p}把{d[a]}{t.mw}{t.zh}装进{znoun}里，每{zbox}装{d[b]}{t.mw}。")
         need = d.step(bv, f"{a} / {b}")
         d.ask(f"How many {boxes} does {p} fill?", f"how many {boxes} {p} fills", f"{p}一共装了多少{zbox}？", need)
 
@@ -121,17 +121,17 @@ def rate(d: Draft) -> None:
         total = d.step("total_pay", f"{per_day} * {days}", money=True)
         d.ask(f"How much does {p} earn in total?", f"how much {p} earns in total", f"{p}一共挣了多少元？", total)
         return
-    per, zper, (what, zwhat), (unit, zunit), (rv, tv, qv) = d.rng.choice(lexicon.RATES)
-    r, n = d.count(low=2, digits=min(d.size, 3)), d.small(2, 24)
+    verb, base, per, what, zverb, zwhat, zunit, unit, (rv, tv, qv) = d.rng.choice(lexicon.RATES)
+    r, n = d.count(low=2, digits=min(d.size, 2)), d.small(2, 24)  # rates people reach: under 100
     if d.rng.random() < 0.5:
         a, b = d.given(rv, r), d.given(tv, n)
-        d.say(f"{p} goes at {d[a]} {per} for {d[b]} {unit}." if "hour" in per else f"{p} manages {d[a]} {per} for {d[b]} {unit}.",
-              f"{p}的速度是{d[a]}{zper}，持续了{d[b]}{zunit}。")
+        d.say(f"{p} {verb} {d[a]} {per} for {d[b]} {unit}.", f"{p}每{zunit}{zverb}{d[a]}{zwhat}，{zverb}了{d[b]}{zunit}。")
         total = d.step(qv, f"{a} * {b}")
-        d.ask(f"How many {what} is that in total?", f"how many {what} that makes in total", f"一共是多少{zwhat}？", total)
+        d.ask(f"How many {what} is that in total?", f"how many {what} that makes in total",
+              f"{p}一共{zverb}了多少{zwhat}？", total)
     else:
         a, b = d.given(qv, r * n), d.given(rv, r)
-        d.say(f"{p} has {d[a]} {what} to get through at {d[b]} {per}.", f"{p}要完成{d[a]}{zwhat}，速度是{d[b]}{zper}。")
+        d.say(f"{p} has {d[a]} {what} to {base} at {d[b]} {per}.", f"{p}要{zverb}{d[a]}{zwhat}，每{zunit}{zverb}{d[b]}{zwhat}。")
         time = d.step(tv, f"{a} / {b}")
         d.ask(f"How many {unit} will it take?", f"how many {unit} it will take", f"需要多少{zunit}？", time)
 
@@ -163,7 +163,7 @@ def percent(d: Draft) -> None:
     pct = d.rng.choice((5, 10, 15, 20, 25, 30, 40, 50, 60, 75, 80))
     if d.rng.random() < 0.5:
         en, ens, zh, mw, var, (lo, hi) = d.rng.choice(lexicon.GOODS)
-        price = d.given(f"{var}_price", d.rng.randint(lo, hi) * d.rng.choice((1, 4, 20)), money=True)
+        price = d.given(f"{var}_price", d.rng.randint(lo, hi) * d.rng.choice((1, 1, 2)), money=True)
         if d.rng.random() < 0.6:
             off = d.given("discount_percent", pct)
             d.say(f"A {en} costs {d[price]}. It is on sale for {d[off]}% off.", f"一{mw}{zh}原价{d[price]}，现在打折，便宜{d[off]}%。")
@@ -187,29 +187,44 @@ def percent(d: Draft) -> None:
     d.ask("How many visitors were adults?", "how many visitors were adults", "成人参观者有多少位？", adults)
 
 
+# (English, Chinese) sentence of an amount in two units, per kind of unit: {p} {a} {big} {b} {small}
+_MIXED = {"length": ("{p}'s rope is {a} {big} {b} {small} long.", "{p}的绳子长{a}{big}{b}{small}。"),
+          "mass": ("{p}'s bag of flour weighs {a} {big} {b} {small}.", "{p}的一袋面粉重{a}{big}{b}{small}。"),
+          "volume": ("{p}'s tank holds {a} {big} {b} {small} of water.", "{p}的水箱里有{a}{big}{b}{small}水。"),
+          "time": ("{p} spends {a} {big} and {b} {small} on a project.", "{p}做一个项目用了{a}{big}{b}{small}。"),
+          "count": ("{p} buys {a} dozen eggs and {b} more eggs.", "{p}买了{a}打鸡蛋，又买了{b}个鸡蛋。")}
+
+
 def convert(d: Draft) -> None:
-    """Units: a length cut into pieces, amounts in mixed units, what is left after use."""
-    big, zbig, smalls, zsmall, factor, (bv, sv) = d.rng.choice(lexicon.UNITS)
+    """Units: an amount in two units, a length or mass cut into pieces, what is left after use."""
+    kind, big, zbig, smalls, zsmall, factor, (bv, sv) = d.rng.choice(lexicon.UNITS)
     (p, _), = d.people(1)
-    form = d.rng.randrange(3)
+    form = d.rng.choice((0, 2) if kind in ("time", "count") else (0, 1, 2))
     if form == 0:
         a, b = d.given(bv, d.small(1, 40)), d.given(sv, d.rng.randint(1, factor - 1))
-        d.say(f"{p} spends {d[a]} {big} and {d[b]} {smalls} on a project.", f"{p}做一个项目用了{d[a]}{zbig}{d[b]}{zsmall}。")
+        en, zh = _MIXED[kind]
+        d.say(en.format(p=p, a=d[a], big=big, b=d[b], small=smalls), zh.format(p=p, a=d[a], big=zbig, b=d[b], small=zsmall))
         total = d.step(f"total_{sv}", f"{a} * {factor} + {b}")
-        d.ask(f"How many {smalls} is that?", f"how many {smalls} that is", f"一共是多少{zsmall}？", total)
+        zq = "一共有多少个鸡蛋？" if kind == "count" else f"一共是多少{zsmall}？"
+        d.ask(f"How many {smalls} is that in all?", f"how many {smalls} that is in all", zq, total)
     elif form == 1:
-        piece = d.rng.choice([k for k in range(2, factor + 1) if (factor * 12) % k == 0] or [factor])
+        piece = d.rng.choice([k for k in range(2, factor) if (factor * 12) % k == 0])
         a = d.given(bv, d.small(1, 12) * piece // math.gcd(piece, factor))
         b = d.given(f"{sv}_per_piece", piece)
-        d.say(f"{p} has {d[a]} {big} of material and cuts it into pieces of {d[b]} {smalls}.",
-              f"{p}有{d[a]}{zbig}材料，每份{d[b]}{zsmall}。")
+        d.say(f"{p} has {d[a]} {big} of {'ribbon' if kind == 'length' else 'rice' if kind == 'mass' else 'juice'} "
+              f"and splits it into portions of {d[b]} {smalls}.",
+              f"{p}有{d[a]}{zbig}{'丝带' if kind == 'length' else '大米' if kind == 'mass' else '果汁'}，每份{d[b]}{zsmall}。")
         total = d.step(f"total_{sv}", f"{a} * {factor}")
-        pieces = d.step("pieces", f"{total} / {b}")
-        d.ask("How many pieces does that make?", "how many pieces that makes", "一共能分成多少份？", pieces)
+        pieces = d.step("portions", f"{total} / {b}")
+        d.ask("How many portions does that make?", "how many portions that makes", "一共能分成多少份？", pieces)
     else:
         a = d.given(bv, d.small(2, 30))
         b = d.given(f"used_{sv}", d.rng.randint(1, factor * int(d.values[a]) - 1))
-        d.say(f"{p} has {d[a]} {big} and uses {d[b]} {smalls}.", f"{p}有{d[a]}{zbig}，用掉了{d[b]}{zsmall}。")
+        if kind == "count":
+            d.say(f"{p} has {d[a]} dozen eggs and uses {d[b]} of them.", f"{p}有{d[a]}打鸡蛋，用掉了{d[b]}个。")
+        else:
+            d.say(f"{p} has {d[a]} {big} {'of time' if kind == 'time' else 'of supplies'} and uses {d[b]} {smalls}.",
+                  f"{p}有{d[a]}{zbig}{'时间' if kind == 'time' else '材料'}，用掉了{d[b]}{zsmall}。")
         total = d.step(f"total_{sv}", f"{a} * {factor}")
         left = d.step(f"{sv}_left", f"{total} - {b}")
         d.ask(f"How many {smalls} are left?", f"how many {smalls} are left", f"还剩多少{zsmall}？", left)
@@ -220,7 +235,8 @@ def savings(d: Draft) -> None:
     (p, _), = d.people(1)
     en, ens, zh, mw, var, (lo, hi) = d.rng.choice(lexicon.GOODS)
     if d.rng.random() < 0.5:
-        s, w = d.count(low=2, digits=min(d.size, 3)), d.small(2, 52)
+        w = d.small(2, 52)
+        s = max(1, round(d.rng.randint(lo, hi) * d.rng.choice((1, 1, 2)) / w))  # a price the good can have
         cost, saved = d.given(f"{var}_price", s * w, money=True), d.given("saved_per_week", s, money=True)
         d.say(f"{p} wants a {en} that costs {d[cost]} and saves {d[saved]} every week.",
               f"{p}想买一{mw}{zh}，价格是{d[cost]}，每周存{d[saved]}。")
