@@ -18,10 +18,8 @@ def _positive(kind):
 
 
 def cmd_dpo(a) -> int:
-    from fileio.atomic import readable
     from training.dpo.run import DPOArgs, run_dpo
 
-    readable(a.pairs)
     report = run_dpo(DPOArgs(run_dir=a.run_dir, pairs=a.pairs, out=a.out, beta=a.beta, lr=a.lr, epochs=a.epochs,
                              batch_pairs=a.batch_pairs, seq_length=a.seq_length, seed=a.seed, quiet=a.quiet))
     print(f"DPO: {report['pairs']} pairs, {report['steps']} steps in {report['train_seconds']:.0f} s "

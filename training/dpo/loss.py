@@ -17,7 +17,7 @@ def _cells():
         """Σ over scored positions of log p(token t+1 | tokens ≤ t): ids [N, S+1] int32, scored [N, S] → [N]."""
 
         def __init__(self, llama):
-            super().__init__()
+            super().__init__(auto_prefix=False)  # keep the model's parameter names (the checkpoint's)
             self.llama = llama
 
         def construct(self, ids, scored):
@@ -34,7 +34,7 @@ def _cells():
         ref [2B] reference log-probabilities in the same order."""
 
         def __init__(self, llama, beta: float):
-            super().__init__()
+            super().__init__(auto_prefix=False)
             self.logps = SequenceLogProbs(llama)
             self.beta = beta
 

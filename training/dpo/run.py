@@ -77,7 +77,6 @@ def run_dpo(a: DPOArgs) -> dict:
     import mindspore as ms
     from mindspore import nn
 
-    from converters.encode.render import auto_seq_length
     from converters.encode.tokenizers import load_tokenizer
     from training.dpo.loss import batch_order, dpo_loss_cell, sequence_logps_cell
     from training.dpo.pairs_data import encode_pairs
@@ -96,13 +95,11 @@ def run_dpo(a: DPOArgs) -> dict:
     cfg, meta, weights, run_pet = _start(run)
     tok = load_tokenizer(run_tokenizer_path(run, meta["tokenizer"]), digits=meta["tokenizer"].get("digits", "single"))
     chat, template = meta.get("chat", "vicuna"), meta.get("template") or "none"
-    if a.seq_length is None:
-        probe, _ = encode_pairs(pairs, tok, chat, template, 1 << 16)
-        a.seq_length = auto_seq_length(int((probe.ids != tok.pad_id).sum(-1).max()) if len(probe.ids) else 8)
-    rows, skipped = encode_pairs(pairs, tok, chat, template, a.seq_length)
+    rows, skipped, a.seq_length = encode_pairs(pairs, tok, chat, template, a.seq_length)
     errors += [f"{a.pairs}:{pairs[i]['_line']}: {why}" for i, why in skipped]
     if len(rows.ids) < a.batch_pairs:
-        raise InputError(f"{a.pairs}: {len(rows.ids)} usable pairs, fewer than --batch-pairs {a.batch_pairs}")
+        raise InputError(f"{a.pairs}: {len(rows.ids)} usable pairs, fewer than --batch-pairs {a.batch_pairs}"
+                         + (f" ({errors[0]})" if errors else ""))
 
     ms.set_context(mode=ms.GRAPH_MODE, device_target="CPU")
     ms.set_seed(a.seed)
@@ -117,16 +114,18 @@ def run_dpo(a: DPOArgs) -> dict:
         raise RuntimeError("a fresh LoRA must start with B = 0 (the reference is the network with LoRA off)")
     net.set_train(False)  # Llama's training branch returns its own loss; the logits are what DPO needs
 
-    b = a.batch_pairs
-    batches = [slice(i, i + b) for i in range(0, len(rows.ids) - b + 1, b)]  # whole batches: one compiled shape
+    b, count = a.batch_pairs, len(rows.ids)
+    names = [p.name for p in lora]  # as the checkpoint names them; wrapping cells must not rename them
     logps = sequence_logps_cell(net)
 
-    def all_logps() -> np.ndarray:  # [pairs, 2]
-        got = np.zeros((len(rows.ids), 2), np.float32)
-        for s in batches:
-            ids, scored = batch_order(rows.ids[s], rows.scored[s])
+    def all_logps() -> np.ndarray:  # [pairs, 2]; the last batch filled up from the start (one compiled shape)
+        got = np.zeros((count, 2), np.float32)
+        order = np.arange(-(-count // b) * b) % count
+        for k in range(0, len(order), b):
+            idx = order[k:k + b]
+            ids, scored = batch_order(rows.ids[idx], rows.scored[idx])
             lp = logps(ms.Tensor(ids), ms.Tensor(scored)).asnumpy()
-            got[s, 0], got[s, 1] = lp[:b], lp[b:]
+            got[idx, 0], got[idx, 1] = lp[:b], lp[b:]
         return got
 
     t0 = time.time()
@@ -134,11 +133,13 @@ def run_dpo(a: DPOArgs) -> dict:
     ref_seconds = time.time() - t0
     step = nn.TrainOneStepCell(dpo_loss_cell(net, a.beta), nn.AdamWeightDecay(lora, learning_rate=a.lr, weight_decay=0.0))
     rng, log, t0 = np.random.default_rng(a.seed), [], time.time()
-    with tqdm(total=a.epochs * len(batches), desc="dpo", disable=a.quiet) as progress:
+    per_epoch = count // b  # whole batches, the pairs shuffled anew each epoch (a leftover waits for the next)
+    with tqdm(total=a.epochs * per_epoch, desc="dpo", disable=a.quiet) as progress:
         for epoch in range(a.epochs):
-            for k in rng.permutation(len(batches)):
-                s = batches[k]
-                ids, scored, r = batch_order(rows.ids[s], rows.scored[s], ref[s])
+            order = rng.permutation(count)
+            for k in range(per_epoch):
+                idx = order[k * b:(k + 1) * b]
+                ids, scored, r = batch_order(rows.ids[idx], rows.scored[idx], ref[idx])
                 loss = float(step(ms.Tensor(ids), ms.Tensor(scored), ms.Tensor(r)).asnumpy())
                 log.append({"step": len(log) + 1, "epoch": epoch + 1, "loss": loss})
                 progress.set_postfix(loss=f"{loss:.4f}")
@@ -146,15 +147,13 @@ def run_dpo(a: DPOArgs) -> dict:
     train_seconds = time.time() - t0
     after = all_logps()
     margins = a.beta * ((after[:, 0] - ref[:, 0]) - (after[:, 1] - ref[:, 1]))
-    used = len(batches) * b
-    report = {"run_dir": str(run), "pairs_file": a.pairs, "pairs": used, "pairs_read": len(pairs),
+    report = {"run_dir": str(run), "pairs_file": a.pairs, "pairs": count, "pairs_read": len(pairs),
               "skipped": errors, "beta": a.beta, "lr": a.lr, "epochs": a.epochs, "batch_pairs": b,
               "seq_length": a.seq_length, "lora": pet, "steps": len(log),
               "reference_seconds": round(ref_seconds, 1), "train_seconds": round(train_seconds, 1),
               "loss_first": log[0]["loss"], "loss_last": log[-1]["loss"],
-              "margin_mean_after": float(margins[:used].mean()),
-              "preferred_after": float((margins[:used] > 0).mean())}
-    params = {**weights, **{p.name: p.asnumpy() for p in lora}}
+              "margin_mean_after": float(margins.mean()), "preferred_after": float((margins > 0).mean())}
+    params = {**weights, **{name: p.asnumpy() for name, p in zip(names, lora)}}
     _save(out, run, cfg, pet, params, log, report)
     return report
 
