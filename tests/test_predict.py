@@ -177,3 +177,13 @@ def test_runaway_program_is_cut_after_the_loop_starts_and_prints_its_last_name()
     assert runaway_program(text + "\n```\n") is None  # a closed block is run as written
     assert runaway_program("no program at all " * 20) is None
     assert runaway_program("```python\n" + "print(1)\n" * 8) is None  # nothing assigned to print
+
+
+def test_runaway_cycles_of_two_lines_and_operators_aside():
+    from evaluation.inference.program_turn import runaway_program
+
+    body = "".join(f"r_{2 * k} = r_{2 * k - 1} + 5\nr_{2 * k + 1} = r_{2 * k} - 2\n" for k in range(1, 6))
+    code, _ = runaway_program("```python\nr_1 = 7\n" + body + "r_12 =")
+    assert code == "r_1 = 7\nr_2 = r_1 + 5\nprint(r_2)"  # + and - alike: one shape, a cycle of one
+    ounces = "".join(f"ounces_{2 * k} = 16\nounces_{2 * k + 1} = ounces_{2 * k} + 1\n" for k in range(5))
+    assert runaway_program("```python\n" + ounces + "ou")[0].endswith("ounces_1 = ounces_0 + 1\nprint(ounces_1)")

@@ -38,29 +38,36 @@ _DIGITS = re.compile(r"\d+")
 _ASSIGNED = re.compile(r"^([A-Za-z_]\w*)\s*=[^=]")
 
 
+_OPERATORS = re.compile(r"[-+*/%]+")
+PERIODS = (1, 2, 3)  # a loop of one line, or of two or three lines taken in turn
+
+
 def _shape(line: str) -> str:
-    return _DIGITS.sub("#", line.strip())
+    """A line with its numbers and operators blanked: `a_5 = a_4 + 7` and `a_6 = a_5 - 2` are one shape."""
+    return _OPERATORS.sub("~", _DIGITS.sub("#", line.strip()))
 
 
 def runaway_program(text: str, repeats: int = REPEATS) -> tuple[str, int] | None:
-    """(program, where it was cut) for an open ```python block that repeats itself — REPEATS complete lines
-    of one shape in a row, numbers aside (`months_5 = months_4 + 1`, `months_6 = months_5 + 1`, …) — cut
-    after the first of them and ended as every training program ends, by printing the last name assigned;
-    None for a closed block, no block, or a block that does not repeat. The model has stopped reasoning
-    there; what it computed before the loop is what it meant to print."""
+    """(program, where it was cut) for an open ```python block that repeats itself — a line shape (numbers
+    and operators aside), or a cycle of two or three, written `repeats` times in a row — cut after the
+    cycle's first turn and ended as every training program ends, by printing the last name assigned; None
+    for a closed block, no block, or a block that does not repeat. The model has stopped reasoning there;
+    what it computed before the loop is what it meant to print."""
     start = text.find(FENCE_CODE)
     if start < 0 or closed_code_block(text) is not None:
         return None
-    body = text[start + len(FENCE_CODE):]
-    lines = body.split("\n")[:-1]  # the last line may be cut mid-way
-    run = 1
+    lines = text[start + len(FENCE_CODE):].split("\n")[:-1]  # the last line may be cut mid-way
+    shapes = [_shape(line) if line.strip() else None for line in lines]
+    runs = dict.fromkeys(PERIODS, 0)
     for i in range(1, len(lines)):
-        run = run + 1 if lines[i].strip() and _shape(lines[i]) == _shape(lines[i - 1]) else 1
-        if run == repeats:
-            kept = lines[:i - repeats + 2]
-            names = [m.group(1) for m in map(_ASSIGNED.match, kept) if m]
-            if not names:
-                return None
-            cut = start + len(FENCE_CODE) + sum(len(x) + 1 for x in kept)
-            return "\n".join(kept + [f"print({names[-1]})"]), cut
+        for period in PERIODS:
+            same = i >= period and shapes[i] is not None and shapes[i] == shapes[i - period]
+            runs[period] = runs[period] + 1 if same else 0
+            if runs[period] >= (repeats - 1) * period:
+                kept = lines[:i - runs[period] + 1]  # the cycle's first turn stays
+                names = [m.group(1) for m in map(_ASSIGNED.match, kept) if m]
+                if not names:
+                    return None
+                cut = start + len(FENCE_CODE) + sum(len(x) + 1 for x in kept)
+                return "\n".join(kept + [f"print({names[-1]})"]), cut
     return None
