@@ -210,3 +210,22 @@ def test_dpo_pairs_set_a_verified_program_against_a_wrong_or_failing_one(predict
     capped = subprocess.run(MT + ["data", "dpo-pairs", "pred.jsonl", "--out", "one.jsonl", "--max-per-problem", "1"],
                             capture_output=True, text=True, timeout=120, cwd=predictions)
     assert capped.returncode == 0 and len(read_jsonl(predictions / "one.jsonl")) == 2
+
+
+def test_a_runaway_program_is_stopped_cut_and_run(tmp_path):
+    """predict with a model that loops and never closes its program: the program is cut after the loop's first
+    turn, ended by printing its last name, and run; the row says so."""
+    problem = "Tom is 12 months old. How old is he in a year and two months?"
+    loop = "".join(f"months_{k} = months_{k - 1} + 1\n" for k in range(3, 40))
+    tok = CharTokenizer()
+    backend = ScriptedModel(tok)
+    backend.queue = {problem: ["```python\nmonths = 12\nmonths_2 = months + 1\n" + loop]}
+    model = Model(decoder=None, tokenizer=tok, chat="chatml", template="none", mc={}, backend=backend)
+    predict(model, [{"problem": problem, "gold": "14"}], str(tmp_path / "pred.jsonl"), batch_size=1,
+            max_new_tokens=4000, limits=Limits(sandbox="weak"), show_progress=False)
+    row = read_jsonl(tmp_path / "pred.jsonl")[0]
+    assert row["program_cut"] is True
+    assert row["code"] == "months = 12\nmonths_2 = months + 1\nmonths_3 = months_2 + 1\nprint(months_3)"
+    assert row["answer"] == "14" and row["answer_from"] == "program"
+    assert row["generation"].startswith("```python\nmonths = 12\nmonths_2 = months + 1\nmonths_3 = months_2 + 1\n"
+                                        "print(months_3)\n```\n```output\n14\n```")

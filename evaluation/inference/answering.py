@@ -5,7 +5,7 @@ from __future__ import annotations
 from converters.rules.prompts import render_prompt
 from converters.encode.render import segments
 from evaluation.inference.model import Model, generate
-from evaluation.inference.program_turn import closed_code_block, observation
+from evaluation.inference.program_turn import STOP_REPEATS, closed_code_block, observation, runaway_program
 from evaluation.sandbox.limits import Limits
 from evaluation.sandbox.runner import run_code
 
@@ -55,7 +55,7 @@ def answer_batch(model: Model, problems: list[str], max_new_tokens: int, limits:
         text = tok.decode(toks)
         if on_event is not None:
             _tell_text(on_event, i, text, sent)
-        return execute and closed_code_block(text) is not None
+        return execute and (closed_code_block(text) is not None or runaway_program(text, STOP_REPEATS) is not None)
 
     first = generate(model, prompts, max_new_tokens, tok.eos_id, stop=code_closed, on_token=on_token,
                       sampling=sampling, rngs=rngs)
@@ -64,17 +64,22 @@ def answer_batch(model: Model, problems: list[str], max_new_tokens: int, limits:
     for i, toks in enumerate(first):
         text = tok.decode(toks)
         found = closed_code_block(text) if execute and not gone(i) else None
+        cut = runaway_program(text) if execute and not gone(i) and found is None else None
         entry = {"generation": text, "code": None, "code_status": None, "code_output": None}
         if keep_text:
             entry["text_generation"] = text
-        if found:
-            code, end = found
+        if found or cut:
+            code, end = found or cut
             if on_event is not None:
                 on_event(i, "program", code)
             run = run_code(code, limits)
             if on_event is not None:
                 on_event(i, "output", run)
-            program, seen = text[:end] + "\n", observation(run)
+            # a runaway program is shown as it ran: cut where it began repeating, its print and the fence added
+            program = text[:end] + "\n" if found else f"{text[:end]}{code.rsplit(chr(10), 1)[-1]}\n```\n"
+            seen = observation(run)
+            if cut:
+                entry["program_cut"] = True
             entry.update(code=code, code_status=run.status, code_output=run.stdout if run.ok else run.stderr[-500:],
                          generation=program + seen)
             second_idx.append(i)

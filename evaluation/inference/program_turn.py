@@ -33,7 +33,11 @@ def observation(result: Result) -> str:
     return f"{FENCE_OUTPUT}{body[:MAX_OBSERVATION_CHARS]}\n{FENCE_END}"
 
 
-REPEATS = 4  # complete lines of one shape in a row that make an unclosed program a runaway
+# Turns of one line shape (or a cycle of 2–3) in a row that make an unclosed program a runaway (REPEATS, at
+# the token limit) and that stop generation early (STOP_REPEATS). In the training programs (7,187 GSM8K,
+# 3,000 word problems) 4 turns occur in 4 programs, 5 in 1, 6 in none (measured 2026-12-07).
+REPEATS = 4
+STOP_REPEATS = 6
 _DIGITS = re.compile(r"\d+")
 _ASSIGNED = re.compile(r"^([A-Za-z_]\w*)\s*=[^=]")
 
