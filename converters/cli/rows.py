@@ -67,13 +67,17 @@ def cmd_synth(a) -> int:
     return 0
 
 
+def _refuse_contest_options(a) -> None:
+    if a.duplicates or a.balanced or a.weight or a.short_numbers or a.ops != "+-*/" or a.phrasings != "contest":
+        raise InputError("--duplicates, --balanced, --weight, --short-numbers, --ops and --phrasings apply to "
+                         "--kind contest only")
+
+
 def _synth_middle(a) -> int:
     from converters.synth.middle import KINDS, synth_middle
     from converters.synth.problem_sets import read_problems
 
-    if a.duplicates or a.balanced or a.weight or a.short_numbers or a.ops != "+-*/" or a.phrasings != "contest":
-        raise InputError("--duplicates, --balanced, --weight, --short-numbers, --ops and --phrasings apply to "
-                         "--kind contest only")
+    _refuse_contest_options(a)
     unknown = sorted(set(a.only or []) - set(KINDS))
     if unknown:
         raise InputError(f"--only {' '.join(unknown)}: expected kinds among {', '.join(KINDS)}")
@@ -91,9 +95,7 @@ def _synth_word(a) -> int:
     from converters.synth.word.generate import SCHEMAS, synth_word
     from converters.synth.problem_sets import read_problems
 
-    if a.duplicates or a.balanced or a.weight or a.short_numbers or a.ops != "+-*/" or a.phrasings != "contest":
-        raise InputError("--duplicates, --balanced, --weight, --short-numbers, --ops and --phrasings apply to "
-                         "--kind contest only")
+    _refuse_contest_options(a)
     unknown = sorted(set(a.only or []) - set(SCHEMAS))
     if unknown:
         raise InputError(f"--only {' '.join(unknown)}: expected schemas among {', '.join(SCHEMAS)}")

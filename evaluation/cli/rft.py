@@ -20,25 +20,36 @@ DESCRIPTION = (
     "are used.")
 
 
+def _prediction_rows(paths: list[str], errors: list[str]):
+    """(`file:line`, row) of every prediction file in turn; unreadable lines go to `errors`."""
+    from fileio.reading import read_rows
+
+    for path in paths:
+        bad: list = []
+        yield from ((f"{path}:{line}", row) for line, row in read_rows(path, bad, fields=()))
+        errors.extend(str(e) for e in bad)
+
+
+def _show_errors(errors: list[str]) -> int:
+    """The first SHOWN bad rows on stderr; the exit code (1 when some rows were left out)."""
+    for e in errors[:SHOWN]:
+        print(e, file=sys.stderr)
+    if len(errors) > SHOWN:
+        print(f"… and {len(errors) - SHOWN} more unusable rows", file=sys.stderr)
+    return 1 if errors else 0
+
+
 def cmd_rft(a) -> int:
     from fileio.atomic import write_json, write_jsonl
     from fileio.errors import InputError
-    from fileio.reading import read_rows
     from evaluation.rft.rows import Tally, collect
 
     if a.max_per_problem < 1:
         raise InputError("--max-per-problem must be at least 1")
     errors: list[str] = []
     tally, seen = Tally(), {}
-
-    def rows():
-        for path in a.predictions:
-            bad: list = []
-            yield from ((f"{path}:{line}", row) for line, row in read_rows(path, bad, fields=()))
-            errors.extend(str(e) for e in bad)
-
     out = []
-    for item in collect(rows(), tally, seen, a.max_per_problem, a.mode):
+    for item in collect(_prediction_rows(a.predictions, errors), tally, seen, a.max_per_problem, a.mode):
         (errors.append if isinstance(item, str) else out.append)(item)
     if not tally.problems and errors:
         raise InputError(f"no usable prediction rows ({errors[0]})")
@@ -53,32 +64,20 @@ def cmd_rft(a) -> int:
     if a.report:
         write_json(a.report, {"inputs": a.predictions, "mode": a.mode, "max_per_problem": a.max_per_problem,
                               **summary, "bad_rows": errors})
-    for e in errors[:SHOWN]:
-        print(e, file=sys.stderr)
-    if len(errors) > SHOWN:
-        print(f"… and {len(errors) - SHOWN} more unusable rows", file=sys.stderr)
-    return 1 if errors else 0
+    return _show_errors(errors)
 
 
 def cmd_dpo_pairs(a) -> int:
     from fileio.atomic import write_json, write_jsonl
     from fileio.errors import InputError
-    from fileio.reading import read_rows
     from evaluation.rft.pairs import PairTally, make_pairs
 
     if a.max_per_problem < 1:
         raise InputError("--max-per-problem must be at least 1")
     errors: list[str] = []
     tally = PairTally()
-
-    def rows():
-        for path in a.predictions:
-            bad: list = []
-            yield from ((f"{path}:{line}", row) for line, row in read_rows(path, bad, fields=()))
-            errors.extend(str(e) for e in bad)
-
     out = []
-    for item in make_pairs(rows(), tally, a.max_per_problem, a.mode):
+    for item in make_pairs(_prediction_rows(a.predictions, errors), tally, a.max_per_problem, a.mode):
         (errors.append if isinstance(item, str) else out.append)(item)
     if not tally.problems and errors:
         raise InputError(f"no usable prediction rows ({errors[0]})")
@@ -90,11 +89,7 @@ def cmd_dpo_pairs(a) -> int:
     if a.report:
         write_json(a.report, {"inputs": a.predictions, "mode": a.mode, "max_per_problem": a.max_per_problem,
                               **summary, "bad_rows": errors})
-    for e in errors[:SHOWN]:
-        print(e, file=sys.stderr)
-    if len(errors) > SHOWN:
-        print(f"… and {len(errors) - SHOWN} more unusable rows", file=sys.stderr)
-    return 1 if errors else 0
+    return _show_errors(errors)
 
 
 def add_data_step(data_parser: argparse.ArgumentParser) -> None:

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from evaluation.rft.rows import _judge, program_key, sample_entries
-from evaluation.scoring.score import RowProblem, golds_of
+from evaluation.rft.rows import _judge, checked_rows, program_key
 
 REJECTED = ("wrong", "program failed", "no program")
 
@@ -32,16 +31,11 @@ def make_pairs(rows, tally: PairTally, max_per_problem: int, mode: str = "exact"
     """Yield {problem, chosen, rejected, gold, source} from `(where, row)` prediction rows; a bad row yields
     a `where: reason` string. Distinct chosen programs and distinct rejected texts are paired in turn, up to
     `max_per_problem` pairs, so every sample is used before any is used twice."""
-    for where, row in rows:
-        problem = row.get("problem") if isinstance(row, dict) else None
-        try:
-            if not isinstance(problem, str) or not problem.strip():
-                raise RowProblem("no 'problem' text" if isinstance(row, dict) else "not a JSON object")
-            golds = golds_of(row)
-            samples = sample_entries(row)
-        except RowProblem as exc:
-            yield f"{where}: {exc}"
+    for item in checked_rows(rows):
+        if isinstance(item, str):
+            yield item
             continue
+        where, row, problem, golds, samples = item
         tally.problems += 1
         right: dict[tuple, str] = {}
         wrong: dict[str, str] = {}

@@ -146,20 +146,28 @@ def sample_entries(row: dict) -> list[dict]:
     return samples
 
 
-def collect(rows, tally: Tally, seen: dict[str, dict], max_per_problem: int, mode: str = "exact"):
-    """Yield RFT rows from `(where, row)` prediction rows; bad rows yield `(where, reason)` strings.
-
-    `seen` maps a problem to the program keys kept for it, across files."""
+def checked_rows(rows):
+    """(where, row, problem, golds, samples) of each usable `(where, row)` prediction row; `where: reason`
+    for the others."""
     for where, row in rows:
         problem = row.get("problem") if isinstance(row, dict) else None
         try:
             if not isinstance(problem, str) or not problem.strip():
                 raise RowProblem("no 'problem' text" if isinstance(row, dict) else "not a JSON object")
-            golds = golds_of(row)
-            samples = sample_entries(row)
+            yield where, row, problem, golds_of(row), sample_entries(row)
         except RowProblem as exc:
             yield f"{where}: {exc}"
+
+
+def collect(rows, tally: Tally, seen: dict[str, dict], max_per_problem: int, mode: str = "exact"):
+    """Yield RFT rows from `(where, row)` prediction rows; bad rows yield `(where, reason)` strings.
+
+    `seen` maps a problem to the program keys kept for it, across files."""
+    for item in checked_rows(rows):
+        if isinstance(item, str):
+            yield item
             continue
+        where, row, problem, golds, samples = item
         category = row.get("category") if isinstance(row.get("category"), str) else WORD_CATEGORY
         tally.problems.setdefault(problem, category)
         kept = seen.setdefault(problem, {})
