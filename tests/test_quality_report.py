@@ -62,13 +62,14 @@ def test_quality_report_tables_with_anchors_and_sets_not_run(tmp_path):
     (d1 / "pairs_report.json").write_text(json.dumps({"problems": 300, "with_pairs": 60, "pairs": 110}))
     (d1 / "run").mkdir()
     (d1 / "run" / "dpo_report.json").write_text(json.dumps({"train_seconds": 540.0}))
-    maj = out / "maj4" / "gsm8k" / "pred.jsonl"  # predict --samples 4: the vote is the answer
+    maj = out / "maj4-lora" / "gsm8k" / "pred.jsonl"  # predict --samples 4: the vote is the answer
     maj.parent.mkdir(parents=True)
     maj.write_text("".join(json.dumps({"problem": f"p{i}", "gold": g, "answer": v, "answer_from": "vote",
                                        "sample_answers": s}) + "\n"
                            for i, (g, v, s) in enumerate([("3", "3", ["3", "3", "1", "2"]),
                                                           ("5", "4", ["4", "4", "5", "1"])])))
     _run("score", str(maj))
+    (out / "maj4_old").mkdir()  # not a measurement folder: passed over
     (out / "times.tsv").write_text("train\t3000\tmathtune train x\ntuned-gsm8k\t300\tmathtune predict a\n"
                                    "tuned-gsm8k\t320\tmathtune predict b\n")
 
@@ -110,8 +111,9 @@ def test_quality_report_tables_with_anchors_and_sets_not_run(tmp_path):
                                "train_seconds": 540.0}]
     dpo = text.split("## DPO rounds", 1)[1].split("##", 1)[0]
     assert "| d1 | 300 → 60 → 110; 9.0 min | 50.0% |" in dpo
-    assert results["maj"] == [{"k": 4, "set": "gsm8k", "maj": 50.0, "pass": {"1": 37.5, "2": 66.67, "4": 100.0}, "n": 2}]  # unbiased pass@k
-    assert "| gsm8k | 4 | 50.0% | 37.5% | 100.0% | 2 |" in text
+    assert "| 0 (the last RFT round, r1) | its rounds | 75.0% |" in dpo  # DPO starts where RFT ended
+    assert results["maj"] == [{"k": 4, "model": "lora", "set": "gsm8k", "maj": 50.0, "pass": {"1": 37.5, "2": 66.67, "4": 100.0}, "n": 2}]  # unbiased pass@k
+    assert "| lora | gsm8k | 4 | 50.0% | 37.5% | 100.0% | 2 |" in text
     assert [n for n, _, _ in read_times(out / "times.tsv")] == ["train", "tuned-gsm8k"]
 
 

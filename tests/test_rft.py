@@ -229,3 +229,23 @@ def test_a_runaway_program_is_stopped_cut_and_run(tmp_path):
     assert row["answer"] == "14" and row["answer_from"] == "program"
     assert row["generation"].startswith("```python\nmonths = 12\nmonths_2 = months + 1\nmonths_3 = months_2 + 1\n"
                                         "print(months_3)\n```\n```output\n14\n```")
+
+
+def test_a_cut_loop_is_rejected_as_written_and_never_kept(tmp_path):
+    loop = "```python\nn = 3\nn_2 = n + 1\n" + "".join(f"n_{k} = n_{k - 1} + 1\n" for k in range(3, 9))
+    cut = {"generation": "```python\nn = 3\nn_2 = n + 1\nn_3 = n_2 + 1\nprint(n_3)\n```\n```output\n5\n```\n5",
+           "code": "n = 3\nn_2 = n + 1\nn_3 = n_2 + 1\nprint(n_3)", "code_status": "ok", "code_output": "5\n",
+           "program_cut": True, "raw_generation": loop}
+    right = {"generation": block("n = 3 + 2\nprint(n)") + "```output\n5\n```\n5", "code": "n = 3 + 2\nprint(n)",
+             "code_status": "ok", "code_output": "5\n"}
+    row = {"problem": "Add 3 and 2.", "gold": "5", "samples": [cut, right]}
+    (tmp_path / "s.jsonl").write_text(json.dumps(row) + "\n")
+    pairs = subprocess.run(MT + ["data", "dpo-pairs", "s.jsonl", "--out", "p.jsonl"], capture_output=True, text=True,
+                           timeout=120, cwd=tmp_path)
+    assert pairs.returncode == 0, pairs.stderr
+    got = read_jsonl(tmp_path / "p.jsonl")
+    assert [(p["chosen"], p["rejected"]) for p in got] == [(right["generation"], loop)]  # right by a print it never wrote: rejected
+    kept = subprocess.run(MT + ["data", "rft", "s.jsonl", "--out", "r.jsonl"], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)
+    assert kept.returncode == 0 and "program cut (a loop) 1" in kept.stdout
+    assert [(r["code"], r["output"]) for r in read_jsonl(tmp_path / "r.jsonl")] == [("n = 3 + 2\nprint(n)", "5")]

@@ -218,7 +218,9 @@ def convert(items: Iterable[tuple[int, dict]], exclude: set[str]) -> tuple[list[
         else:
             rows.append(_row(line, item, code, gold, out))
     for (line, item, code, gold), (out, err) in zip(again, run_programs([p[2] for p in again])):
-        if err or not _prints(out, gold):
+        if err:
+            failed.append((line, f"program fails: {err}"))
+        elif not _prints(out, gold):
             failed.append((line, f"program prints {out!r}, the answer is {gold}"))
         else:
             rows.append(_row(line, item, code, gold, out))

@@ -55,7 +55,10 @@ def answer_batch(model: Model, problems: list[str], max_new_tokens: int, limits:
         text = tok.decode(toks)
         if on_event is not None:
             _tell_text(on_event, i, text, sent)
-        return execute and (closed_code_block(text) is not None or runaway_program(text, STOP_REPEATS) is not None)
+        if closed_code_block(text) is not None:
+            return execute
+        # a loop ends generation in batch prediction; chat and serve show the text as the model writes it
+        return execute and on_event is None and runaway_program(text, STOP_REPEATS) is not None
 
     first = generate(model, prompts, max_new_tokens, tok.eos_id, stop=code_closed, on_token=on_token,
                       sampling=sampling, rngs=rngs)
@@ -64,7 +67,7 @@ def answer_batch(model: Model, problems: list[str], max_new_tokens: int, limits:
     for i, toks in enumerate(first):
         text = tok.decode(toks)
         found = closed_code_block(text) if execute and not gone(i) else None
-        cut = runaway_program(text) if execute and not gone(i) and found is None else None
+        cut = runaway_program(text) if execute and not gone(i) and found is None and on_event is None else None
         entry = {"generation": text, "code": None, "code_status": None, "code_output": None}
         if keep_text:
             entry["text_generation"] = text
@@ -78,8 +81,8 @@ def answer_batch(model: Model, problems: list[str], max_new_tokens: int, limits:
             # a runaway program is shown as it ran: cut where it began repeating, its print and the fence added
             program = text[:end] + "\n" if found else f"{text[:end]}{code.rsplit(chr(10), 1)[-1]}\n```\n"
             seen = observation(run)
-            if cut:
-                entry["program_cut"] = True
+            if cut:  # the text as written stays: a pair for DPO rejects the loop, not the cut
+                entry.update(program_cut=True, raw_generation=text)
             entry.update(code=code, code_status=run.status, code_output=run.stdout if run.ok else run.stderr[-500:],
                          generation=program + seen)
             second_idx.append(i)

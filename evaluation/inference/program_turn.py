@@ -52,26 +52,27 @@ def _shape(line: str) -> str:
 
 
 def runaway_program(text: str, repeats: int = REPEATS) -> tuple[str, int] | None:
-    """(program, where it was cut) for an open ```python block that repeats itself — a line shape (numbers
-    and operators aside), or a cycle of two or three, written `repeats` times in a row — cut after the
-    cycle's first turn and ended as every training program ends, by printing the last name assigned; None
-    for a closed block, no block, or a block that does not repeat. The model has stopped reasoning there;
-    what it computed before the loop is what it meant to print."""
+    """(program, where it was cut) for an open ```python block that ends in a loop — a line shape (numbers
+    and operators aside), or a cycle of two or three, written `repeats` times in a row up to its last
+    complete line — cut after the cycle's first turn and ended as every training program ends, by printing
+    the last name assigned; None for a closed block, no block, a block that does not end repeating, or
+    nothing assigned before the cut. Only the loop the model is in counts, not a repeat it left behind."""
     start = text.find(FENCE_CODE)
     if start < 0 or closed_code_block(text) is not None:
         return None
     lines = text[start + len(FENCE_CODE):].split("\n")[:-1]  # the last line may be cut mid-way
     shapes = [_shape(line) if line.strip() else None for line in lines]
-    runs = dict.fromkeys(PERIODS, 0)
-    for i in range(1, len(lines)):
-        for period in PERIODS:
-            same = i >= period and shapes[i] is not None and shapes[i] == shapes[i - period]
-            runs[period] = runs[period] + 1 if same else 0
-            if runs[period] >= (repeats - 1) * period:
-                kept = lines[:i - runs[period] + 1]  # the cycle's first turn stays
-                names = [m.group(1) for m in map(_ASSIGNED.match, kept) if m]
-                if not names:
-                    return None
-                cut = start + len(FENCE_CODE) + sum(len(x) + 1 for x in kept)
-                return "\n".join(kept + [f"print({names[-1]})"]), cut
+    last = len(lines) - 1
+    for period in PERIODS:
+        run = 0  # lines, counted back from the last, that repeat the line `period` before them
+        while last - run - period >= 0 and shapes[last - run] is not None \
+                and shapes[last - run] == shapes[last - run - period]:
+            run += 1
+        if run >= (repeats - 1) * period:
+            kept = lines[:last - run + 1]  # the cycle's first turn stays
+            names = [m.group(1) for m in map(_ASSIGNED.match, kept) if m]
+            if not names:
+                return None
+            cut = start + len(FENCE_CODE) + sum(len(x) + 1 for x in kept)
+            return "\n".join(kept + [f"print({names[-1]})"]), cut
     return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -111,16 +112,20 @@ def rft_rounds(out: Path, kind: str = "rft") -> list[dict]:
     return rounds
 
 
+_MAJ = re.compile(r"maj(\d+)-(.+)")
+
+
 def majority(out: Path) -> list[dict]:
-    """Per OUT/majK/SET: maj@k (the score of the vote) and pass@k of the k samples."""
+    """Per OUT/majK-MODEL/SET: maj@k (the score of the vote) and pass@k of the k samples."""
+    folders = [(int(m.group(1)), m.group(2), p) for p in out.glob("maj*") if p.is_dir() and (m := _MAJ.fullmatch(p.name))]
     found = []
-    for folder in sorted(out.glob("maj[0-9]*")):
+    for k, model, folder in sorted(folders, key=lambda f: (f[1], f[0])):
         for key, _, _ in SETS:
             path = folder / key / "score.json"
             if path.is_file():
                 s = json.loads(path.read_text(encoding="utf-8"))
                 sampled = s.get("samples") or {}
-                found.append({"k": int(folder.name[3:]), "set": key, "maj": round(100 * s["accuracy"], 2),
+                found.append({"k": k, "model": model, "set": key, "maj": round(100 * s["accuracy"], 2),
                               "pass": {j: round(100 * v, 2) for j, v in (sampled.get("pass") or {}).items()},
                               "n": s["n"]})
     return found
@@ -163,8 +168,10 @@ def results_table(results: dict) -> list[str]:
     return lines
 
 
-def rft_table(rounds: list[dict], tuned: dict[str, float | None] | None = None, kind: str = "rft") -> list[str]:
-    """Round 0 is the tuned LoRA before any round (`tuned`: its percent per set), then each round."""
+def rft_table(rounds: list[dict], tuned: dict[str, float | None] | None = None, start: str = "the tuned LoRA",
+              kind: str = "rft") -> list[str]:
+    """Round 0 is the model before any round (`tuned`: its percent per set; `start`: what it is), then each
+    round."""
     if not rounds:
         return [f"No {kind.upper()} round was run (`--{kind}-rounds 0`)."]
     keys = [k for k, _, _ in SETS if any(k in r for r in rounds)]
@@ -172,7 +179,7 @@ def rft_table(rounds: list[dict], tuned: dict[str, float | None] | None = None, 
     lines = [f"| round | trained on ({what}) | " + " | ".join(keys) + " |",
              "|---|---|" + "---:|" * len(keys)]
     tuned = tuned or {}
-    lines.append("| 0 (the tuned LoRA) | the first mix | "
+    lines.append(f"| 0 ({start}) | {'the first mix' if start == 'the tuned LoRA' else 'its rounds'} | "
                  + " | ".join("not run" if tuned.get(k) is None else f"{tuned[k]:.1f}%" for k in keys) + " |")
     for r in rounds:
         d = r.get("data")
@@ -184,13 +191,21 @@ def rft_table(rounds: list[dict], tuned: dict[str, float | None] | None = None, 
     return lines
 
 
+def _dpo_start(results: dict) -> tuple[dict, str]:
+    """What the first DPO round starts from: the last RFT round when there was one, else the tuned LoRA."""
+    if results["rft"]:
+        last = results["rft"][-1]
+        return {k: last.get(k) for k, _, _ in SETS}, f"the last RFT round, {last['round']}"
+    return {k: v["tuned"] for k, v in results["sets"].items()}, "the tuned LoRA"
+
+
 def maj_table(found: list[dict]) -> list[str]:
     if not found:
         return ["Not measured (`--maj-k 0`)."]
-    lines = ["| set | k | maj@k | pass@1 | pass@k | n |", "|---|---:|---:|---:|---:|---:|"]
+    lines = ["| model | set | k | maj@k | pass@1 | pass@k | n |", "|---|---|---:|---:|---:|---:|---:|"]
     for m in found:
         p1, pk = m["pass"].get("1"), m["pass"].get(str(m["k"]))
-        lines.append(f"| {m['set']} | {m['k']} | {m['maj']:.1f}% | {'–' if p1 is None else f'{p1:.1f}%'} | "
+        lines.append(f"| {m['model']} | {m['set']} | {m['k']} | {m['maj']:.1f}% | {'–' if p1 is None else f'{p1:.1f}%'} | "
                      f"{'–' if pk is None else f'{pk:.1f}%'} | {m['n']} |")
     return lines
 
@@ -237,8 +252,8 @@ def quality_report(out: str | os.PathLike) -> Path:
         "## Rejection-sampling rounds (the model after each round)", "",
         *rft_table(results["rft"], {k: v["tuned"] for k, v in results["sets"].items()}), "",
         "## DPO rounds (`mathtune dpo`, the model after each round)", "",
-        *rft_table(results["dpo"], {k: v["tuned"] for k, v in results["sets"].items()}, "dpo"), "",
-        "## Self-consistency (k samples at temperature 0.7, top-p 0.95, majority vote; the last model)", "",
+        *rft_table(results["dpo"], *_dpo_start(results), "dpo"), "",
+        "## Self-consistency (k samples at temperature 0.7, top-p 0.95, majority vote)", "",
         *maj_table(results["maj"]), "",
         "## Stages", "",
         "Each command repeats its stage by hand (run from the repository root with `.venv/bin` on `PATH`); "

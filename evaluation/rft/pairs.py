@@ -4,7 +4,7 @@ program's sandboxed output equals the gold (chosen) against one that does not (r
 Both come from the model itself, judged by the rule `mathtune score` uses, as in DPO-augmented
 self-training (Wang et al., ACL 2024). Chosen programs must be verified reasoning (`trivial_reason`: no
 constant prints, numbers from the problem); rejected ones are any wrong answer, a program that fails,
-or no program at all — a program that never closes is exactly what a pair should teach against."""
+no program at all, or a loop that never closed (as the model wrote it, not as predict cut it)."""
 from __future__ import annotations
 
 from collections import Counter
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from evaluation.rft.rows import _judge, checked_rows, program_key
 
-REJECTED = ("wrong", "program failed", "no program")
+REJECTED = ("wrong", "program failed", "no program", "program cut (a loop)")
 
 
 @dataclass
@@ -42,7 +42,7 @@ def make_pairs(rows, tally: PairTally, max_per_problem: int, mode: str = "exact"
         for s in samples:
             outcome = _judge(s, problem, golds, mode)
             tally.samples[outcome] += 1
-            text = s.get("generation") or ""
+            text = s.get("raw_generation") or s.get("generation") or ""  # a cut loop: the loop as written
             if outcome == "right" and text.strip():
                 right.setdefault(program_key(s["code"]), text)
             elif outcome in REJECTED and text.strip():

@@ -185,7 +185,8 @@ def collect(rows, tally: Tally, seen: dict[str, dict], max_per_problem: int, mod
                     tally.kept_per[category] += 1
                     origin = row.get("source") if isinstance(row.get("source"), str) else where
                     yield {"problem": problem, "solution": s.get("generation") or "", "category": category,
-                           "code": tidy(s["code"]), "gold": golds[0], "source": f"rft:{origin}#{j}"}
+                           "code": tidy(s["code"]), "gold": golds[0], "output": (s.get("code_output") or "").strip(),
+                           "source": f"rft:{origin}#{j}"}
                     outcome = "kept"
             tally.samples[outcome] += 1
 
@@ -194,6 +195,8 @@ def _judge(sample: dict, problem: str, golds: list[str], mode: str) -> str:
     """right | no program | program failed | wrong | why it is trivial."""
     if not isinstance(sample.get("code"), str) or not sample["code"].strip():
         return "no program"
+    if sample.get("program_cut"):  # its last line was added to a loop the model never closed
+        return "program cut (a loop)"
     answer, source = final_answer({"generation": sample.get("generation") or "", **sample})
     if sample.get("code_status") != "ok" or source != "program":
         return "program failed"
