@@ -93,4 +93,4 @@ def test_cli_refuses_in_one_line(tmp_path, args, message):
 
 def test_contest_kind_refuses_exclude(tmp_path):
     proc = _mathtune("data", "synth", "--exclude", "x.jsonl", "--out", str(tmp_path / "x.jsonl"))
-    assert proc.returncode == 2 and "--exclude applies to --kind middle only" in proc.stderr
+    assert proc.returncode == 2 and "--exclude applies to --kind middle and word only" in proc.stderr
