@@ -59,25 +59,17 @@ def load_run(run_dir: str | os.PathLike, ckpt: str | None = None, tokenizer: str
              template: str | None = None, chat: str | None = None) -> Model:
     """Weights (LoRA folded in with the run's α and r), tokenizer and prompt format of a run."""
     from converters.encode.tokenizers import load_tokenizer
-    from training.checkpoints.lora import merge_lora
-    from training.checkpoints.params import load_params, model_weights
-    from training.run.runfiles import last_checkpoint, run_tokenizer_path
-    from training.config.yamledit import read_yaml
+    from training.checkpoints.lora import folded_weights
+    from training.checkpoints.params import load_params
+    from training.run.runfiles import last_checkpoint, read_run, run_tokenizer_path
 
     run = Path(run_dir)
-    for needed in ("config.yaml", "data.meta.json"):
-        if not (run / needed).is_file():
-            raise InputError(f"{run}: no {needed} (is it a `mathtune train` run folder?)")
-    mc = dict(read_yaml(run / "config.yaml")["model"]["model_config"])
-    meta = json.loads((run / "data.meta.json").read_text(encoding="utf-8"))
+    cfg, meta = read_run(run)
+    mc = dict(cfg["model"]["model_config"])
     path = Path(ckpt) if ckpt else last_checkpoint(run)
     if path is None:
         raise InputError(f"{run}: no checkpoint under checkpoint/rank_0 (or pass --ckpt)")
-    params = load_params(path)
-    pet = mc.get("pet_config")
-    if any("mindpet_delta_lora" in k for k in params):
-        params = merge_lora(params, pet["lora_alpha"], pet["lora_rank"])
-    params = model_weights(params)
+    params = folded_weights(load_params(path), mc.get("pet_config"))
     tok_meta = meta["tokenizer"]
     spec = tokenizer or run_tokenizer_path(run, tok_meta)  # the run's own copy, whatever the cwd
     tok = load_tokenizer(spec, digits=tok_meta.get("digits", "single"))

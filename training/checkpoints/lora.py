@@ -50,6 +50,14 @@ def merge_lora(params: dict[str, np.ndarray], alpha: float, rank: int) -> dict[s
     return merged
 
 
+def folded_weights(params: dict[str, np.ndarray], pet: dict | None) -> dict[str, np.ndarray]:
+    """The model's weights of a checkpoint: its LoRA folded in with the run's α and r when it has one,
+    optimizer state dropped."""
+    if any("mindpet_delta_lora" in k for k in params):
+        params = merge_lora(params, pet["lora_alpha"], pet["lora_rank"])
+    return model_weights(params)
+
+
 def extract_lora(params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Only the LoRA tensors of the network (no optimizer moments)."""
     pairs = lora_pairs(params)

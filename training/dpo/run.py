@@ -52,24 +52,16 @@ def read_pairs(path: str) -> tuple[list[dict], list[str]]:
 
 def _start(run: Path):
     """(config dict, data meta, folded weights, the run's pet_config or None)."""
-    from training.checkpoints.lora import merge_lora
-    from training.checkpoints.params import load_params, model_weights
-    from training.config.yamledit import read_yaml
-    from training.run.runfiles import last_checkpoint
+    from training.checkpoints.lora import folded_weights
+    from training.checkpoints.params import load_params
+    from training.run.runfiles import last_checkpoint, read_run
 
-    for needed in ("config.yaml", "data.meta.json"):
-        if not (run / needed).is_file():
-            raise InputError(f"{run}: no {needed} (is it a `mathtune train` run folder?)")
-    cfg = read_yaml(run / "config.yaml")
-    meta = json.loads((run / "data.meta.json").read_text(encoding="utf-8"))
+    cfg, meta = read_run(run)
     ckpt = last_checkpoint(run)
     if ckpt is None:
         raise InputError(f"{run}: no checkpoint under checkpoint/rank_0")
-    params = load_params(ckpt)
     pet = cfg["model"]["model_config"].get("pet_config")
-    if any("mindpet_delta_lora" in k for k in params):
-        params = merge_lora(params, pet["lora_alpha"], pet["lora_rank"])
-    return cfg, meta, model_weights(params), (dict(pet) if pet else None)
+    return cfg, meta, folded_weights(load_params(ckpt), pet), (dict(pet) if pet else None)
 
 
 def run_dpo(a: DPOArgs) -> dict:

@@ -57,6 +57,18 @@ def run_tokenizer_path(run_dir: Path, tok_meta: dict) -> str:
     raise InputError(f"{run_dir}: its tokenizer {recorded} is not found (pass --tokenizer PATH)")
 
 
+def read_run(run_dir: Path) -> tuple[dict, dict]:
+    """(config.yaml, data.meta.json) of a `mathtune train` run folder; InputError when either is missing."""
+    import json
+
+    from training.config.yamledit import read_yaml
+
+    for needed in ("config.yaml", "data.meta.json"):
+        if not (run_dir / needed).is_file():
+            raise InputError(f"{run_dir}: no {needed} (is it a `mathtune train` run folder?)")
+    return read_yaml(run_dir / "config.yaml"), json.loads((run_dir / "data.meta.json").read_text(encoding="utf-8"))
+
+
 def last_checkpoint(run_dir: Path, rank: int = 0) -> Path | None:
     """The newest .ckpt of this rank under a run directory."""
     found = sorted((run_dir / "checkpoint" / f"rank_{rank}").glob("*.ckpt"), key=lambda p: p.stat().st_mtime)
