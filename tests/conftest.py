@@ -1,10 +1,14 @@
+import atexit
 import os
+import shutil
 import tempfile
 
 # Keep MindSpore quiet, and MindFormers' side files (its log, adapter_config.json) out of the tree.
 os.environ.setdefault("GLOG_v", "3")
 os.environ.setdefault("MPLBACKEND", "Agg")
-os.environ.setdefault("LOCAL_DEFAULT_PATH", tempfile.mkdtemp(prefix="mathtune-mf-"))
+if "LOCAL_DEFAULT_PATH" not in os.environ:
+    os.environ["LOCAL_DEFAULT_PATH"] = tempfile.mkdtemp(prefix="mathtune-mf-")
+    atexit.register(shutil.rmtree, os.environ["LOCAL_DEFAULT_PATH"], ignore_errors=True)
 
 import pytest
 
