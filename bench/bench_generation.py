@@ -85,6 +85,21 @@ def ours(model, prompts: list[list[int]], n: int, batches: list[int]) -> dict:
     return result
 
 
+def sampled(model, prompts: list[list[int]], n: int, size: int) -> dict:
+    """Tokens/s at batch `size` sampling as RFT and maj@k do (temperature 0.7, top-p 0.95), against greedy
+    decoding of the same prompts in the same run."""
+    from evaluation.inference.decode import decode
+    from evaluation.inference.sampling import Sampling
+
+    batch = repeated(prompts, size)
+    rates = {}
+    for name, sampling in (("greedy", None), ("sampled", Sampling(0.7, 0.95, seed=0))):
+        t = time.perf_counter()
+        decode(model.decoder, batch, n, -1, min_new_tokens=0, sampling=sampling)
+        rates[name] = size * n / (time.perf_counter() - t)
+    return {"size": size, **rates}
+
+
 def profile(model, prompts: list[list[int]], n: int, size: int) -> list[tuple[str, float]]:
     """Share of decoding time per part of the decoder, batch `size`."""
     from evaluation.inference.decode import greedy
@@ -147,6 +162,7 @@ def main() -> None:
             sys.exit(f"llama.cpp reference failed (make bench installs llama-cpp-python):\n{proc.stderr[-2000:]}")
         ref = json.loads(proc.stdout.strip().splitlines()[-1])
         got = ours(model, prompts, a.new_tokens, batches)
+        got["sampling"] = sampled(model, prompts, a.new_tokens, max(batches))
         shares = {size: profile(model, prompts, min(a.new_tokens, 16), size) for size in (1, max(batches))}
         mf = mindformers_same(tmp, model, prompts[: a.mindformers], a.new_tokens) if a.mindformers else None
     report(a, gguf, limits, ref, got, shares, mf, model, threads)
@@ -177,6 +193,9 @@ def report(a, gguf, limits, ref, got, shares, mf, model, threads) -> None:
           f"{bw / ours_bytes:.0f} tokens/s at this bandwidth; llama.cpp {ref_bytes / 1e6:.0f} MB (Q4_1 file) → ≤ "
           f"{bw / ref_bytes:.0f} tokens/s. Batched, a token costs {2 * params / 1e9:.2f} GFLOP → ≤ "
           f"{peak / (2 * params):.0f} tokens/s at the float32 matmul peak")
+    sam = got["sampling"]
+    print(f"sampling (T 0.7, top-p 0.95), batch {sam['size']}: {sam['sampled']:.1f} tokens/s against greedy "
+          f"{sam['greedy']:.1f} in the same run: {sam['sampled'] / sam['greedy']:.2f}")
     for size, parts in shares.items():
         print(f"where mathtune's time goes, batch {size}: " + ", ".join(f"{name} {share:.0%}" for name, share in parts))
     same = sum(x == y for x, y in zip(got["tokens"], ref["tokens"]))

@@ -70,6 +70,39 @@ def test_next_tokens_cuts():
         Sampling(-1.0)
 
 
+def _full_sort_draw(logits, sampling, rngs):
+    """The definition next_tokens implements: sort the whole vocabulary (stable), cut, draw."""
+    out = []
+    for row, rng in zip(logits, rngs):
+        z = row.astype(np.float64) / sampling.temperature
+        order = np.argsort(-z, kind="stable")[: sampling.top_k or None]
+        p = np.exp(z[order] - z[order[0]])
+        p /= p.sum()
+        if sampling.top_p < 1:
+            keep = int(np.searchsorted(np.cumsum(p), sampling.top_p)) + 1
+            order, p = order[:keep], p[:keep] / p[:keep].sum()
+        cum = np.cumsum(p)
+        out.append(order[min(int(np.searchsorted(cum, rng.random() * cum[-1], side="right")), len(cum) - 1)])
+    return out
+
+
+@pytest.mark.parametrize("scale", [0.05, 1.0, 4.0, 12.0])  # flat (top-p needs most tokens) to peaked (a few)
+@pytest.mark.parametrize("rounded", [False, True])         # rounded logits: many ties at the cut
+def test_next_tokens_draw_what_a_full_sort_draws(scale, rounded):
+    """Sampling looks at the likeliest tokens first (a 49k-token sort per row and step halved the speed);
+    on a 5,000-token vocabulary every draw is the one the whole sorted vocabulary gives."""
+    rng = np.random.default_rng(int(scale * 100) + rounded)
+    logits = (rng.standard_normal((40, 5000)) * scale).astype(np.float32)
+    logits[:, 7] = logits[:, 9] = logits.max(1)  # a tie at the top
+    if rounded:
+        logits = np.round(logits, 1)
+    for sampling in (Sampling(0.7, 0.95, seed=3), Sampling(1.0, 0.5, seed=4), Sampling(1.3, 0.99, 200, seed=5),
+                     Sampling(0.7, 1.0, 64, seed=6), Sampling(1.0, seed=7)):
+        keys = [[i] for i in range(len(logits))]
+        got = next_tokens(logits, sampling, sampling.rngs(keys))
+        assert list(got) == _full_sort_draw(logits, sampling, sampling.rngs(keys))
+
+
 # --- the trained tiny model ----------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

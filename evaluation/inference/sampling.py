@@ -45,17 +45,50 @@ def next_tokens(logits: np.ndarray, sampling: Sampling | None, rngs: Sequence[np
     out = np.empty(len(logits), dtype=np.int64)
     for i, row in enumerate(logits):
         z = row.astype(np.float64) / sampling.temperature
-        order = np.argsort(-z, kind="stable")
-        if sampling.top_k:
-            order = order[: sampling.top_k]
-        p = np.exp(z[order] - z[order[0]])
-        p /= p.sum()
-        if sampling.top_p < 1:
-            keep = int(np.searchsorted(np.cumsum(p), sampling.top_p)) + 1  # smallest prefix with mass ≥ p
-            p = p[:keep] / p[:keep].sum()
+        order, p = _kept(z, sampling)
         cum = np.cumsum(p)
         out[i] = order[min(int(np.searchsorted(cum, rngs[i].random() * cum[-1], side="right")), len(cum) - 1)]
     return out
+
+
+CANDIDATES = (64, 1024)  # top-p looks at this many of the likeliest tokens first; all of them only if it must
+
+
+def _kept(z: np.ndarray, sampling: Sampling) -> tuple[np.ndarray, np.ndarray]:
+    """(tokens, probabilities) that remain after the top-k and top-p cuts, likeliest first, ties by token id
+    (the order of a stable sort of all of z, which a sampling step cannot afford: 49k tokens per row)."""
+    if sampling.top_k:
+        order = _likeliest(z, sampling.top_k)
+        p = np.exp(z[order] - z[order[0]])
+        p /= p.sum()
+        return _top_p(order, p, sampling.top_p)
+    if sampling.top_p < 1:
+        total = np.exp(z - z.max()).sum()
+        for m in CANDIDATES:
+            order = _likeliest(z, m)
+            p = np.exp(z[order] - z[order[0]]) / total
+            if len(order) == len(z) or int(np.searchsorted(np.cumsum(p), sampling.top_p)) < len(order):
+                return _top_p(order, p, sampling.top_p)  # the top-p prefix lies within these candidates
+    order = _likeliest(z, len(z))
+    p = np.exp(z[order] - z[order[0]])
+    return _top_p(order, p / p.sum(), sampling.top_p)
+
+
+def _likeliest(z: np.ndarray, m: int) -> np.ndarray:
+    """The first m of `np.argsort(-z, kind="stable")`, sorting only m values."""
+    if m >= len(z):
+        return np.argsort(-z, kind="stable")
+    kth = np.partition(z, len(z) - m)[len(z) - m]  # the m-th largest value
+    above = np.flatnonzero(z > kth)
+    chosen = np.concatenate([above, np.flatnonzero(z == kth)[: m - len(above)]])  # ties: lowest ids first
+    return chosen[np.lexsort((chosen, -z[chosen]))]
+
+
+def _top_p(order: np.ndarray, p: np.ndarray, top_p: float) -> tuple[np.ndarray, np.ndarray]:
+    if top_p >= 1:
+        return order, p
+    keep = int(np.searchsorted(np.cumsum(p), top_p)) + 1  # smallest prefix with mass ≥ p
+    return order[:keep], p[:keep] / p[:keep].sum()
 
 
 def majority_vote(answers: Sequence[str | None], key: Callable[[str], object] | None = None) -> str | None:
