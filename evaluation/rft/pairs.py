@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from evaluation.rft.rows import _judge, checked_rows, program_key
+from evaluation.rft.rows import checked_rows, judge_sample, program_key
 
 REJECTED = ("wrong", "program failed", "no program", "program cut (a loop)")
 
@@ -40,7 +40,7 @@ def make_pairs(rows, tally: PairTally, max_per_problem: int, mode: str = "exact"
         right: dict[tuple, str] = {}
         wrong: dict[str, str] = {}
         for s in samples:
-            outcome = _judge(s, problem, golds, mode)
+            outcome = judge_sample(s, problem, golds, mode)
             tally.samples[outcome] += 1
             text = s.get("raw_generation") or s.get("generation") or ""  # a cut loop: the loop as written
             if outcome == "right" and text.strip():

@@ -172,7 +172,7 @@ def collect(rows, tally: Tally, seen: dict[str, dict], max_per_problem: int, mod
         tally.problems.setdefault(problem, category)
         kept = seen.setdefault(problem, {})
         for j, s in enumerate(samples):
-            outcome = _judge(s, problem, golds, mode)
+            outcome = judge_sample(s, problem, golds, mode)
             if outcome == "right":
                 key = program_key(s["code"])
                 if key in kept:
@@ -191,7 +191,7 @@ def collect(rows, tally: Tally, seen: dict[str, dict], max_per_problem: int, mod
             tally.samples[outcome] += 1
 
 
-def _judge(sample: dict, problem: str, golds: list[str], mode: str) -> str:
+def judge_sample(sample: dict, problem: str, golds: list[str], mode: str) -> str:
     """right | no program | program failed | wrong | why it is trivial."""
     if not isinstance(sample.get("code"), str) or not sample["code"].strip():
         return "no program"

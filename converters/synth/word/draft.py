@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import random
 import re
-from decimal import Decimal
 from fractions import Fraction
 
 from converters.synth.word import lexicon
@@ -28,8 +27,12 @@ def decimal_text(value: Fraction) -> str:
         raise ValueError(f"{value} is not a terminating decimal")
     if value.denominator == 1:
         return str(value.numerator)
-    text = format(Decimal(value.numerator) / Decimal(value.denominator), "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    places = 0  # scale by 10 until whole: exact in integers, at any size (no decimal context)
+    while (value * 10 ** places).denominator != 1:
+        places += 1
+    digits = str(abs(value * 10 ** places).numerator).rjust(places + 1, "0")
+    sign = "-" if value < 0 else ""
+    return f"{sign}{digits[:-places]}.{digits[-places:]}".rstrip("0").rstrip(".")
 
 
 class Draft:
