@@ -34,7 +34,7 @@ def test_train_sh_one_card_runs_mathtune_train(tiny_data):
 
 
 @pytest.mark.parametrize("script", ["train.sh", "merge.sh", "eval_math.sh", "eval_squad.sh", "base_numbers.sh", "demo.sh",
-                                    "quality_smollm2.sh"])
+                                    "quality_smollm2.sh", "sweep_smollm2.sh"])
 def test_unknown_options_are_refused(script):
     proc = sh(f"scripts/{script}", "--no-such-option", "1")
     assert proc.returncode == 2 and "unknown option --no-such-option" in proc.stderr
@@ -72,3 +72,30 @@ def test_demo_refuses_a_learning_rate_that_is_not_a_number(tmp_path, option, val
     proc = sh("scripts/demo.sh", "--out", str(out), option, value)
     assert proc.returncode == 2 and proc.stderr.strip() == f"demo.sh: {option} {value}: expected a number"
     assert proc.stdout == "" and not out.exists()
+
+
+def test_sweep_table_compares_the_last_third_of_each_runs_loss(tmp_path):
+    """scripts/sweep_table.py: settings that differ, median step time without the compiling first step, and
+    the mean loss over the last third of the steps (each batch scored before the model trained on it)."""
+    import shutil
+
+    out = tmp_path / "sweep"
+    out.mkdir()
+    for name, lr, losses in (("base", "5.e-4", [2.0, 1.0, 1.0, 1.0, 0.8, 0.6]),
+                             ("fast", "1.e-3", [2.0, 1.0, 1.0, 1.0, 0.5, 0.4])):
+        shutil.copy(ROOT / "yaml/cpu_smollm2_135m_lora_pot.yaml", out / f"{name}.yaml")
+        text = (out / f"{name}.yaml").read_text().replace("learning_rate: 5.e-4", f"learning_rate: {lr}")
+        (out / f"{name}.yaml").write_text(text)
+        log = out / name / "log"
+        log.mkdir(parents=True)
+        rows = ["epoch,epochs,step,steps_per_epoch,global_step,loss,loss_avg,per_step_ms,lr"]
+        rows += [f"1,1,{i},6,{i},{x},{x},{175000 if i == 1 else 9000 + i},0.0005" for i, x in enumerate(losses, 1)]
+        (log / "loss.csv").write_text("\n".join(rows) + "\n")
+    (out / "times.tsv").write_text("train-base\t61\tmathtune train\ntrain-fast\t62\tmathtune train\n")
+    proc = subprocess.run([sys.executable, "scripts/sweep_table.py", str(out), "base", "fast"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    lines = (out / "SWEEP.md").read_text().splitlines()
+    assert lines[2].startswith("| base | AdamW | 0.0005 | 16 / 32 | wq,wk,wv,wo,w1,w2,w3 | 6 | 9.00 | 61 | 0.7000 | +0.0000 ± 0.0000 |")
+    assert lines[3].startswith("| fast | AdamW | 0.001 |") and "| **0.4500** | -0.2500 ± 0.0500 |" in lines[3]
+    assert (out / "sweep_loss.png").read_bytes()[:4] == b"\x89PNG"

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Settings sweep of issue 27: short SmolLM2-135M LoRA runs that differ in one setting each, on the same data in
+# the same order, compared by their progressive-validation loss (one epoch: every batch's loss is measured
+# before the model has trained on it, so the mean over the last third of the steps is a held-out loss) and
+# their time per step. Each run trains from the same from-gguf checkpoint.
+#
+#   scripts/sweep_smollm2.sh --from logs/quality-word [--out logs/sweep] [--config yaml/cpu_smollm2_135m_lora_pot.yaml]
+#       [--gsm8k-rows 200] [--word-rows 120] [--contest-rows 48] [--varied-rows 32] [RUN ...]
+#
+# RUN is NAME or NAME:key.path=value,key.path=value (a `mathtune yaml set` of the base config); without RUN
+# the sweep below runs. --from is a quality_smollm2.sh output folder: its converted model and raw rows are
+# used (the first rows of each file, as the quality run's prepare takes them). Results: OUT/SWEEP.md and
+# OUT/sweep.json (scripts/sweep_table.py); a run whose loss log exists is skipped, so a stopped sweep resumes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+FROM=""; OUT=logs/sweep; CONFIG=yaml/cpu_smollm2_135m_lora_pot.yaml
+GSM_ROWS=200; WORD_ROWS=120; CONTEST_ROWS=48; VARIED_ROWS=32; RUNS=()
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --from) FROM=$2; shift 2 ;;
+    --out) OUT=$2; shift 2 ;;
+    --config) CONFIG=$2; shift 2 ;;
+    --gsm8k-rows) GSM_ROWS=$2; shift 2 ;;
+    --word-rows) WORD_ROWS=$2; shift 2 ;;
+    --contest-rows) CONTEST_ROWS=$2; shift 2 ;;
+    --varied-rows) VARIED_ROWS=$2; shift 2 ;;
+    -*) echo "sweep_smollm2.sh: unknown option $1" >&2; exit 2 ;;
+    *) RUNS+=("$1"); shift ;;
+  esac
+done
+LR=lr_schedule.learning_rate; END=lr_schedule.lr_end; PET=model.model_config.pet_config
+if ((${#RUNS[@]} == 0)); then
+  RUNS=("base"
+        "lr1e-3:$LR=1.e-3,$END=1.e-4"
+        "r64:$PET.lora_rank=64,$PET.lora_alpha=128"
+        "attn:$PET.target_modules=.*wq|.*wk|.*wv|.*wo"
+        "lr2e-4:$LR=2.e-4,$END=2.e-5")
+fi
+[[ -n "$FROM" && -f "$FROM/smollm2/model.ckpt" ]] \
+  || { echo "sweep_smollm2.sh: --from must be a quality_smollm2.sh folder with smollm2/model.ckpt" >&2; exit 2; }
+for v in "$GSM_ROWS" "$WORD_ROWS" "$CONTEST_ROWS" "$VARIED_ROWS"; do
+  [[ "$v" =~ ^[0-9]+$ ]] || { echo "sweep_smollm2.sh: $v: expected a whole number of rows" >&2; exit 2; }
+done
+[[ -f "$CONFIG" ]] || { echo "sweep_smollm2.sh: no config $CONFIG" >&2; exit 2; }
+for run in "${RUNS[@]}"; do  # every name and setting checked before any work
+  [[ "${run%%:*}" =~ ^[A-Za-z0-9._-]+$ ]] || { echo "sweep_smollm2.sh: bad run name in '$run'" >&2; exit 2; }
+done
+export PATH="$PWD/.venv/bin:$PATH"
+mkdir -p "$OUT"
+TIMES="$OUT/times.tsv"; RESUME=1
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+M=$FROM/smollm2; D=$OUT/data
+INPUTS=("$FROM/gsm8k_pot.jsonl#$GSM_ROWS" "$FROM/raw_contest.jsonl#$CONTEST_ROWS" "$FROM/raw_varied.jsonl#$VARIED_ROWS")
+if ((WORD_ROWS)); then INPUTS+=("$FROM/raw_word.jsonl#$WORD_ROWS"); fi
+stage data-prepare "$D/train.mindrecord" mathtune data prepare "${INPUTS[@]}" --out "$D" --style pot \
+    --template none --tokenizer "$M/tokenizer.json" --chat chatml --seq-length 512 --pack --multiple-of 4 \
+    --drop-competition --quiet
+
+for run in "${RUNS[@]}"; do
+  name=${run%%:*}; sets=""; [[ "$run" == *:* ]] && sets=${run#*:}
+  cfg="$OUT/$name.yaml"
+  if [[ ! -f "$cfg" ]]; then
+    cp "$CONFIG" "$cfg.part"
+    IFS=, read -r -a pairs <<< "$sets"
+    if ((${#pairs[@]})); then run mathtune yaml set "$cfg.part" "${pairs[@]}"; fi
+    mv "$cfg.part" "$cfg"
+  fi
+  stage "train-$name" "$OUT/$name/checkpoint/rank_0/meta.json" mathtune train --config "$cfg" --data "$D/train.mindrecord" \
+      --ckpt "$M/model.ckpt" --run-dir "$OUT/$name" --epochs 1
+  stage "loss-$name" "$OUT/$name/log/loss.csv" mathtune logs "$OUT/$name/log/rank_0/info.log" --out "$OUT/$name/log"
+done
+names=(); for run in "${RUNS[@]}"; do names+=("${run%%:*}"); done
+run python3 scripts/sweep_table.py "$OUT" "${names[@]}"
