@@ -18,3 +18,10 @@ stage() {  # stage NAME OUTPUT COMMAND...
   fi
   printf '%s\t%s\t%s\n' "$name" "$((SECONDS - t0))" "$*" >> "$TIMES"
 }
+
+fresh_run() {  # fresh_run RUN: a training stopped before its checkpoint starts again from nothing (MindFormers
+  # appends to the old log, which `mathtune logs` would read as one run)
+  if [[ "${RESUME:-0}" == 1 && -d "$1" && ! -e "$1/checkpoint/rank_0/meta.json" ]]; then
+    echo "= $1: a stopped training; removed to start again"; rm -rf "$1"
+  fi
+}

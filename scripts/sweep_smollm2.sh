@@ -9,13 +9,15 @@
 #
 # RUN is NAME or NAME:key.path=value,key.path=value (a `mathtune yaml set` of the base config); without RUN
 # the sweep below runs. --from is a quality_smollm2.sh output folder: its converted model and raw rows are
-# used (the first rows of each file, as the quality run's prepare takes them). Results: OUT/SWEEP.md and
-# OUT/sweep.json (scripts/sweep_table.py); a run whose loss log exists is skipped, so a stopped sweep resumes.
+# used (FILE#N: N rows sampled with prepare's fixed seed, as the quality run takes them). Results: OUT/SWEEP.md,
+# OUT/sweep.json and OUT/sweep_loss.png (scripts/sweep_table.py). A finished run is skipped and a stopped one
+# starts again, so a stopped sweep resumes; a run name or row count reused with other settings is refused.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FROM=""; OUT=logs/sweep; CONFIG=yaml/cpu_smollm2_135m_lora_pot.yaml
 GSM_ROWS=200; WORD_ROWS=120; CONTEST_ROWS=48; VARIED_ROWS=32; RUNS=()
 while [[ $# -gt 0 ]]; do
+  [[ $1 != --* || $# -ge 2 ]] || { echo "sweep_smollm2.sh: $1 needs a value" >&2; exit 2; }
   case $1 in
     --from) FROM=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
@@ -42,11 +44,31 @@ for v in "$GSM_ROWS" "$WORD_ROWS" "$CONTEST_ROWS" "$VARIED_ROWS"; do
   [[ "$v" =~ ^[0-9]+$ ]] || { echo "sweep_smollm2.sh: $v: expected a whole number of rows" >&2; exit 2; }
 done
 [[ -f "$CONFIG" ]] || { echo "sweep_smollm2.sh: no config $CONFIG" >&2; exit 2; }
-for run in "${RUNS[@]}"; do  # every name and setting checked before any work
-  [[ "${run%%:*}" =~ ^[A-Za-z0-9._-]+$ ]] || { echo "sweep_smollm2.sh: bad run name in '$run'" >&2; exit 2; }
-done
+if ((WORD_ROWS)) && [[ ! -f "$FROM/raw_word.jsonl" ]]; then
+  echo "sweep_smollm2.sh: --word-rows $WORD_ROWS but $FROM has no raw_word.jsonl" >&2; exit 2
+fi
 export PATH="$PWD/.venv/bin:$PATH"
-mkdir -p "$OUT"
+CHECK=$(mktemp -d); trap 'rm -rf "$CHECK"' EXIT
+seen=" "
+for run in "${RUNS[@]}"; do  # every name and setting checked before any work
+  name=${run%%:*}; sets=""; [[ "$run" == *:* ]] && sets=${run#*:}
+  [[ "$name" =~ ^[A-Za-z0-9][A-Za-z0-9_-]*$ && "$name" != data && "$name" != rows && "$seen" != *" $name "* ]] \
+    || { echo "sweep_smollm2.sh: '$name': a run name is letters, digits, - and _, not data or rows, once" >&2; exit 2; }
+  seen+="$name "
+  if [[ -f "$OUT/$name.settings" && "$(cat "$OUT/$name.settings")" != "$sets" ]]; then
+    echo "sweep_smollm2.sh: $OUT/$name was run with other settings ($(cat "$OUT/$name.settings")); use another name" >&2
+    exit 2
+  fi
+  IFS=, read -r -a pairs <<< "$sets"
+  if ((${#pairs[@]})); then
+    mathtune yaml set "$CONFIG" "${pairs[@]}" --out "$CHECK/$name.yaml" > /dev/null || exit 2
+  fi
+done
+ROWS="$GSM_ROWS $WORD_ROWS $CONTEST_ROWS $VARIED_ROWS"
+if [[ -f "$OUT/rows" && "$(cat "$OUT/rows")" != "$ROWS" ]]; then
+  echo "sweep_smollm2.sh: $OUT was made from other row counts ($(cat "$OUT/rows")); use another --out" >&2; exit 2
+fi
+mkdir -p "$OUT"; echo "$ROWS" > "$OUT/rows"
 TIMES="$OUT/times.tsv"; RESUME=1
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
@@ -64,8 +86,9 @@ for run in "${RUNS[@]}"; do
     cp "$CONFIG" "$cfg.part"
     IFS=, read -r -a pairs <<< "$sets"
     if ((${#pairs[@]})); then run mathtune yaml set "$cfg.part" "${pairs[@]}"; fi
-    mv "$cfg.part" "$cfg"
+    mv "$cfg.part" "$cfg"; echo "$sets" > "$OUT/$name.settings"
   fi
+  fresh_run "$OUT/$name"
   stage "train-$name" "$OUT/$name/checkpoint/rank_0/meta.json" mathtune train --config "$cfg" --data "$D/train.mindrecord" \
       --ckpt "$M/model.ckpt" --run-dir "$OUT/$name" --epochs 1
   stage "loss-$name" "$OUT/$name/log/loss.csv" mathtune logs "$OUT/$name/log/rank_0/info.log" --out "$OUT/$name/log"

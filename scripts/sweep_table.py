@@ -2,10 +2,11 @@
 
     python3 scripts/sweep_table.py OUT NAME...
 
-For each run OUT/NAME (config OUT/NAME.yaml, loss log OUT/NAME/log/loss.csv): the settings that differ from the
-first run's, the steps, the median time per step (the first step, which compiles the graph, aside), the time of
+For each run OUT/NAME (config OUT/NAME.yaml, loss log OUT/NAME/log/loss.csv): its optimizer, rate and LoRA, the
+steps, the median time per step (the first step, which compiles the graph, aside), the time of
 the training stage (OUT/times.tsv) and the progressive-validation loss: the mean loss over the last third of the
-steps of one epoch, where each batch is scored before the model trains on it. Writes OUT/SWEEP.md,
+steps of one epoch, where each batch is scored before the model trains on it, and its step-by-step gap to the
+first run (runs of other step counts are not paired). Writes OUT/SWEEP.md,
 OUT/sweep.json and OUT/sweep_loss.png.
 """
 import csv
@@ -48,10 +49,13 @@ def read_run(out: Path, name: str, times: dict) -> dict:
             "loss_first": losses[0], "loss_last_third": statistics.fmean(losses[-third:])}
 
 
-def paired(run: dict, base: dict) -> tuple[float, float]:
+def paired(run: dict, base: dict) -> tuple[float, float] | None:
     """Mean and standard error of run − base, step by step over the last third (the same batches in the same
-    order, so the batch-to-batch swing of the loss cancels)."""
-    third = max(1, min(run["steps"], base["steps"]) // 3)
+    order, so the batch-to-batch swing of the loss cancels); None when the runs took other steps. The error
+    treats the steps as independent: neighbouring steps' gaps are alike, so it is a lower bound."""
+    if run["steps"] != base["steps"]:
+        return None
+    third = max(1, run["steps"] // 3)
     diffs = [a - b for a, b in zip(run["losses"][-third:], base["losses"][-third:])]
     spread = statistics.stdev(diffs) / len(diffs) ** 0.5 if len(diffs) > 1 else 0.0
     return statistics.fmean(diffs), spread
@@ -63,10 +67,12 @@ def table(runs: list[dict]) -> str:
              f"{runs[0]['name']} (± s.e.) |", "|---|---|---:|---:|---|---:|---:|---:|---:|---:|"]
     for r in runs:
         mark = "**" if r["loss_last_third"] == best else ""
-        diff, spread = paired(r, runs[0])
-        lines.append(f"| {r['name']} | {r['optimizer']} | {r['lr']:g} | {r['rank']} / {r['alpha']} | {r['targets']} | "
-                     f"{r['steps']} | {r['s_per_step']:.2f} | {r['train_seconds'] or '–'} | "
-                     f"{mark}{r['loss_last_third']:.4f}{mark} | {diff:+.4f} ± {spread:.4f} |")
+        gap = paired(r, runs[0])
+        step = "–" if r["s_per_step"] is None else f"{r['s_per_step']:.2f}"
+        lines.append(f"| {r['name']} | {r['optimizer']} | {r['lr']} | {r['rank']} / {r['alpha']} | {r['targets']} | "
+                     f"{r['steps']} | {step} | {'–' if r['train_seconds'] is None else r['train_seconds']} | "
+                     f"{mark}{r['loss_last_third']:.4f}{mark} | "
+                     f"{'other steps' if gap is None else f'{gap[0]:+.4f} ± {gap[1]:.4f}'} |")
     return "\n".join(lines) + "\n"
 
 
@@ -91,7 +97,7 @@ def main(out: str, names: list[str]) -> int:
             times[stage] = int(seconds)
     runs = [read_run(root, n, times) for n in names]
     for r in runs:
-        r["vs_first"], r["vs_first_se"] = paired(r, runs[0])
+        r["vs_first"] = paired(r, runs[0])  # [mean, standard error] or None
     with atomic_open(root / "SWEEP.md") as handle:
         handle.write(table(runs))
     write_json(root / "sweep.json", [{k: v for k, v in r.items() if k != "losses"} for r in runs])

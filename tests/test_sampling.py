@@ -103,6 +103,19 @@ def test_next_tokens_draw_what_a_full_sort_draws(scale, rounded):
         assert list(got) == _full_sort_draw(logits, sampling, sampling.rngs(keys))
 
 
+@pytest.mark.parametrize("nans", [2, 10, 70, 5000])
+def test_next_tokens_with_nan_logits_draw_what_a_full_sort_draws(nans):
+    """A diverged row (NaN logits) draws as the full sort does instead of failing a whole sampling stage."""
+    rng = np.random.default_rng(nans)
+    logits = (rng.standard_normal((3, 5000)) * 4).astype(np.float32)
+    logits[:, rng.choice(5000, nans, replace=False)] = np.nan
+    for sampling in (Sampling(0.7, 0.95, seed=1), Sampling(1.0, 0.9, 10, seed=2), Sampling(1.0, 1.0, 10, seed=3)):
+        keys = [[i] for i in range(len(logits))]
+        with np.errstate(invalid="ignore"):
+            got = next_tokens(logits, sampling, sampling.rngs(keys))
+            assert list(got) == _full_sort_draw(logits, sampling, sampling.rngs(keys))
+
+
 # --- the trained tiny model ----------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

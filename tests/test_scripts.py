@@ -82,20 +82,35 @@ def test_sweep_table_compares_the_last_third_of_each_runs_loss(tmp_path):
     out = tmp_path / "sweep"
     out.mkdir()
     for name, lr, losses in (("base", "5.e-4", [2.0, 1.0, 1.0, 1.0, 0.8, 0.6]),
-                             ("fast", "1.e-3", [2.0, 1.0, 1.0, 1.0, 0.5, 0.4])):
+                             ("fast", "1.e-3", [2.0, 1.0, 1.0, 1.0, 0.5, 0.4]),
+                             ("short", "1.e-3", [2.0, 1.0, 0.9])):
         shutil.copy(ROOT / "yaml/cpu_smollm2_135m_lora_pot.yaml", out / f"{name}.yaml")
         text = (out / f"{name}.yaml").read_text().replace("learning_rate: 5.e-4", f"learning_rate: {lr}")
         (out / f"{name}.yaml").write_text(text)
         log = out / name / "log"
         log.mkdir(parents=True)
         rows = ["epoch,epochs,step,steps_per_epoch,global_step,loss,loss_avg,per_step_ms,lr"]
-        rows += [f"1,1,{i},6,{i},{x},{x},{175000 if i == 1 else 9000 + i},0.0005" for i, x in enumerate(losses, 1)]
+        rows += [f"1,1,{i},{len(losses)},{i},{x},{x},{175000 if i == 1 else 9000 + i},0.0005" for i, x in enumerate(losses, 1)]
         (log / "loss.csv").write_text("\n".join(rows) + "\n")
     (out / "times.tsv").write_text("train-base\t61\tmathtune train\ntrain-fast\t62\tmathtune train\n")
-    proc = subprocess.run([sys.executable, "scripts/sweep_table.py", str(out), "base", "fast"], cwd=ROOT,
+    proc = subprocess.run([sys.executable, "scripts/sweep_table.py", str(out), "base", "fast", "short"], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     lines = (out / "SWEEP.md").read_text().splitlines()
     assert lines[2].startswith("| base | AdamW | 0.0005 | 16 / 32 | wq,wk,wv,wo,w1,w2,w3 | 6 | 9.00 | 61 | 0.7000 | +0.0000 ± 0.0000 |")
     assert lines[3].startswith("| fast | AdamW | 0.001 |") and "| **0.4500** | -0.2500 ± 0.0500 |" in lines[3]
+    assert lines[4].startswith("| short |") and lines[4].endswith("| 0.9000 | other steps |")  # not paired
     assert (out / "sweep_loss.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_stopped_training_starts_again_from_nothing(tmp_path):
+    """scripts/lib.sh fresh_run: a run folder without its checkpoint's meta.json (a stopped training) is removed
+    before the stage runs again, so the new log is not appended to the old one; a finished run is kept."""
+    stopped, done = tmp_path / "stopped", tmp_path / "done"
+    (stopped / "log" / "rank_0").mkdir(parents=True)
+    (stopped / "log" / "rank_0" / "info.log").write_text("loss: [1.5]\n")
+    (done / "checkpoint" / "rank_0").mkdir(parents=True)
+    (done / "checkpoint" / "rank_0" / "meta.json").write_text("{}")
+    proc = sh("-c", f'source scripts/lib.sh; RESUME=1; fresh_run "{stopped}"; fresh_run "{done}"')
+    assert proc.returncode == 0 and not stopped.exists() and (done / "checkpoint" / "rank_0" / "meta.json").exists()
+    assert proc.stdout == f"= {stopped}: a stopped training; removed to start again\n"

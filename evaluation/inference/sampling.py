@@ -56,7 +56,8 @@ CANDIDATES = (64, 1024)  # top-p looks at this many of the likeliest tokens firs
 
 def _kept(z: np.ndarray, sampling: Sampling) -> tuple[np.ndarray, np.ndarray]:
     """(tokens, probabilities) that remain after the top-k and top-p cuts, likeliest first, ties by token id
-    (the order of a stable sort of all of z, which a sampling step cannot afford: 49k tokens per row)."""
+    (the order of a stable sort of all of z, which a sampling step cannot afford: 49k tokens per row). The
+    same tokens as the full sort, up to rounding: top-p normalises by a sum taken in another order."""
     if sampling.top_k:
         order = _likeliest(z, sampling.top_k)
         p = np.exp(z[order] - z[order[0]])
@@ -81,6 +82,8 @@ def _likeliest(z: np.ndarray, m: int) -> np.ndarray:
     kth = np.partition(z, len(z) - m)[len(z) - m]  # the m-th largest value
     above = np.flatnonzero(z > kth)
     chosen = np.concatenate([above, np.flatnonzero(z == kth)[: m - len(above)]])  # ties: lowest ids first
+    if len(chosen) < m:  # NaN logits: partition counts them as largest, a sort puts them last
+        return np.argsort(-z, kind="stable")[:m]
     return chosen[np.lexsort((chosen, -z[chosen]))]
 
 
