@@ -40,6 +40,7 @@
 # skipped, so a stopped run resumes. Results: OUT/RESULTS.md and OUT/results.json (`mathtune report quality`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [[ -x .venv/bin/python ]]; then export PATH="$PWD/.venv/bin:$PATH"; fi  # `make install`'s mathtune and its packages
 OUT=logs/quality; CONFIG=yaml/cpu_smollm2_135m_lora_pot.yaml; GSM_ROWS=1000; WORD_ROWS=0; CONTEST_ROWS=500; VARIED_ROWS=400
 MATH_ROWS=0; MIDDLE_ROWS=0
 DPO_ROUNDS=0; DPO_PROBLEMS=300; DPO_SAMPLES=4; DPO_BETA=0.1; DPO_LR=5e-5; DPO_EPOCHS=1; MAJ_K=0; MAJ_SETS=gsm8k

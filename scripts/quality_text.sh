@@ -16,6 +16,7 @@
 # time in OUT/times.tsv; a stage whose output exists is skipped, so a stopped run resumes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [[ -x .venv/bin/python ]]; then export PATH="$PWD/.venv/bin:$PATH"; fi  # `make install`'s mathtune and its packages
 STYLE=steps; OUT=; ROWS=400; PER=5; SEQ=1024; TBATCH=1; NEW=1100; BATCH=55; CONFIG=yaml/cpu_smollm2_135m_lora_pot.yaml
 while [[ $# -gt 0 ]]; do
   case "$1" in
