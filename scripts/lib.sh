@@ -25,3 +25,11 @@ fresh_run() {  # fresh_run RUN: a training stopped before its checkpoint starts 
     echo "= $1: a stopped training; removed to start again"; rm -rf "$1"
   fi
 }
+
+train_stage() {  # train_stage NAME RUN COMMAND...: a training stage, done when RUN's checkpoint is saved
+  # (train_args.json is written at the start: a stopped training would count as done)
+  local name=$1 run=$2
+  shift 2
+  fresh_run "$run"
+  stage "$name" "$run/checkpoint/rank_0/meta.json" "$@"
+}

@@ -129,8 +129,7 @@ stage data-middle "$OUT/sets/middle.jsonl" mathtune data synth --kind middle --n
     --exclude "$OUT/raw_middle.jsonl" "$D/conversations.json" --out "$OUT/sets/middle.jsonl"
 
 # --- training
-fresh_run "$RUN"
-stage train "$RUN/checkpoint/rank_0/meta.json" mathtune train --config "$CONFIG" --data "$D/train.mindrecord" \
+train_stage train "$RUN" mathtune train --config "$CONFIG" --data "$D/train.mindrecord" \
     --ckpt "$M/model.ckpt" --run-dir "$RUN" --epochs 1
 stage loss "$RUN/log/loss.png" mathtune logs "$RUN/log/rank_0/info.log" --out "$RUN/log"
 
@@ -169,8 +168,7 @@ for ((r = 1; r <= RFT_ROUNDS; r++)); do
         --seed "$SEED" --exclude "$R/data/conversations.json" --out "$R/sets_checked/$set.jsonl"
   done
   # continue from the previous LoRA (its checkpoint holds the adapter), at a tenth of the first rate
-  fresh_run "$R/lora"
-  stage "rft-r$r-train" "$R/lora/checkpoint/rank_0/meta.json" mathtune train --config "$CONFIG" \
+  train_stage "rft-r$r-train" "$R/lora" mathtune train --config "$CONFIG" \
       --data "$R/data/train.mindrecord" --ckpt "$(ls -t "$PREV"/checkpoint/rank_0/*.ckpt | head -1)" \
       --run-dir "$R/lora" --epochs 1 lr_schedule.learning_rate=1e-4 lr_schedule.lr_end=1e-5
   read -r -a SETS <<< "$RFT_SETS"

@@ -53,8 +53,7 @@ stage data-prepare "$D/train.mindrecord" mathtune data prepare "$OUT/raw.jsonl" 
     --multiple-of "$TBATCH" --drop-competition --quiet
 stage data-heldout "$OUT/heldout.jsonl" mathtune data heldout --per-category "$PER" --seed 7 \
     --exclude "$OUT/raw.jsonl" --out "$OUT/heldout.jsonl"
-fresh_run "$RUN"
-stage train "$RUN/checkpoint/rank_0/meta.json" mathtune train --config "$CONFIG" --data "$D/train.mindrecord" \
+train_stage train "$RUN" mathtune train --config "$CONFIG" --data "$D/train.mindrecord" \
     --ckpt "$M/model.ckpt" --run-dir "$RUN" --epochs 1 "runner_config.batch_size=$TBATCH" \
     "train_dataset.batch_size=$TBATCH"
 stage loss "$RUN/log/loss.png" mathtune logs "$RUN/log/rank_0/info.log" --out "$RUN/log"

@@ -88,8 +88,7 @@ for run in "${RUNS[@]}"; do
     if ((${#pairs[@]})); then run mathtune yaml set "$cfg.part" "${pairs[@]}"; fi
     mv "$cfg.part" "$cfg"; echo "$sets" > "$OUT/$name.settings"
   fi
-  fresh_run "$OUT/$name"
-  stage "train-$name" "$OUT/$name/checkpoint/rank_0/meta.json" mathtune train --config "$cfg" --data "$D/train.mindrecord" \
+  train_stage "train-$name" "$OUT/$name" mathtune train --config "$cfg" --data "$D/train.mindrecord" \
       --ckpt "$M/model.ckpt" --run-dir "$OUT/$name" --epochs 1
   stage "loss-$name" "$OUT/$name/log/loss.csv" mathtune logs "$OUT/$name/log/rank_0/info.log" --out "$OUT/$name/log"
 done

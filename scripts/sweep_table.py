@@ -17,18 +17,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from the repository
 from fileio.atomic import atomic_open, write_json  # noqa: E402
 from fileio.plotting import figure, save_png  # noqa: E402
-from training.config.yamledit import read_yaml  # noqa: E402
+from training.config.yamledit import flatten, read_yaml  # noqa: E402
 
-SETTINGS = {"lr": ("lr_schedule", "learning_rate"), "rank": ("model", "model_config", "pet_config", "lora_rank"),
-            "alpha": ("model", "model_config", "pet_config", "lora_alpha"),
-            "targets": ("model", "model_config", "pet_config", "target_modules"),
-            "optimizer": ("optimizer", "type")}
-
-
-def _get(cfg: dict, path: tuple) -> object:
-    for key in path:
-        cfg = cfg.get(key, {}) if isinstance(cfg, dict) else {}
-    return cfg
+SETTINGS = {"lr": "lr_schedule.learning_rate", "rank": "model.model_config.pet_config.lora_rank",
+            "alpha": "model.model_config.pet_config.lora_alpha",
+            "targets": "model.model_config.pet_config.target_modules", "optimizer": "optimizer.type"}
 
 
 def _targets(pattern: str) -> str:
@@ -36,12 +29,12 @@ def _targets(pattern: str) -> str:
 
 
 def read_run(out: Path, name: str, times: dict) -> dict:
-    cfg = read_yaml(out / f"{name}.yaml")
+    cfg = dict(flatten(read_yaml(out / f"{name}.yaml")))  # dotted keys, as `mathtune yaml set` takes them
     with open(out / name / "log" / "loss.csv", encoding="utf-8") as handle:
         steps = list(csv.DictReader(handle))
     losses = [float(s["loss"]) for s in steps]
     third = max(1, len(losses) // 3)
-    settings = {k: _get(cfg, path) for k, path in SETTINGS.items()}
+    settings = {k: cfg.get(key) for k, key in SETTINGS.items()}
     settings["targets"] = _targets(settings["targets"])
     return {"name": name, **settings, "steps": len(losses), "losses": losses,
             "s_per_step": statistics.median(float(s["per_step_ms"]) for s in steps[1:]) / 1000 if len(steps) > 1 else None,
