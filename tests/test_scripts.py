@@ -116,3 +116,19 @@ def test_a_stopped_training_starts_again_from_nothing(tmp_path):
     proc = sh("-c", f'source scripts/lib.sh; RESUME=1; fresh_run "{stopped}"; fresh_run "{done}"')
     assert proc.returncode == 0 and not stopped.exists() and (done / "checkpoint" / "rank_0" / "meta.json").exists()
     assert proc.stdout == f"= {stopped}: a stopped training; removed to start again\n"
+
+
+def test_a_training_stage_is_done_only_when_its_checkpoint_is_saved(tmp_path):
+    """scripts/lib.sh train_stage: skipped once checkpoint/rank_0/meta.json exists; a folder without it (a
+    stopped training, train_args.json already written) is cleared and the command runs."""
+    done, stopped = tmp_path / "done", tmp_path / "stopped"
+    (done / "checkpoint" / "rank_0").mkdir(parents=True)
+    (done / "checkpoint" / "rank_0" / "meta.json").write_text("{}")
+    stopped.mkdir()
+    (stopped / "train_args.json").write_text("{}")
+    script = (f'source scripts/lib.sh; RESUME=1; TIMES="{tmp_path}/times.tsv"; '
+              f'train_stage a "{done}" false; train_stage b "{stopped}" touch "{tmp_path}/ran"')
+    proc = sh("-c", script)
+    assert proc.returncode == 0, proc.stderr
+    assert f"= a: {done}/checkpoint/rank_0/meta.json exists, skipped" in proc.stdout
+    assert (tmp_path / "ran").exists() and not stopped.exists()
