@@ -292,8 +292,13 @@ for i in range(28):
             total += client.send(b'x' * 65536)
     except BlockingIOError:
         pass
-print(total >> 20)
+print(total)
 """
+# The kernel admits one segment past the limit on each socket whose charge fails (a forced charge, so a
+# connection never stalls for good): up to 64 KiB on loopback, per socket, on both ends of each connection.
+# Measured here: 16.77 MB queued on 28 connections, and 17 MB once under load. The cap holds if the total stays
+# within that allowance; without the cgroup one process queues about 110 MB.
+FORCED_BYTES = 2 * 28 * 65536
 
 
 def _tcp_accounting() -> bool:
@@ -313,8 +318,8 @@ def test_socket_buffers_on_the_sandbox_loopback_are_capped():
         pytest.skip("no cgroup v1 memory.kmem.tcp here (v2 counts socket buffers in memory.max)")
     result = run_code(TCP_BUFFERS, LIMITS)
     assert result.status == "ok", result.stderr
-    assert int(result.stdout) <= cgroup.TCP_BYTES >> 20
-    assert int(run_code(TCP_BUFFERS, Limits(wall_seconds=20, sandbox="weak")).stdout) > 32  # control
+    assert int(result.stdout) <= cgroup.TCP_BYTES + FORCED_BYTES
+    assert int(run_code(TCP_BUFFERS, Limits(wall_seconds=20, sandbox="weak")).stdout) > 32 << 20  # control
 
 
 def kernel_calls() -> str:
