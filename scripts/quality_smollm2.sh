@@ -8,6 +8,7 @@
 #       [--gsm8k-rows 1000] [--word-rows 0] [--contest-rows 500] [--varied-rows 400] [--math-rows 0] [--middle-rows 0]
 #       [--n 200] [--seed 0] [--batch-size 100]
 #       [--rft-rounds 1] [--rft-problems 100] [--rft-samples 4] [--rft-temperature 0.7]
+#       [--rft-keep 0] [--rft-chunk 100] [--rft-max-steps 0]
 #       [--rft-sets "gsm8k svamp multiarith"] [--sets "heldout reworded gsm8k gsm_hard svamp multiarith math middle"]
 #       [--dpo-rounds 0] [--dpo-problems 300] [--dpo-samples 4] [--dpo-beta 0.1] [--dpo-lr 5e-5] [--dpo-epochs 1]
 #       [--maj-k 0] [--maj-sets "gsm8k"] [--no-base]
@@ -15,10 +16,11 @@
 # --n/--seed: problems per evaluation set and the sampling seed of the four public sets. Predictions are
 # greedy and zero-shot (the bare question in the training chat format); GSM-Hard is scored with PAL's rule
 # (|answer - gold| < 1e-3), every other set exactly. --rft-rounds N adds N rounds of rejection sampling:
-# the latest model samples --rft-samples programs (temperature, top-p 0.95) for --rft-problems GSM8K train
-# problems no earlier round trained on (scripts/unseen_rows.py), `data rft` keeps the distinct verified ones,
-# training continues from
-# the latest LoRA on them plus an eighth of the first mix at a fifth of the rate, and the result is measured
+# the latest model samples --rft-samples programs (temperature, top-p 0.95) for up to --rft-problems GSM8K train
+# problems no training or earlier round used (scripts/unseen_rows.py; --rft-max-steps K: only problems whose
+# reference program has at most K steps), --rft-chunk problems a stage, until `data rft` keeps --rft-keep
+# distinct verified programs (0: sample all --rft-problems); training continues from
+# the latest LoRA on them plus an eighth of the first mix at a tenth of the rate, and the result is measured
 # on --rft-sets (OUT/rft/rR/SET; default GSM8K, SVAMP, MultiArith: GSM-Hard asks GSM8K's problems with
 # larger numbers); "tuned" in the table stays the first LoRA. --sets limits the sets base and tuned are
 # measured on, --no-base skips the base model (to finish a run, or measure the rounds, in less time);
@@ -45,6 +47,7 @@ OUT=logs/quality; CONFIG=yaml/cpu_smollm2_135m_lora_pot.yaml; GSM_ROWS=1000; WOR
 MATH_ROWS=0; MIDDLE_ROWS=0
 DPO_ROUNDS=0; DPO_PROBLEMS=300; DPO_SAMPLES=4; DPO_BETA=0.1; DPO_LR=5e-5; DPO_EPOCHS=1; MAJ_K=0; MAJ_SETS=gsm8k
 N=200; SEED=0; BATCH=100; RFT_ROUNDS=1; RFT_PROBLEMS=100; RFT_SAMPLES=4; RFT_TEMPERATURE=0.7; RFT_SETS="gsm8k svamp multiarith"
+RFT_KEEP=0; RFT_CHUNK=100; RFT_MAX_STEPS=0
 BENCH=(gsm8k gsm_hard svamp multiarith); ALL_SETS="heldout reworded ${BENCH[*]} math middle"
 EVAL_SETS="heldout reworded ${BENCH[*]}"; BASE=1
 while [[ $# -gt 0 ]]; do
@@ -64,6 +67,9 @@ while [[ $# -gt 0 ]]; do
     --rft-problems) RFT_PROBLEMS=$2; shift 2 ;;
     --rft-samples) RFT_SAMPLES=$2; shift 2 ;;
     --rft-temperature) RFT_TEMPERATURE=$2; shift 2 ;;
+    --rft-keep) RFT_KEEP=$2; shift 2 ;;
+    --rft-chunk) RFT_CHUNK=$2; shift 2 ;;
+    --rft-max-steps) RFT_MAX_STEPS=$2; shift 2 ;;
     --rft-sets) RFT_SETS=$2; shift 2 ;;
     --sets) EVAL_SETS=$2; shift 2 ;;
     --dpo-rounds) DPO_ROUNDS=$2; shift 2 ;;
@@ -78,6 +84,14 @@ while [[ $# -gt 0 ]]; do
     *) echo "quality_smollm2.sh: unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
+for opt in "gsm8k-rows $GSM_ROWS" "word-rows $WORD_ROWS" "contest-rows $CONTEST_ROWS" "varied-rows $VARIED_ROWS" \
+           "math-rows $MATH_ROWS" "middle-rows $MIDDLE_ROWS" "n $N" "seed $SEED" "batch-size $BATCH" \
+           "rft-rounds $RFT_ROUNDS" "rft-problems $RFT_PROBLEMS" "rft-samples $RFT_SAMPLES" "rft-keep $RFT_KEEP" \
+           "rft-chunk $RFT_CHUNK" "rft-max-steps $RFT_MAX_STEPS" "dpo-rounds $DPO_ROUNDS" "dpo-problems $DPO_PROBLEMS" \
+           "dpo-samples $DPO_SAMPLES" "dpo-epochs $DPO_EPOCHS" "maj-k $MAJ_K"; do  # one line before any work
+  [[ ${opt#* } =~ ^[0-9]+$ ]] || { echo "quality_smollm2.sh: --${opt%% *} ${opt#* }: expected a whole number" >&2; exit 2; }
+done
+((RFT_CHUNK > 0)) || { echo "quality_smollm2.sh: --rft-chunk 0: expected at least 1 problem a chunk" >&2; exit 2; }
 for set in $EVAL_SETS $RFT_SETS $MAJ_SETS; do  # one line before any work, not a failure an hour in
   [[ " $ALL_SETS " == *" $set "* ]] || { echo "quality_smollm2.sh: unknown set $set (one of: $ALL_SETS)" >&2; exit 2; }
 done
@@ -148,17 +162,33 @@ if ((BASE)); then evaluate base --model-dir "$M" --chat chatml --template none; 
 evaluate tuned --run-dir "$RUN"
 
 # --- optional rejection-sampling rounds (`mathtune data rft`): each continues the latest LoRA
+earlier_problems() {  # the training selection and every problem file a round has sampled so far
+  local files
+  shopt -s nullglob; files=("$D/selected.jsonl" "$OUT"/rft/r*/chunks/p*.jsonl "$OUT"/dpo/d*/problems.jsonl); shopt -u nullglob
+  printf '%s\n' "${files[@]}"
+}
 PREV=$RUN
 for ((r = 1; r <= RFT_ROUNDS; r++)); do
   R=$OUT/rft/r$r
-  mkdir -p "$R"  # GSM8K train problems no earlier round trained on
-  stage "rft-r$r-problems" "$R/problems.jsonl" python3 scripts/unseen_rows.py "$OUT/gsm8k_pot.jsonl" \
-      "$D/selected.jsonl" "$R/problems.jsonl" "$RFT_PROBLEMS" "$(((r - 1) * RFT_PROBLEMS))"
-  stage "rft-r$r-sample" "$R/samples.jsonl" mathtune predict --run-dir "$PREV" --input "$R/problems.jsonl" \
-      --samples "$RFT_SAMPLES" --temperature "$RFT_TEMPERATURE" --top-p 0.95 --seed "$r" \
-      --out "$R/samples.jsonl" --batch-size "$BATCH" --max-new-tokens 192 --quiet
-  stage "data-rft-r$r" "$R/rft.jsonl" mathtune data rft "$R/samples.jsonl" --out "$R/rft.jsonl" \
-      --report "$R/rft_report.json"
+  mkdir -p "$R/chunks"
+  # sampled in chunks, each a stage (a round may span several stops), until `data rft` keeps --rft-keep
+  # programs or --rft-problems problems were sampled; every chunk draws its own unseen problems
+  KEPT=0
+  for ((c = 0; c * RFT_CHUNK < RFT_PROBLEMS && (RFT_KEEP == 0 || KEPT < RFT_KEEP); c++)); do
+    P=$(printf '%s/chunks/p%03d.jsonl' "$R" "$c"); S=$(printf '%s/chunks/s%03d.jsonl' "$R" "$c")
+    mapfile -t EXCLUDE < <(earlier_problems)
+    stage "rft-r$r-problems-$c" "$P" python3 scripts/unseen_rows.py "$OUT/gsm8k_pot.jsonl" "$P" \
+        "$((RFT_PROBLEMS - c * RFT_CHUNK < RFT_CHUNK ? RFT_PROBLEMS - c * RFT_CHUNK : RFT_CHUNK))" \
+        --max-steps "$RFT_MAX_STEPS" --exclude "${EXCLUDE[@]}"
+    stage "rft-r$r-sample-$c" "$S" mathtune predict --run-dir "$PREV" --input "$P" \
+        --samples "$RFT_SAMPLES" --temperature "$RFT_TEMPERATURE" --top-p 0.95 --seed "$((1000 * r + c))" \
+        --out "$S" --batch-size "$BATCH" --max-new-tokens 192 --quiet
+    # the programs kept so far (cheap: no program runs again); the last pass is the round's training rows
+    mathtune data rft "$R"/chunks/s*.jsonl --out "$R/rft.jsonl" --report "$R/rft_report.json" > /dev/null \
+        || { status=$?; ((status == 1)) || exit "$status"; }
+    KEPT=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["kept"])' "$R/rft_report.json")
+    echo "= rft-r$r: $KEPT programs kept after $((c + 1)) chunk(s)"
+  done
   # the kept programs plus an eighth of the first mix, so the round adds to what the LoRA knows
   stage "data-rft-r$r-prepare" "$R/data/train.mindrecord" mathtune data prepare "$R/rft.jsonl" \
       "$OUT/gsm8k_pot.jsonl#$((GSM_ROWS / 8))" "$OUT/raw_contest.jsonl#$((CONTEST_ROWS / 8))" \
@@ -180,8 +210,9 @@ done
 for ((r = 1; r <= DPO_ROUNDS; r++)); do
   R=$OUT/dpo/d$r
   mkdir -p "$R"  # GSM8K train problems neither training nor an earlier round used
+  mapfile -t EXCLUDE < <(earlier_problems)
   stage "dpo-d$r-problems" "$R/problems.jsonl" python3 scripts/unseen_rows.py "$OUT/gsm8k_pot.jsonl" \
-      "$D/selected.jsonl" "$R/problems.jsonl" "$DPO_PROBLEMS" "$((RFT_ROUNDS * RFT_PROBLEMS + (r - 1) * DPO_PROBLEMS))"
+      "$R/problems.jsonl" "$DPO_PROBLEMS" --exclude "${EXCLUDE[@]}"
   stage "dpo-d$r-sample" "$R/samples.jsonl" mathtune predict --run-dir "$PREV" --input "$R/problems.jsonl" \
       --samples "$DPO_SAMPLES" --temperature 0.7 --top-p 0.95 --seed "$((100 + r))" \
       --out "$R/samples.jsonl" --batch-size "$BATCH" --max-new-tokens 192 --quiet
