@@ -132,3 +132,37 @@ def test_a_training_stage_is_done_only_when_its_checkpoint_is_saved(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert f"= a: {done}/checkpoint/rank_0/meta.json exists, skipped" in proc.stdout
     assert (tmp_path / "ran").exists() and not stopped.exists()
+
+
+@pytest.mark.parametrize("option,value", [("--rft-keep", "abc"), ("--rft-problems", "-5"), ("--rft-chunk", "0"),
+                                          ("--rft-max-steps", "2.5")])
+def test_quality_run_refuses_a_bad_count_before_any_work(tmp_path, option, value):
+    out = tmp_path / "q"
+    proc = sh("scripts/quality_smollm2.sh", "--out", str(out), option, value)
+    assert proc.returncode == 2 and proc.stderr.startswith(f"quality_smollm2.sh: {option} {value}: expected")
+    assert proc.stdout == "" and not out.exists()
+
+
+def test_unseen_rows_picks_problems_no_earlier_file_holds_with_few_enough_steps(tmp_path):
+    """scripts/unseen_rows.py: read from the end, skips problems of every --exclude file (training selection,
+    earlier chunks) and, with --max-steps, programs with more assignments; too few rows: exit 1, nothing written."""
+    import json
+
+    def rows(path, items):
+        path.write_text("".join(json.dumps({"problem": p, "code": c}) + "\n" for p, c in items))
+
+    src = tmp_path / "src.jsonl"
+    rows(src, [("a", "x = 1\nprint(x)"), ("b", "x = 1\ny = x * 2\nz = y + 1\nprint(z)"), ("c", "x, y = 1, 2\nx += y\nprint(x == 3)"),
+               ("d", "print(4)"), ("e", "x = 5\nprint(x)")])
+    rows(tmp_path / "train.jsonl", [("e", "")])
+    rows(tmp_path / "chunk0.jsonl", [("d", "")])
+    run = lambda *a: subprocess.run([sys.executable, "scripts/unseen_rows.py", *map(str, a)], cwd=ROOT,  # noqa: E731
+                                    capture_output=True, text=True, timeout=60)
+    out = tmp_path / "out.jsonl"
+    proc = run(src, out, 2, "--max-steps", 2, "--exclude", tmp_path / "train.jsonl", tmp_path / "chunk0.jsonl")
+    assert proc.returncode == 0, proc.stderr
+    assert [json.loads(line)["problem"] for line in out.read_text().splitlines()] == ["c", "a"]  # b has 3 steps
+    proc = run(src, tmp_path / "more.jsonl", 3, "--max-steps", 2, "--exclude", tmp_path / "train.jsonl", tmp_path / "chunk0.jsonl")
+    assert proc.returncode == 1 and "only 2 rows" in proc.stderr and not (tmp_path / "more.jsonl").exists()
+    proc = run(src, tmp_path / "all.jsonl", 4, "--exclude", tmp_path / "train.jsonl")
+    assert proc.returncode == 0 and len((tmp_path / "all.jsonl").read_text().splitlines()) == 4

@@ -82,7 +82,7 @@ def collect(out: Path) -> dict:
             "scoring": {k: (scores[k]["tuned"] or scores[k]["base"] or {"mode": rule})["mode"] for k, _, rule in SETS},
             "targets": goal, "met": {k: met(scores[k]["tuned"], goal[k]) for k, _, _ in SETS},
             "training_minutes": None if train is None else round(train / 60, 1),
-            "rft": rft_rounds(out), "dpo": rft_rounds(out, "dpo"), "maj": majority(out),
+            "rft": rft_rounds(out, "rft", times), "dpo": rft_rounds(out, "dpo", times), "maj": majority(out),
             "machine": machine(), "_scores": scores}
 
 
@@ -90,9 +90,10 @@ _ROUND = {"rft": ("r", "rft_report.json", ("problems", "solved", "kept")),
           "dpo": ("d", "pairs_report.json", ("problems", "with_pairs", "pairs"))}
 
 
-def rft_rounds(out: Path, kind: str = "rft") -> list[dict]:
+def rft_rounds(out: Path, kind: str = "rft", times: list[tuple[str, int, str]] = ()) -> list[dict]:
     """Per round (OUT/rft/r1, r2, … or OUT/dpo/d1, …): the model's percent on each set it was scored on,
-    what the round trained on, and (DPO) its training time."""
+    what the round trained on, its sampling time (stages `rft-r1-sample`, `rft-r1-sample-0`, … of
+    times.tsv) and training time (`rft-r1-train`; DPO: its report's)."""
     prefix, report_name, fields = _ROUND[kind]
     rounds = []
     number = lambda p: int(p.name[1:]) if p.name[1:].isdigit() else 0  # noqa: E731
@@ -104,6 +105,13 @@ def rft_rounds(out: Path, kind: str = "rft") -> list[dict]:
             entry["data"] = {k: report[k] for k in fields}
         except (OSError, ValueError, KeyError, TypeError):
             pass
+        stage = f"{kind}-{folder.name}-"
+        sampled = [s for n, s, _ in times if n == stage + "sample" or n.startswith(stage + "sample-")]
+        if sampled:
+            entry["sample_seconds"] = sum(sampled)
+        trained = [s for n, s, _ in times if n == stage + "train"]
+        if trained:
+            entry["train_seconds"] = trained[-1]
         try:
             entry["train_seconds"] = json.loads((folder / "run" / "dpo_report.json").read_text())["train_seconds"]
         except (OSError, ValueError, KeyError, TypeError):
@@ -184,8 +192,10 @@ def rft_table(rounds: list[dict], tuned: dict[str, float | None] | None = None, 
     for r in rounds:
         d = r.get("data")
         data = " → ".join(str(v) for v in d.values()) if d else "–"
+        if "sample_seconds" in r:
+            data += f"; sampling {r['sample_seconds'] / 60:.1f} min"
         if "train_seconds" in r:
-            data += f"; {r['train_seconds'] / 60:.1f} min"
+            data += f"; training {r['train_seconds'] / 60:.1f} min"
         lines.append(f"| {r['round']} | {data} | "
                      + " | ".join(f"{r[k]:.1f}%" if k in r else "not run" for k in keys) + " |")
     return lines
