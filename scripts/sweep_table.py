@@ -17,6 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from the repository
 from fileio.atomic import atomic_open, write_json  # noqa: E402
 from fileio.plotting import figure, save_png  # noqa: E402
+from training.config.errors import ConfigError  # noqa: E402
 from training.config.yamledit import flatten, read_yaml  # noqa: E402
 
 SETTINGS = {"lr": "lr_schedule.learning_rate", "rank": "model.model_config.pet_config.lora_rank",
@@ -30,14 +31,21 @@ def _targets(pattern: str) -> str:
 
 def read_run(out: Path, name: str, times: dict) -> dict:
     cfg = dict(flatten(read_yaml(out / f"{name}.yaml")))  # dotted keys, as `mathtune yaml set` takes them
-    with open(out / name / "log" / "loss.csv", encoding="utf-8") as handle:
+    log = out / name / "log" / "loss.csv"
+    with open(log, encoding="utf-8") as handle:
         steps = list(csv.DictReader(handle))
-    losses = [float(s["loss"]) for s in steps]
+    try:
+        losses = [float(s["loss"]) for s in steps]
+        step_ms = [float(s["per_step_ms"]) for s in steps]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"{log}: not a `mathtune logs` loss table ({exc!r})") from None
+    if not losses:
+        raise ValueError(f"{log}: no steps logged")
     third = max(1, len(losses) // 3)
     settings = {k: cfg.get(key) for k, key in SETTINGS.items()}
     settings["targets"] = _targets(settings["targets"])
     return {"name": name, **settings, "steps": len(losses), "losses": losses,
-            "s_per_step": statistics.median(float(s["per_step_ms"]) for s in steps[1:]) / 1000 if len(steps) > 1 else None,
+            "s_per_step": statistics.median(step_ms[1:]) / 1000 if len(step_ms) > 1 else None,
             "train_seconds": times.get(f"train-{name}"),
             "loss_first": losses[0], "loss_last_third": statistics.fmean(losses[-third:])}
 
@@ -81,14 +89,33 @@ def plot(runs: list[dict], path: Path) -> None:
     save_png(fig, path)
 
 
+def missing(root: Path, names: list[str]) -> str | None:
+    """Why the table cannot be made (a run without its config or loss log), before any work; None if it can."""
+    if not root.is_dir():
+        return f"{root}: not a folder"
+    for name in names:
+        for path in (root / f"{name}.yaml", root / name / "log" / "loss.csv"):
+            if not path.is_file():
+                return f"{path}: not found (has run {name} finished? sweep_smollm2.sh writes both)"
+    return None
+
+
 def main(out: str, names: list[str]) -> int:
     root = Path(out)
+    problem = missing(root, names)
+    if problem:
+        print(f"sweep_table.py: {problem}", file=sys.stderr)
+        return 2
     times = {}
     if (root / "times.tsv").exists():
         for line in (root / "times.tsv").read_text(encoding="utf-8").splitlines():
             stage, seconds, *_ = line.split("\t")
             times[stage] = int(seconds)
-    runs = [read_run(root, n, times) for n in names]
+    try:
+        runs = [read_run(root, n, times) for n in names]
+    except (ConfigError, OSError, ValueError) as exc:  # a damaged config or log: one line
+        print(f"sweep_table.py: {exc}", file=sys.stderr)
+        return 2
     for r in runs:
         r["vs_first"] = paired(r, runs[0])  # [mean, standard error] or None
     with atomic_open(root / "SWEEP.md") as handle:

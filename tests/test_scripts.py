@@ -166,3 +166,20 @@ def test_unseen_rows_picks_problems_no_earlier_file_holds_with_few_enough_steps(
     assert proc.returncode == 1 and "only 2 rows" in proc.stderr and not (tmp_path / "more.jsonl").exists()
     proc = run(src, tmp_path / "all.jsonl", 4, "--exclude", tmp_path / "train.jsonl")
     assert proc.returncode == 0 and len((tmp_path / "all.jsonl").read_text().splitlines()) == 4
+
+
+def test_sweep_table_names_a_missing_or_damaged_loss_log_in_one_line(tmp_path):
+    """By hand on a run that has not finished: `file: reason`, exit 2, no traceback, nothing written."""
+    import shutil
+
+    table = lambda *names: subprocess.run([sys.executable, "scripts/sweep_table.py", str(tmp_path), *names],  # noqa: E731
+                                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    shutil.copy(ROOT / "yaml/cpu_smollm2_135m_lora_pot.yaml", tmp_path / "a.yaml")
+    proc = table("a")
+    assert proc.returncode == 2 and proc.stderr.startswith(f"sweep_table.py: {tmp_path}/a/log/loss.csv: not found")
+    (tmp_path / "a" / "log").mkdir(parents=True)
+    for text, reason in (("epoch,loss,per_step_ms\n", "no steps logged"), ("epoch,loss\n1,0.5\n", "not a `mathtune logs` loss table")):
+        (tmp_path / "a" / "log" / "loss.csv").write_text(text)
+        proc = table("a")
+        assert proc.returncode == 2 and len(proc.stderr.splitlines()) == 1 and reason in proc.stderr, proc.stderr
+    assert not (tmp_path / "SWEEP.md").exists()
