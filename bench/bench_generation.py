@@ -66,7 +66,8 @@ def repeated(prompts: list[list[int]], size: int) -> list[list[int]]:
 
 
 def ours(model, prompts: list[list[int]], n: int, batches: list[int]) -> dict:
-    from evaluation.inference.decode import greedy
+    """Batch 1 and the batched rates; a repeated prompt is prefilled again, as llama.cpp's batches do."""
+    from evaluation.inference.decode import decode, greedy
 
     greedy(model.decoder, [prompts[0]], 4, -1, min_new_tokens=0)  # warm-up
     t = time.perf_counter()
@@ -79,15 +80,16 @@ def ours(model, prompts: list[list[int]], n: int, batches: list[int]) -> dict:
               "ttft_ms": 1000 * first_s / len(prompts), "tokens": ones, "batched": {}}
     for size in batches:
         t = time.perf_counter()
-        outs = greedy(model.decoder, repeated(prompts, size), n, -1, min_new_tokens=0)
+        outs = decode(model.decoder, repeated(prompts, size), n, -1, min_new_tokens=0, share_prefill=False)
         result["batched"][size] = {"tokens_per_s": size * n / (time.perf_counter() - t),
                                    "same_as_batch1": sum(o == ones[i % len(ones)] for i, o in enumerate(outs))}
     return result
 
 
-def sampled(model, prompts: list[list[int]], n: int, size: int) -> dict:
+def sampled(model, prompts: list[list[int]], n: int, size: int, k: int = 4) -> dict:
     """Tokens/s at batch `size` sampling as RFT and maj@k do (temperature 0.7, top-p 0.95), against greedy
-    decoding of the same prompts in the same run."""
+    decoding of the same prompts in the same run; then k samples of each of size/k prompts with each prompt
+    prefilled once (what predict --samples k does) against prefilled k times."""
     from evaluation.inference.decode import decode
     from evaluation.inference.sampling import Sampling
 
@@ -95,17 +97,22 @@ def sampled(model, prompts: list[list[int]], n: int, size: int) -> dict:
     rates = {}
     for name, sampling in (("greedy", None), ("sampled", Sampling(0.7, 0.95, seed=0))):
         t = time.perf_counter()
-        decode(model.decoder, batch, n, -1, min_new_tokens=0, sampling=sampling)
+        decode(model.decoder, batch, n, -1, min_new_tokens=0, sampling=sampling, share_prefill=False)
         rates[name] = size * n / (time.perf_counter() - t)
-    return {"size": size, **rates}
+    ksamples = [p for p in repeated(prompts, size // k) for _ in range(k)]
+    for name, share in (("k_apart", False), ("k_shared", True)):
+        t = time.perf_counter()
+        decode(model.decoder, ksamples, n, -1, min_new_tokens=0, sampling=Sampling(0.7, 0.95, seed=0), share_prefill=share)
+        rates[name] = len(ksamples) * n / (time.perf_counter() - t)
+    return {"size": size, "k": k, **rates}
 
 
 def profile(model, prompts: list[list[int]], n: int, size: int) -> list[tuple[str, float]]:
     """Share of decoding time per part of the decoder, batch `size`."""
-    from evaluation.inference.decode import greedy
+    from evaluation.inference.decode import decode
 
     prof = cProfile.Profile()
-    prof.runcall(greedy, model.decoder, repeated(prompts, size), n, -1, 0)
+    prof.runcall(decode, model.decoder, repeated(prompts, size), n, -1, 0, share_prefill=False)
     stats = pstats.Stats(prof).stats
     own = {name: 0.0 for name in PARTS}
     for (_, _, func), (_, _, tottime, _, _) in stats.items():
@@ -195,7 +202,9 @@ def report(a, gguf, limits, ref, got, shares, mf, model, threads) -> None:
           f"{peak / (2 * params):.0f} tokens/s at the float32 matmul peak")
     sam = got["sampling"]
     print(f"sampling (T 0.7, top-p 0.95), batch {sam['size']}: {sam['sampled']:.1f} tokens/s against greedy "
-          f"{sam['greedy']:.1f} in the same run: {sam['sampled'] / sam['greedy']:.2f}")
+          f"{sam['greedy']:.1f} in the same run: {sam['sampled'] / sam['greedy']:.2f}; {sam['k']} samples of each of "
+          f"{sam['size'] // sam['k']} prompts, each prompt prefilled once: {sam['k_shared']:.1f} tokens/s against "
+          f"{sam['k_apart']:.1f} prefilled {sam['k']} times: {sam['k_shared'] / sam['k_apart']:.2f}")
     for size, parts in shares.items():
         print(f"where mathtune's time goes, batch {size}: " + ", ".join(f"{name} {share:.0%}" for name, share in parts))
     same = sum(x == y for x, y in zip(got["tokens"], ref["tokens"]))

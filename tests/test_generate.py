@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from evaluation.inference.decode import KVDecoder, greedy
+from evaluation.inference.decode import KVDecoder, decode, greedy
+from evaluation.inference.sampling import Sampling
 from training.config.loader import load_config
 from training.model.cpu import apply_cpu_config, cpu_argmax_patch
 from training.model.build import build_model
@@ -55,8 +56,6 @@ def test_min_new_tokens_and_stop(model):
 def test_rows_that_finish_leave_the_batch_without_changing_the_others(model):
     """decode() drops finished rows once a quarter of the batch is done; every prompt still gets the
     tokens it gets alone, greedy and sampled (each row draws from its own generator)."""
-    from evaluation.inference.decode import decode
-    from evaluation.inference.sampling import Sampling
 
     _, mc, params = model
     dec = KVDecoder(params, mc)
@@ -89,3 +88,22 @@ def test_prompts_prefilled_in_groups_give_the_same_tokens(model, monkeypatch):
     assert greedy(KVDecoder(params, mc), prompts, 10, eos_id=2, min_new_tokens=0) == whole
     alone = [greedy(KVDecoder(params, mc), [p], 10, eos_id=2, min_new_tokens=0)[0] for p in prompts]
     assert alone == whole
+
+
+def test_a_prompt_asked_several_times_is_prefilled_once_with_the_same_draws(model, monkeypatch):
+    """k samples of one question share its prefill (the decoder sees each distinct prompt once); every
+    sample still draws from its own generator, so the tokens equal those of prompts prefilled one by one."""
+    _, mc, params = model
+    rng = np.random.default_rng(4)
+    a, b = (list(map(int, rng.integers(3, 97, size=n))) for n in (6, 11))
+    prompts = [a, a, b, a, b]
+    dec = KVDecoder(params, mc)
+    seen = []
+    real = dec.prefill
+    monkeypatch.setattr(dec, "prefill", lambda ps, n: seen.append(ps) or real(ps, n))
+    sampling = Sampling(temperature=1.0, top_p=1.0, top_k=0, seed=9)
+    shared = decode(dec, prompts, 8, 2, 0, sampling=sampling, rngs=sampling.rngs([[i] for i in range(5)]))
+    assert seen == [[a, b]]
+    alone = [decode(KVDecoder(params, mc), [p], 8, 2, 0, sampling=sampling, rngs=sampling.rngs([[i]]))[0]
+             for i, p in enumerate(prompts)]
+    assert shared == alone and len({tuple(t) for t in shared}) > 2  # the same prompt, different draws

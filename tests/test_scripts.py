@@ -166,6 +166,9 @@ def test_unseen_rows_picks_problems_no_earlier_file_holds_with_few_enough_steps(
     assert proc.returncode == 1 and "only 2 rows" in proc.stderr and not (tmp_path / "more.jsonl").exists()
     proc = run(src, tmp_path / "all.jsonl", 4, "--exclude", tmp_path / "train.jsonl")
     assert proc.returncode == 0 and len((tmp_path / "all.jsonl").read_text().splitlines()) == 4
+    rows(tmp_path / "solved.jsonl", [("b", "y = 2"), ("e", "y = 5")])  # the reference rows of solved problems
+    proc = run(src, tmp_path / "ref.jsonl", 1, "--within", tmp_path / "solved.jsonl", "--exclude", tmp_path / "train.jsonl")
+    assert proc.returncode == 0 and json.loads((tmp_path / "ref.jsonl").read_text())["code"].startswith("x = 1\ny = x * 2")
 
 
 def test_sweep_table_names_a_missing_or_damaged_loss_log_in_one_line(tmp_path):

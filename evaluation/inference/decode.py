@@ -164,13 +164,13 @@ def greedy(decoder: KVDecoder, prompts: list[list[int]], max_new_tokens: int, eo
 def decode(decoder: KVDecoder, prompts: list[list[int]], max_new_tokens: int, eos_id: int,
            min_new_tokens: int = 1, stop: Callable[[int, list[int]], bool] | None = None,
            on_token: Callable[[int], None] | None = None, sampling: Sampling | None = None,
-           rngs: list[np.random.Generator] | None = None) -> list[list[int]]:
+           rngs: list[np.random.Generator] | None = None, share_prefill: bool = True) -> list[list[int]]:
     """Continuations of a batch of prompts (each stops at EOS, at `stop`, or at the limit).
 
     `min_new_tokens` keeps EOS from ending an output before that many tokens (the contest saw empty
     outputs without it). `stop(i, tokens)` may end sequence i early, e.g. after a code block.
     Greedy unless `sampling` says otherwise; then prompt i draws from `rngs[i]`
-    (default: sampling.rngs([[i]])).
+    (default: sampling.rngs([[i]])). `share_prefill`: a prompt given several times is prefilled once.
     """
     if sampling is not None and not sampling.greedy and rngs is None:
         rngs = sampling.rngs([[i] for i in range(len(prompts))])
@@ -179,7 +179,7 @@ def decode(decoder: KVDecoder, prompts: list[list[int]], max_new_tokens: int, eo
     cache_len = max(len(p) for p in prompts) + max_new_tokens
     outs: list[list[int]] = [[] for _ in prompts]
     done = [False] * len(prompts)
-    logits, caches = decoder.prefill(prompts, cache_len)
+    logits, caches = prefill_once(decoder, prompts, cache_len) if share_prefill else decoder.prefill(prompts, cache_len)
     pos = np.array([len(p) for p in prompts])
     active = list(range(len(prompts)))  # the prompt each row of the (shrinking) batch belongs to
     for n in range(max_new_tokens):
@@ -210,6 +210,18 @@ def decode(decoder: KVDecoder, prompts: list[list[int]], max_new_tokens: int, eo
         logits = decoder.step(nxt, pos, caches)
         pos = pos + 1
     return outs
+
+
+def prefill_once(decoder: KVDecoder, prompts: list[list[int]], cache_len: int) -> tuple[np.ndarray, list]:
+    """`decoder.prefill`, each distinct prompt once: k samples of one question share its prompt, and the
+    prefill of GSM8K-length prompts was about 40% of a sampled batch's time. Rows are copied after."""
+    first: dict[tuple, int] = {}
+    rows = [first.setdefault(tuple(p), len(first)) for p in prompts]
+    if len(first) == len(prompts):
+        return decoder.prefill(prompts, cache_len)
+    logits, caches = decoder.prefill([list(p) for p in first], cache_len)
+    idx = np.asarray(rows)
+    return logits[idx], [(k[idx], v[idx]) for k, v in caches]
 
 
 def batches(items: list, size: int) -> Iterable[list]:
