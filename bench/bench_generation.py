@@ -99,12 +99,13 @@ def sampled(model, prompts: list[list[int]], n: int, size: int, k: int = 4) -> d
         t = time.perf_counter()
         decode(model.decoder, batch, n, -1, min_new_tokens=0, sampling=sampling, share_prefill=False)
         rates[name] = size * n / (time.perf_counter() - t)
-    ksamples = [p for p in repeated(prompts, size // k) for _ in range(k)]
+    distinct = max(1, size // k)
+    ksamples = [p for p in repeated(prompts, distinct) for _ in range(k)]
     for name, share in (("k_apart", False), ("k_shared", True)):
         t = time.perf_counter()
         decode(model.decoder, ksamples, n, -1, min_new_tokens=0, sampling=Sampling(0.7, 0.95, seed=0), share_prefill=share)
         rates[name] = len(ksamples) * n / (time.perf_counter() - t)
-    return {"size": size, "k": k, **rates}
+    return {"size": size, "k": k, "distinct": distinct, **rates}
 
 
 def profile(model, prompts: list[list[int]], n: int, size: int) -> list[tuple[str, float]]:
@@ -203,7 +204,7 @@ def report(a, gguf, limits, ref, got, shares, mf, model, threads) -> None:
     sam = got["sampling"]
     print(f"sampling (T 0.7, top-p 0.95), batch {sam['size']}: {sam['sampled']:.1f} tokens/s against greedy "
           f"{sam['greedy']:.1f} in the same run: {sam['sampled'] / sam['greedy']:.2f}; {sam['k']} samples of each of "
-          f"{sam['size'] // sam['k']} prompts, each prompt prefilled once: {sam['k_shared']:.1f} tokens/s against "
+          f"{sam['distinct']} prompts, each prompt prefilled once: {sam['k_shared']:.1f} tokens/s against "
           f"{sam['k_apart']:.1f} prefilled {sam['k']} times: {sam['k_shared'] / sam['k_apart']:.2f}")
     for size, parts in shares.items():
         print(f"where mathtune's time goes, batch {size}: " + ", ".join(f"{name} {share:.0%}" for name, share in parts))

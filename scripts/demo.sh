@@ -89,7 +89,7 @@ done
 for opt in "rows $ROWS" "epochs $EPOCHS" "per-category $PER" "batch $BATCH" "synth $SYNTH" "layers $LAYERS" \
            "hidden $HIDDEN" "heads $HEADS" "pack $PACK" "whole-numbers $WHOLE" "train-seed $TSEED" "max-new-tokens $NEW" \
            "short-rows $SHORTROWS"; do  # one line before any work
-  [[ ${opt#* } =~ ^[0-9]+$ ]] || { echo "demo.sh: --${opt%% *} ${opt#* }: expected a whole number" >&2; exit 2; }
+  [[ ${opt#* } =~ ^(0|[1-9][0-9]*)$ ]] || { echo "demo.sh: --${opt%% *} ${opt#* }: expected a whole number" >&2; exit 2; }
 done
 for opt in "lr $LR" "lr-end ${LR_END:-0}" "init-std ${INIT_STD:-0}"; do  # a positive decimal: 2e-3, 0.002
   [[ ${opt#* } =~ ^([0-9]+\.?[0-9]*|\.[0-9]+)([eE]-?[0-9]+)?$ ]] || { echo "demo.sh: --${opt%% *} ${opt#* }: expected a number" >&2; exit 2; }

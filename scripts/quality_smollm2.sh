@@ -89,9 +89,13 @@ for opt in "gsm8k-rows $GSM_ROWS" "word-rows $WORD_ROWS" "contest-rows $CONTEST_
            "rft-rounds $RFT_ROUNDS" "rft-problems $RFT_PROBLEMS" "rft-samples $RFT_SAMPLES" "rft-keep $RFT_KEEP" \
            "rft-chunk $RFT_CHUNK" "rft-max-steps $RFT_MAX_STEPS" "dpo-rounds $DPO_ROUNDS" "dpo-problems $DPO_PROBLEMS" \
            "dpo-samples $DPO_SAMPLES" "dpo-epochs $DPO_EPOCHS" "maj-k $MAJ_K"; do  # one line before any work
-  [[ ${opt#* } =~ ^[0-9]+$ ]] || { echo "quality_smollm2.sh: --${opt%% *} ${opt#* }: expected a whole number" >&2; exit 2; }
+  # no leading zero: bash arithmetic would read 010 as octal 8
+  [[ ${opt#* } =~ ^(0|[1-9][0-9]*)$ ]] || { echo "quality_smollm2.sh: --${opt%% *} ${opt#* }: expected a whole number" >&2; exit 2; }
 done
-((RFT_CHUNK > 0)) || { echo "quality_smollm2.sh: --rft-chunk 0: expected at least 1 problem a chunk" >&2; exit 2; }
+for opt in "rft-chunk $RFT_CHUNK" "rft-problems $RFT_PROBLEMS" "rft-samples $RFT_SAMPLES" "dpo-problems $DPO_PROBLEMS" \
+           "dpo-samples $DPO_SAMPLES"; do
+  ((${opt#* } > 0)) || { echo "quality_smollm2.sh: --${opt%% *} 0: expected at least 1" >&2; exit 2; }
+done
 for set in $EVAL_SETS $RFT_SETS $MAJ_SETS; do  # one line before any work, not a failure an hour in
   [[ " $ALL_SETS " == *" $set "* ]] || { echo "quality_smollm2.sh: unknown set $set (one of: $ALL_SETS)" >&2; exit 2; }
 done
@@ -162,33 +166,47 @@ if ((BASE)); then evaluate base --model-dir "$M" --chat chatml --template none; 
 evaluate tuned --run-dir "$RUN"
 
 # --- optional rejection-sampling rounds (`mathtune data rft`): each continues the latest LoRA
-earlier_problems() {  # the training selection and every problem file a round has sampled so far
+earlier_problems() {  # the training selection, every problem file a round sampled, every round's training rows
   local files
-  shopt -s nullglob; files=("$D/selected.jsonl" "$OUT"/rft/r*/chunks/p*.jsonl "$OUT"/dpo/d*/problems.jsonl); shopt -u nullglob
+  shopt -s nullglob
+  files=("$D/selected.jsonl" "$OUT"/rft/r*/chunks/p*.jsonl "$OUT"/rft/r*/problems.jsonl "$OUT"/rft/r*/data/selected.jsonl
+         "$OUT"/dpo/d*/problems.jsonl)
+  shopt -u nullglob
   printf '%s\n' "${files[@]}"
 }
-PREV=$RUN
-for ((r = 1; r <= RFT_ROUNDS; r++)); do
-  R=$OUT/rft/r$r
+sample_round() {  # sample_round R PREV: chunks of unseen problems until --rft-keep programs or --rft-problems
+  local R=$1 PREV=$2 c n P S kept=0 status
   mkdir -p "$R/chunks"
-  # sampled in chunks, each a stage (a round may span several stops), until `data rft` keeps --rft-keep
-  # programs or --rft-problems problems were sampled; every chunk draws its own unseen problems
-  KEPT=0
-  for ((c = 0; c * RFT_CHUNK < RFT_PROBLEMS && (RFT_KEEP == 0 || KEPT < RFT_KEEP); c++)); do
+  for ((c = 0; c * RFT_CHUNK < RFT_PROBLEMS && (RFT_KEEP == 0 || kept < RFT_KEEP); c++)); do
     P=$(printf '%s/chunks/p%03d.jsonl' "$R" "$c"); S=$(printf '%s/chunks/s%03d.jsonl' "$R" "$c")
+    n=$((RFT_PROBLEMS - c * RFT_CHUNK < RFT_CHUNK ? RFT_PROBLEMS - c * RFT_CHUNK : RFT_CHUNK))
     mapfile -t EXCLUDE < <(earlier_problems)
-    stage "rft-r$r-problems-$c" "$P" python3 scripts/unseen_rows.py "$OUT/gsm8k_pot.jsonl" "$P" \
-        "$((RFT_PROBLEMS - c * RFT_CHUNK < RFT_CHUNK ? RFT_PROBLEMS - c * RFT_CHUNK : RFT_CHUNK))" \
+    stage "rft-r$r-problems-$c" "$P" python3 scripts/unseen_rows.py "$OUT/gsm8k_pot.jsonl" "$P" "$n" --up-to \
         --max-steps "$RFT_MAX_STEPS" --exclude "${EXCLUDE[@]}"
+    if [[ ! -s "$P" ]]; then rm -f "$P"; echo "= rft-r$r: no unseen problem left"; break; fi
     stage "rft-r$r-sample-$c" "$S" mathtune predict --run-dir "$PREV" --input "$P" \
         --samples "$RFT_SAMPLES" --temperature "$RFT_TEMPERATURE" --top-p 0.95 --seed "$((1000 * r + c))" \
         --out "$S" --batch-size "$BATCH" --max-new-tokens 192 --quiet
     # the programs kept so far (cheap: no program runs again); the last pass is the round's training rows
-    mathtune data rft "$R"/chunks/s*.jsonl --out "$R/rft.jsonl" --report "$R/rft_report.json" > /dev/null \
-        || { status=$?; ((status == 1)) || exit "$status"; }
-    KEPT=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["kept"])' "$R/rft_report.json")
-    echo "= rft-r$r: $KEPT programs kept after $((c + 1)) chunk(s)"
+    status=0
+    mathtune data rft "$R"/chunks/s*.jsonl --out "$R/rft.jsonl" --report "$R/rft_report.json" > /dev/null || status=$?
+    if ((status > 1)); then
+      echo "stage data-rft-r$r failed (exit $status): mathtune data rft $R/chunks/s*.jsonl --out $R/rft.jsonl" >&2
+      exit "$status"
+    fi
+    kept=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["kept"])' "$R/rft_report.json")
+    echo "= rft-r$r: $kept programs kept from chunks 0-$c"
+    if (($(wc -l < "$P") < n)); then echo "= rft-r$r: unseen problems ran out"; break; fi
   done
+  if ((RFT_KEEP && kept < RFT_KEEP)); then
+    echo "= rft-r$r: $kept programs kept, fewer than --rft-keep $RFT_KEEP: the round trains on them" >&2
+  fi
+}
+PREV=$RUN
+for ((r = 1; r <= RFT_ROUNDS; r++)); do
+  R=$OUT/rft/r$r
+  # sampled in chunks, each a stage (a round may span several stops); a round whose data is prepared is done
+  if [[ ! -e "$R/data/train.mindrecord" ]]; then sample_round "$R" "$PREV"; fi
   # the kept programs plus an eighth of the first mix, so the round adds to what the LoRA knows
   stage "data-rft-r$r-prepare" "$R/data/train.mindrecord" mathtune data prepare "$R/rft.jsonl" \
       "$OUT/gsm8k_pot.jsonl#$((GSM_ROWS / 8))" "$OUT/raw_contest.jsonl#$((CONTEST_ROWS / 8))" \

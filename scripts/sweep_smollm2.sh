@@ -41,7 +41,7 @@ fi
 [[ -n "$FROM" && -f "$FROM/smollm2/model.ckpt" ]] \
   || { echo "sweep_smollm2.sh: --from must be a quality_smollm2.sh folder with smollm2/model.ckpt" >&2; exit 2; }
 for v in "$GSM_ROWS" "$WORD_ROWS" "$CONTEST_ROWS" "$VARIED_ROWS"; do
-  [[ "$v" =~ ^[0-9]+$ ]] || { echo "sweep_smollm2.sh: $v: expected a whole number of rows" >&2; exit 2; }
+  [[ "$v" =~ ^(0|[1-9][0-9]*)$ ]] || { echo "sweep_smollm2.sh: $v: expected a whole number of rows" >&2; exit 2; }
 done
 [[ -f "$CONFIG" ]] || { echo "sweep_smollm2.sh: no config $CONFIG" >&2; exit 2; }
 if ((WORD_ROWS)) && [[ ! -f "$FROM/raw_word.jsonl" ]]; then

@@ -89,6 +89,19 @@ def plot(runs: list[dict], path: Path) -> None:
     save_png(fig, path)
 
 
+def read_times(path: Path) -> dict[str, int]:
+    """Seconds per stage of the sweep's times.tsv (none yet: empty); ValueError names a damaged line."""
+    times = {}
+    if path.exists():
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            try:
+                stage, seconds, *_ = line.split("\t")
+                times[stage] = int(seconds)
+            except ValueError:
+                raise ValueError(f"{path}:{number}: not a stage<TAB>seconds line") from None
+    return times
+
+
 def missing(root: Path, names: list[str]) -> str | None:
     """Why the table cannot be made (a run without its config or loss log), before any work; None if it can."""
     if not root.is_dir():
@@ -106,14 +119,10 @@ def main(out: str, names: list[str]) -> int:
     if problem:
         print(f"sweep_table.py: {problem}", file=sys.stderr)
         return 2
-    times = {}
-    if (root / "times.tsv").exists():
-        for line in (root / "times.tsv").read_text(encoding="utf-8").splitlines():
-            stage, seconds, *_ = line.split("\t")
-            times[stage] = int(seconds)
     try:
+        times = read_times(root / "times.tsv")
         runs = [read_run(root, n, times) for n in names]
-    except (ConfigError, OSError, ValueError) as exc:  # a damaged config or log: one line
+    except (ConfigError, OSError, ValueError, csv.Error) as exc:  # a damaged config, log or times file: one line
         print(f"sweep_table.py: {exc}", file=sys.stderr)
         return 2
     for r in runs:

@@ -50,7 +50,7 @@ def test_quality_run_refuses_an_unknown_set_before_any_work(tmp_path):
 
 
 @pytest.mark.parametrize("option,value", [("--pack", "abc"), ("--rows", "-5"), ("--whole-numbers", "1e2"),
-                                          ("--heads", "four"), ("--train-seed", "-1")])
+                                          ("--heads", "four"), ("--train-seed", "-1"), ("--rows", "010")])
 def test_demo_refuses_a_non_number_before_any_work(tmp_path, option, value):
     out = tmp_path / "demo"
     proc = sh("scripts/demo.sh", "--out", str(out), option, value)
@@ -135,7 +135,7 @@ def test_a_training_stage_is_done_only_when_its_checkpoint_is_saved(tmp_path):
 
 
 @pytest.mark.parametrize("option,value", [("--rft-keep", "abc"), ("--rft-problems", "-5"), ("--rft-chunk", "0"),
-                                          ("--rft-max-steps", "2.5")])
+                                          ("--rft-max-steps", "2.5"), ("--rft-problems", "09"), ("--dpo-problems", "0")])
 def test_quality_run_refuses_a_bad_count_before_any_work(tmp_path, option, value):
     out = tmp_path / "q"
     proc = sh("scripts/quality_smollm2.sh", "--out", str(out), option, value)
@@ -185,4 +185,8 @@ def test_sweep_table_names_a_missing_or_damaged_loss_log_in_one_line(tmp_path):
         (tmp_path / "a" / "log" / "loss.csv").write_text(text)
         proc = table("a")
         assert proc.returncode == 2 and len(proc.stderr.splitlines()) == 1 and reason in proc.stderr, proc.stderr
+    (tmp_path / "a" / "log" / "loss.csv").write_text("epoch,loss,per_step_ms\n1,0.5,9000\n")
+    (tmp_path / "times.tsv").write_text("train-a\t61\tmathtune train\ntrain-b\n")
+    proc = table("a")
+    assert proc.returncode == 2 and proc.stderr == f"sweep_table.py: {tmp_path}/times.tsv:2: not a stage<TAB>seconds line\n"
     assert not (tmp_path / "SWEEP.md").exists()
