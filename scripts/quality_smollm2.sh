@@ -8,7 +8,7 @@
 #       [--gsm8k-rows 1000] [--word-rows 0] [--contest-rows 500] [--varied-rows 400] [--math-rows 0] [--middle-rows 0]
 #       [--n 200] [--seed 0] [--batch-size 100]
 #       [--rft-rounds 1] [--rft-problems 100] [--rft-samples 4] [--rft-temperature 0.7]
-#       [--rft-keep 0] [--rft-chunk 100] [--rft-max-steps 0]
+#       [--rft-keep 0] [--rft-chunk 100] [--rft-max-steps 0] [--rft-reference]
 #       [--rft-sets "gsm8k svamp multiarith"] [--sets "heldout reworded gsm8k gsm_hard svamp multiarith math middle"]
 #       [--dpo-rounds 0] [--dpo-problems 300] [--dpo-samples 4] [--dpo-beta 0.1] [--dpo-lr 5e-5] [--dpo-epochs 1]
 #       [--maj-k 0] [--maj-sets "gsm8k"] [--no-base]
@@ -22,7 +22,9 @@
 # distinct verified programs (0: sample all --rft-problems); training continues from
 # the latest LoRA on them plus an eighth of the first mix at a tenth of the rate, and the result is measured
 # on --rft-sets (OUT/rft/rR/SET; default GSM8K, SVAMP, MultiArith: GSM-Hard asks GSM8K's problems with
-# larger numbers); "tuned" in the table stays the first LoRA. --sets limits the sets base and tuned are
+# larger numbers); "tuned" in the table stays the first LoRA. --rft-reference adds the round's control: the
+# same training from the same model on the reference programs (gsm8k_pot.jsonl) of the problems the round
+# solved instead of the model's own (OUT/rft/rR/reference/SET). --sets limits the sets base and tuned are
 # measured on, --no-base skips the base model (to finish a run, or measure the rounds, in less time);
 # the report shows what was not measured as "not run".
 #
@@ -47,7 +49,7 @@ OUT=logs/quality; CONFIG=yaml/cpu_smollm2_135m_lora_pot.yaml; GSM_ROWS=1000; WOR
 MATH_ROWS=0; MIDDLE_ROWS=0
 DPO_ROUNDS=0; DPO_PROBLEMS=300; DPO_SAMPLES=4; DPO_BETA=0.1; DPO_LR=5e-5; DPO_EPOCHS=1; MAJ_K=0; MAJ_SETS=gsm8k
 N=200; SEED=0; BATCH=100; RFT_ROUNDS=1; RFT_PROBLEMS=100; RFT_SAMPLES=4; RFT_TEMPERATURE=0.7; RFT_SETS="gsm8k svamp multiarith"
-RFT_KEEP=0; RFT_CHUNK=100; RFT_MAX_STEPS=0
+RFT_KEEP=0; RFT_CHUNK=100; RFT_MAX_STEPS=0; RFT_REFERENCE=0
 BENCH=(gsm8k gsm_hard svamp multiarith); ALL_SETS="heldout reworded ${BENCH[*]} math middle"
 EVAL_SETS="heldout reworded ${BENCH[*]}"; BASE=1
 while [[ $# -gt 0 ]]; do
@@ -70,6 +72,7 @@ while [[ $# -gt 0 ]]; do
     --rft-keep) RFT_KEEP=$2; shift 2 ;;
     --rft-chunk) RFT_CHUNK=$2; shift 2 ;;
     --rft-max-steps) RFT_MAX_STEPS=$2; shift 2 ;;
+    --rft-reference) RFT_REFERENCE=1; shift ;;
     --rft-sets) RFT_SETS=$2; shift 2 ;;
     --sets) EVAL_SETS=$2; shift 2 ;;
     --dpo-rounds) DPO_ROUNDS=$2; shift 2 ;;
@@ -202,25 +205,33 @@ sample_round() {  # sample_round R PREV: chunks of unseen problems until --rft-k
     echo "= rft-r$r: $kept programs kept, fewer than --rft-keep $RFT_KEEP: the round trains on them" >&2
   fi
 }
+round_model() {  # round_model NAME ROWS X WHO: ROWS plus an eighth of the first mix, trained from PREV into X/lora
+  # (the previous LoRA's checkpoint holds the adapter; a tenth of the first rate), measured on --rft-sets as WHO
+  local name=$1 rows=$2 X=$3 who=$4 set
+  stage "data-$name-prepare" "$X/data/train.mindrecord" mathtune data prepare "$rows" \
+      "$OUT/gsm8k_pot.jsonl#$((GSM_ROWS / 8))" "$OUT/raw_contest.jsonl#$((CONTEST_ROWS / 8))" \
+      "$OUT/raw_varied.jsonl#$((VARIED_ROWS / 8))" --seed "$r" --out "$X/data" "${PREPARE[@]}"
+  for set in "${BENCH[@]}"; do  # the new data must not hold a test problem either
+    stage "data-$name-check-$set" "$X/sets_checked/$set.jsonl" mathtune data bench "$set" --n "$N" \
+        --seed "$SEED" --exclude "$X/data/conversations.json" --out "$X/sets_checked/$set.jsonl"
+  done
+  train_stage "$name-train" "$X/lora" mathtune train --config "$CONFIG" \
+      --data "$X/data/train.mindrecord" --ckpt "$(ls -t "$PREV"/checkpoint/rank_0/*.ckpt | head -1)" \
+      --run-dir "$X/lora" --epochs 1 lr_schedule.learning_rate=1e-4 lr_schedule.lr_end=1e-5
+  read -r -a SETS <<< "$RFT_SETS"
+  evaluate "$who" --run-dir "$X/lora"
+}
 PREV=$RUN
 for ((r = 1; r <= RFT_ROUNDS; r++)); do
   R=$OUT/rft/r$r
   # sampled in chunks, each a stage (a round may span several stops); a round whose data is prepared is done
   if [[ ! -e "$R/data/train.mindrecord" ]]; then sample_round "$R" "$PREV"; fi
-  # the kept programs plus an eighth of the first mix, so the round adds to what the LoRA knows
-  stage "data-rft-r$r-prepare" "$R/data/train.mindrecord" mathtune data prepare "$R/rft.jsonl" \
-      "$OUT/gsm8k_pot.jsonl#$((GSM_ROWS / 8))" "$OUT/raw_contest.jsonl#$((CONTEST_ROWS / 8))" \
-      "$OUT/raw_varied.jsonl#$((VARIED_ROWS / 8))" --seed "$r" --out "$R/data" "${PREPARE[@]}"
-  for set in "${BENCH[@]}"; do  # the new data must not hold a test problem either
-    stage "data-rft-r$r-check-$set" "$R/sets_checked/$set.jsonl" mathtune data bench "$set" --n "$N" \
-        --seed "$SEED" --exclude "$R/data/conversations.json" --out "$R/sets_checked/$set.jsonl"
-  done
-  # continue from the previous LoRA (its checkpoint holds the adapter), at a tenth of the first rate
-  train_stage "rft-r$r-train" "$R/lora" mathtune train --config "$CONFIG" \
-      --data "$R/data/train.mindrecord" --ckpt "$(ls -t "$PREV"/checkpoint/rank_0/*.ckpt | head -1)" \
-      --run-dir "$R/lora" --epochs 1 lr_schedule.learning_rate=1e-4 lr_schedule.lr_end=1e-5
-  read -r -a SETS <<< "$RFT_SETS"
-  evaluate "rft/r$r" --run-dir "$R/lora"
+  round_model "rft-r$r" "$R/rft.jsonl" "$R" "rft/r$r"
+  if ((RFT_REFERENCE)); then  # the control: the same problems' reference programs instead of the model's own
+    stage "rft-r$r-reference-rows" "$R/reference/rows.jsonl" python3 scripts/unseen_rows.py "$OUT/gsm8k_pot.jsonl" \
+        "$R/reference/rows.jsonl" "$(wc -l < "$R/rft.jsonl")" --up-to --within "$R/rft.jsonl"
+    round_model "rft-r$r-reference" "$R/reference/rows.jsonl" "$R/reference" "rft/r$r/reference"
+  fi
   PREV=$R/lora
 done
 

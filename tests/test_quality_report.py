@@ -56,6 +56,9 @@ def test_quality_report_tables_with_anchors_and_sets_not_run(tmp_path):
     (out / "rft" / "r1" / "gsm8k" / "score.json").write_text(json.dumps({"accuracy": 0.75, "correct": 3, "n": 4}))
     (out / "rft" / "r1" / "rft_report.json").write_text(json.dumps({"problems": 100, "solved": 7, "kept": 8,
                                                                     "samples": {"kept": 8}}))
+    (out / "rft" / "r1" / "reference" / "gsm8k").mkdir(parents=True)  # --rft-reference: the control
+    (out / "rft" / "r1" / "reference" / "gsm8k" / "score.json").write_text(json.dumps({"accuracy": 0.5, "correct": 2, "n": 4}))
+    (out / "rft" / "r1" / "reference" / "rows.jsonl").write_text("{}\n{}\n{}\n")
     d1 = out / "dpo" / "d1"
     _preds(d1 / "gsm8k" / "pred.jsonl", [("gsm8k", "18", "18"), ("gsm8k", "3", "4")])
     _run("score", str(d1 / "gsm8k" / "pred.jsonl"))
@@ -73,6 +76,7 @@ def test_quality_report_tables_with_anchors_and_sets_not_run(tmp_path):
     (out / "times.tsv").write_text("train\t3000\tmathtune train x\ntuned-gsm8k\t300\tmathtune predict a\n"
                                    "tuned-gsm8k\t320\tmathtune predict b\n"  # a round sampled in chunks
                                    "rft-r1-sample-0\t600\tp\nrft-r1-sample-1\t300\tp\nrft-r1-train\t240\tt\n"
+                                   "rft-r1-reference-train\t180\tt\n"
                                    "rft-r10-sample-0\t99\tp\n")
 
     assert _run("report", "quality", str(out)).returncode == 0
@@ -94,7 +98,7 @@ def test_quality_report_tables_with_anchors_and_sets_not_run(tmp_path):
                               "multiarith": None, "math": None, "middle": None}
     assert results["training_minutes"] == 50.0 and results["rft"] == [
         {"round": "r1", "gsm8k": 75.0, "data": {"problems": 100, "solved": 7, "kept": 8}, "sample_seconds": 900,
-         "train_seconds": 240}]
+         "train_seconds": 240, "reference": {"gsm8k": 50.0, "rows": 3, "train_seconds": 180}}]
 
     text = (out / "RESULTS.md").read_text(encoding="utf-8")
     table = text.split("| set | base | tuned | tuned, text only | n | anchor / target | met? |", 1)[1]
@@ -108,6 +112,7 @@ def test_quality_report_tables_with_anchors_and_sets_not_run(tmp_path):
     assert "**50.0 min**" in text
     rft = text.split("## Rejection-sampling rounds", 1)[1].split("##", 1)[0]
     assert "| 0 (the tuned LoRA) | the first mix | 50.0% |" in rft and "| r1 | 100 → 7 → 8; sampling 15.0 min; training 4.0 min | 75.0% |" in rft
+    assert "| r1, control | 3 reference programs of the problems it solved; training 3.0 min | 50.0% |" in rft
     assert "| tuned-gsm8k | 5 min 20 s | `mathtune predict b` |" in text and "mathtune predict a" not in text
     assert "Loss curve: not drawn yet" in text
     assert results["dpo"] == [{"round": "d1", "gsm8k": 50.0, "data": {"problems": 300, "with_pairs": 60, "pairs": 110},

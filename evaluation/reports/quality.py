@@ -116,6 +116,13 @@ def rft_rounds(out: Path, kind: str = "rft", times: list[tuple[str, int, str]] =
             entry["train_seconds"] = json.loads((folder / "run" / "dpo_report.json").read_text())["train_seconds"]
         except (OSError, ValueError, KeyError, TypeError):
             pass
+        control = {key: read_score(folder / "reference" / key / "score.json") for key, _, _ in SETS}
+        if any(control.values()):  # --rft-reference: the same training on the reference programs
+            rows = folder / "reference" / "rows.jsonl"
+            entry["reference"] = {k: s["percent"] for k, s in control.items() if s}
+            entry["reference"]["rows"] = sum(1 for _ in open(rows, encoding="utf-8")) if rows.is_file() else None
+            trained = [s for n, s, _ in times if n == stage + "reference-train"]
+            entry["reference"]["train_seconds"] = trained[-1] if trained else None
         rounds.append(entry)
     return rounds
 
@@ -198,6 +205,13 @@ def rft_table(rounds: list[dict], tuned: dict[str, float | None] | None = None, 
             data += f"; training {r['train_seconds'] / 60:.1f} min"
         lines.append(f"| {r['round']} | {data} | "
                      + " | ".join(f"{r[k]:.1f}%" if k in r else "not run" for k in keys) + " |")
+        ref = r.get("reference")
+        if ref:
+            what = f"{ref['rows']} reference programs of the problems it solved" if ref["rows"] is not None else "–"
+            if ref["train_seconds"] is not None:
+                what += f"; training {ref['train_seconds'] / 60:.1f} min"
+            lines.append(f"| {r['round']}, control | {what} | "
+                         + " | ".join(f"{ref[k]:.1f}%" if k in ref else "not run" for k in keys) + " |")
     return lines
 
 
