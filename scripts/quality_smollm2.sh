@@ -178,7 +178,7 @@ earlier_problems() {  # the training selection, every problem file a round sampl
   printf '%s\n' "${files[@]}"
 }
 sample_round() {  # sample_round R PREV: chunks of unseen problems until --rft-keep programs or --rft-problems
-  local R=$1 PREV=$2 c n P S kept=0 status
+  local R=$1 PREV=$2 c n P S kept=0 status samples=()
   mkdir -p "$R/chunks"
   for ((c = 0; c * RFT_CHUNK < RFT_PROBLEMS && (RFT_KEEP == 0 || kept < RFT_KEEP); c++)); do
     P=$(printf '%s/chunks/p%03d.jsonl' "$R" "$c"); S=$(printf '%s/chunks/s%03d.jsonl' "$R" "$c")
@@ -191,10 +191,10 @@ sample_round() {  # sample_round R PREV: chunks of unseen problems until --rft-k
         --samples "$RFT_SAMPLES" --temperature "$RFT_TEMPERATURE" --top-p 0.95 --seed "$((1000 * r + c))" \
         --out "$S" --batch-size "$BATCH" --max-new-tokens 192 --quiet
     # the programs kept so far (cheap: no program runs again); the last pass is the round's training rows
-    status=0
-    mathtune data rft "$R"/chunks/s*.jsonl --out "$R/rft.jsonl" --report "$R/rft_report.json" > /dev/null || status=$?
+    samples+=("$S"); status=0
+    mathtune data rft "${samples[@]}" --out "$R/rft.jsonl" --report "$R/rft_report.json" > /dev/null || status=$?
     if ((status > 1)); then
-      echo "stage data-rft-r$r failed (exit $status): mathtune data rft $R/chunks/s*.jsonl --out $R/rft.jsonl" >&2
+      echo "stage data-rft-r$r failed (exit $status): mathtune data rft ${samples[*]} --out $R/rft.jsonl" >&2
       exit "$status"
     fi
     kept=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["kept"])' "$R/rft_report.json")
