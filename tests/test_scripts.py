@@ -190,3 +190,23 @@ def test_sweep_table_names_a_missing_or_damaged_loss_log_in_one_line(tmp_path):
     proc = table("a")
     assert proc.returncode == 2 and proc.stderr == f"sweep_table.py: {tmp_path}/times.tsv:2: not a stage<TAB>seconds line\n"
     assert not (tmp_path / "SWEEP.md").exists()
+
+
+def test_paired_sets_counts_problem_by_problem_with_mcnemars_p(tmp_path):
+    """scripts/paired_sets.py pairs rows by source; p is McNemar's exact test (0 against 5: 2/32)."""
+    import json
+
+    def scored(folder, right):
+        (folder / "gsm8k").mkdir(parents=True)
+        (folder / "gsm8k" / "scored.jsonl").write_text("".join(
+            json.dumps({"source": f"sets/gsm8k.jsonl:{i}", "correct": ok}) + "\n" for i, ok in right))
+
+    scored(tmp_path / "a", [(1, True), (2, False), (3, False), (4, False), (5, False), (6, False), (7, True)])
+    scored(tmp_path / "b", [(7, True), (1, True), (2, True), (3, True), (4, True), (5, True), (6, True), (8, True)])
+    proc = subprocess.run([sys.executable, "scripts/paired_sets.py", str(tmp_path / "a"), str(tmp_path / "b"), "gsm8k"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[2] == "| gsm8k | 7 | 28.6% | 100.0% | 2 | 0 | 5 | 0.06 |"  # row 8: b only, unpaired
+    proc = subprocess.run([sys.executable, "scripts/paired_sets.py", str(tmp_path / "a"), str(tmp_path / "c")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and proc.stderr.startswith("paired_sets.py:") and "not found" in proc.stderr
