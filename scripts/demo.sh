@@ -43,6 +43,8 @@
 #   (about 640 ids) set vocab_size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 DATA=${DATA:-}; STYLE=${STYLE:-program}
 for ((i = 1; i <= $#; i++)); do [[ ${!i} == --style ]] && { j=$((i + 1)); STYLE=${!j:-}; }; done
 case "$STYLE" in
@@ -86,11 +88,9 @@ while [[ $# -gt 0 ]]; do
     *) echo "demo.sh: unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
-for opt in "rows $ROWS" "epochs $EPOCHS" "per-category $PER" "batch $BATCH" "synth $SYNTH" "layers $LAYERS" \
-           "hidden $HIDDEN" "heads $HEADS" "pack $PACK" "whole-numbers $WHOLE" "train-seed $TSEED" "max-new-tokens $NEW" \
-           "short-rows $SHORTROWS"; do  # one line before any work
-  [[ ${opt#* } =~ ^(0|[1-9][0-9]*)$ ]] || { echo "demo.sh: --${opt%% *} ${opt#* }: expected a whole number" >&2; exit 2; }
-done
+whole_numbers demo.sh "rows $ROWS" "epochs $EPOCHS" "per-category $PER" "batch $BATCH" "synth $SYNTH" \
+    "layers $LAYERS" "hidden $HIDDEN" "heads $HEADS" "pack $PACK" "whole-numbers $WHOLE" "train-seed $TSEED" \
+    "max-new-tokens $NEW" "short-rows $SHORTROWS"  # one line before any work
 for opt in "lr $LR" "lr-end ${LR_END:-0}" "init-std ${INIT_STD:-0}"; do  # a positive decimal: 2e-3, 0.002
   [[ ${opt#* } =~ ^([0-9]+\.?[0-9]*|\.[0-9]+)([eE]-?[0-9]+)?$ ]] || { echo "demo.sh: --${opt%% *} ${opt#* }: expected a number" >&2; exit 2; }
 done
@@ -107,8 +107,6 @@ if [[ $PACK == 0 ]]; then SEQ=(--seq-length auto); else SEQ=(--seq-length "$PACK
 if [[ -e "$OUT" ]]; then rm -rf "$OUT.prev"; mv "$OUT" "$OUT.prev"; echo "previous $OUT moved to $OUT.prev"; fi
 mkdir -p "$OUT"
 TIMES="$OUT/times.tsv"
-# shellcheck source=scripts/lib.sh
-source scripts/lib.sh
 
 INPUTS=()
 if [[ -z "$DATA" ]]; then

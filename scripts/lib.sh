@@ -2,6 +2,15 @@
 # A stage whose output exists is skipped when RESUME=1 (the long quality run resumes this way).
 run() { echo "+ $*"; "$@"; }
 
+whole_numbers() {  # whole_numbers PROG "OPTION VALUE"...: each VALUE a whole number, else one line and exit 2
+  # (no leading zero: bash arithmetic reads 010 as octal 8)
+  local prog=$1 opt
+  shift
+  for opt in "$@"; do
+    [[ ${opt#* } =~ ^(0|[1-9][0-9]*)$ ]] || { echo "$prog: --${opt%% *} ${opt#* }: expected a whole number" >&2; exit 2; }
+  done
+}
+
 run_dir() {  # run_dir NAME|DIR ROOT: an existing folder as given (made absolute), else ROOT/logs/NAME
   if [[ -d "$1" ]]; then (cd "$1" && pwd); else echo "$2/logs/$1"; fi
 }

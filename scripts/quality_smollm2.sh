@@ -44,6 +44,8 @@
 # skipped, so a stopped run resumes. Results: OUT/RESULTS.md and OUT/results.json (`mathtune report quality`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 if [[ -x .venv/bin/python ]]; then export PATH="$PWD/.venv/bin:$PATH"; fi  # `make install`'s mathtune and its packages
 OUT=logs/quality; CONFIG=yaml/cpu_smollm2_135m_lora_pot.yaml; GSM_ROWS=1000; WORD_ROWS=0; CONTEST_ROWS=500; VARIED_ROWS=400
 MATH_ROWS=0; MIDDLE_ROWS=0
@@ -87,14 +89,11 @@ while [[ $# -gt 0 ]]; do
     *) echo "quality_smollm2.sh: unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
-for opt in "gsm8k-rows $GSM_ROWS" "word-rows $WORD_ROWS" "contest-rows $CONTEST_ROWS" "varied-rows $VARIED_ROWS" \
-           "math-rows $MATH_ROWS" "middle-rows $MIDDLE_ROWS" "n $N" "seed $SEED" "batch-size $BATCH" \
-           "rft-rounds $RFT_ROUNDS" "rft-problems $RFT_PROBLEMS" "rft-samples $RFT_SAMPLES" "rft-keep $RFT_KEEP" \
-           "rft-chunk $RFT_CHUNK" "rft-max-steps $RFT_MAX_STEPS" "dpo-rounds $DPO_ROUNDS" "dpo-problems $DPO_PROBLEMS" \
-           "dpo-samples $DPO_SAMPLES" "dpo-epochs $DPO_EPOCHS" "maj-k $MAJ_K"; do  # one line before any work
-  # no leading zero: bash arithmetic would read 010 as octal 8
-  [[ ${opt#* } =~ ^(0|[1-9][0-9]*)$ ]] || { echo "quality_smollm2.sh: --${opt%% *} ${opt#* }: expected a whole number" >&2; exit 2; }
-done
+whole_numbers quality_smollm2.sh "gsm8k-rows $GSM_ROWS" "word-rows $WORD_ROWS" "contest-rows $CONTEST_ROWS" \
+    "varied-rows $VARIED_ROWS" "math-rows $MATH_ROWS" "middle-rows $MIDDLE_ROWS" "n $N" "seed $SEED" \
+    "batch-size $BATCH" "rft-rounds $RFT_ROUNDS" "rft-problems $RFT_PROBLEMS" "rft-samples $RFT_SAMPLES" \
+    "rft-keep $RFT_KEEP" "rft-chunk $RFT_CHUNK" "rft-max-steps $RFT_MAX_STEPS" "dpo-rounds $DPO_ROUNDS" \
+    "dpo-problems $DPO_PROBLEMS" "dpo-samples $DPO_SAMPLES" "dpo-epochs $DPO_EPOCHS" "maj-k $MAJ_K"  # before any work
 for opt in "rft-chunk $RFT_CHUNK" "rft-problems $RFT_PROBLEMS" "rft-samples $RFT_SAMPLES" "dpo-problems $DPO_PROBLEMS" \
            "dpo-samples $DPO_SAMPLES"; do
   ((${opt#* } > 0)) || { echo "quality_smollm2.sh: --${opt%% *} 0: expected at least 1" >&2; exit 2; }
@@ -104,8 +103,6 @@ for set in $EVAL_SETS $RFT_SETS $MAJ_SETS; do  # one line before any work, not a
 done
 mkdir -p "$OUT"
 TIMES="$OUT/times.tsv"; RESUME=1
-# shellcheck source=scripts/lib.sh
-source scripts/lib.sh
 M=$OUT/smollm2; D=$OUT/data; RUN=$OUT/lora
 mode() { case $1 in gsm_hard) echo pal ;; math|middle) echo math ;; *) echo exact ;; esac; }  # PAL: float golds
 tokens() { case $1 in heldout|reworded) echo 128 ;; math) echo 256 ;; *) echo 192 ;; esac; }

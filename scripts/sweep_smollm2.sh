@@ -14,6 +14,8 @@
 # starts again, so a stopped sweep resumes; a run name or row count reused with other settings is refused.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 FROM=""; OUT=logs/sweep; CONFIG=yaml/cpu_smollm2_135m_lora_pot.yaml
 GSM_ROWS=200; WORD_ROWS=120; CONTEST_ROWS=48; VARIED_ROWS=32; RUNS=()
 while [[ $# -gt 0 ]]; do
@@ -40,9 +42,8 @@ if ((${#RUNS[@]} == 0)); then
 fi
 [[ -n "$FROM" && -f "$FROM/smollm2/model.ckpt" ]] \
   || { echo "sweep_smollm2.sh: --from must be a quality_smollm2.sh folder with smollm2/model.ckpt" >&2; exit 2; }
-for v in "$GSM_ROWS" "$WORD_ROWS" "$CONTEST_ROWS" "$VARIED_ROWS"; do
-  [[ "$v" =~ ^(0|[1-9][0-9]*)$ ]] || { echo "sweep_smollm2.sh: $v: expected a whole number of rows" >&2; exit 2; }
-done
+whole_numbers sweep_smollm2.sh "gsm8k-rows $GSM_ROWS" "word-rows $WORD_ROWS" "contest-rows $CONTEST_ROWS" \
+    "varied-rows $VARIED_ROWS"
 [[ -f "$CONFIG" ]] || { echo "sweep_smollm2.sh: no config $CONFIG" >&2; exit 2; }
 if ((WORD_ROWS)) && [[ ! -f "$FROM/raw_word.jsonl" ]]; then
   echo "sweep_smollm2.sh: --word-rows $WORD_ROWS but $FROM has no raw_word.jsonl" >&2; exit 2
@@ -70,8 +71,6 @@ if [[ -f "$OUT/rows" && "$(cat "$OUT/rows")" != "$ROWS" ]]; then
 fi
 mkdir -p "$OUT"; echo "$ROWS" > "$OUT/rows"
 TIMES="$OUT/times.tsv"; RESUME=1
-# shellcheck source=scripts/lib.sh
-source scripts/lib.sh
 M=$FROM/smollm2; D=$OUT/data
 INPUTS=("$FROM/gsm8k_pot.jsonl#$GSM_ROWS" "$FROM/raw_contest.jsonl#$CONTEST_ROWS" "$FROM/raw_varied.jsonl#$VARIED_ROWS")
 if ((WORD_ROWS)); then INPUTS+=("$FROM/raw_word.jsonl#$WORD_ROWS"); fi

@@ -95,6 +95,7 @@ def rft_rounds(out: Path, kind: str = "rft", times: list[tuple[str, int, str]] =
     what the round trained on, its sampling time (stages `rft-r1-sample`, `rft-r1-sample-0`, … of
     times.tsv) and training time (`rft-r1-train`; DPO: its report's)."""
     prefix, report_name, fields = _ROUND[kind]
+    seconds = {name: s for name, s, _ in times}  # read_times keeps one, the latest, per stage
     rounds = []
     number = lambda p: int(p.name[1:]) if p.name[1:].isdigit() else 0  # noqa: E731
     for folder in sorted((out / kind).glob(f"{prefix}[0-9]*"), key=number):
@@ -106,12 +107,11 @@ def rft_rounds(out: Path, kind: str = "rft", times: list[tuple[str, int, str]] =
         except (OSError, ValueError, KeyError, TypeError):
             pass
         stage = f"{kind}-{folder.name}-"
-        sampled = [s for n, s, _ in times if n == stage + "sample" or n.startswith(stage + "sample-")]
+        sampled = [s for n, s in seconds.items() if n == stage + "sample" or n.startswith(stage + "sample-")]
         if sampled:
             entry["sample_seconds"] = sum(sampled)
-        trained = [s for n, s, _ in times if n == stage + "train"]
-        if trained:
-            entry["train_seconds"] = trained[-1]
+        if stage + "train" in seconds:
+            entry["train_seconds"] = seconds[stage + "train"]
         try:
             entry["train_seconds"] = json.loads((folder / "run" / "dpo_report.json").read_text())["train_seconds"]
         except (OSError, ValueError, KeyError, TypeError):
@@ -121,8 +121,7 @@ def rft_rounds(out: Path, kind: str = "rft", times: list[tuple[str, int, str]] =
             rows = folder / "reference" / "rows.jsonl"
             entry["reference"] = {k: s["percent"] for k, s in control.items() if s}
             entry["reference"]["rows"] = sum(1 for _ in open(rows, encoding="utf-8")) if rows.is_file() else None
-            trained = [s for n, s, _ in times if n == stage + "reference-train"]
-            entry["reference"]["train_seconds"] = trained[-1] if trained else None
+            entry["reference"]["train_seconds"] = seconds.get(stage + "reference-train")
         rounds.append(entry)
     return rounds
 
